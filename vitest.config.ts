@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Integration suites spawn their own memcached processes on free ports; two cores here.
+    maxWorkers: 2,
+  },
+});
