@@ -1,0 +1,566 @@
+/**
+ * mcbench runner (`npm run bench`): drives the same closed-loop load straight at memcached
+ * ("direct"), through mcproxy and through twemproxy (nutcracker), and prints/writes a comparison.
+ *
+ * It starts one memcached (`-t 1`) on a free loopback port, then per target the proxy (if any),
+ * and per scenario one load generator process (dist/bench/loadgen.js). Everything it starts is
+ * killed on exit, on errors and on Ctrl-C. `node dist/bench/run.js --help` lists the flags.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  ProcessManager,
+  freePort,
+  haveTaskset,
+  pinned,
+  repin,
+  tail,
+  waitReady,
+  type Managed,
+} from './lib/procs.js';
+import {
+  TARGETS,
+  computeRatios,
+  parseScenario,
+  renderRatios,
+  renderResults,
+  type Row,
+  type Scenario,
+  type TargetName,
+} from './lib/report.js';
+import type { LoadgenResult } from './lib/result.js';
+
+/*
+ * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
+ *
+ * - The proxy under test (mcproxy or nutcracker) owns core 0 alone.
+ * - The load generator always runs on core 1.
+ * - memcached (`-t 1`) sits on core 1 next to the load generator while a proxy is measured, so the
+ *   proxy has its core to itself; for "direct" it is moved (taskset -a -p) to core 0, taking the
+ *   proxy's place. Thus in every target the thing under test has a core of its own and the load
+ *   side is identical, which keeps the targets comparable with each other and across runs.
+ * - Cost: on proxied runs memcached competes with the load generator for core 1. The table shows
+ *   the busy % of both cores, and the runner warns when core 1 (or the load generator) saturates.
+ */
+const PROXY_CORE = 0;
+const LOADGEN_CORE = 1;
+const MEMCACHED_CORE_PROXIED = LOADGEN_CORE;
+const MEMCACHED_CORE_DIRECT = PROXY_CORE;
+
+/** Load generator CPU (% of one core) above which its row is flagged as loadgen-bound. */
+const LOADGEN_SATURATED_PERCENT = 90;
+/** Core busy % above which a core is called saturated. */
+const CORE_SATURATED_PERCENT = 95;
+/** Busy % of a core not explained by our processes above which we warn about other load. */
+const FOREIGN_LOAD_PERCENT = 15;
+
+const DIST_BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
+const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
+const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
+const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
+
+/** Runner options (durations in s, sizes in bytes). */
+export interface RunOptions {
+  readonly targets: readonly TargetName[];
+  readonly scenarios: readonly Scenario[];
+  /** Measurement window per target × scenario, in s. */
+  readonly durationS: number;
+  /** Warm-up before each window, in s. */
+  readonly warmupS: number;
+  readonly keys: number;
+  /** Value size in bytes. */
+  readonly valueBytes: number;
+  /** set:get ratio, e.g. `1:10`. */
+  readonly ratio: string;
+  /** JSON output file. */
+  readonly out: string;
+  /** mcproxy command line override (with {port}, {config}, {memcached} placeholders). */
+  readonly proxyCmd: string | undefined;
+  readonly memcached: string;
+  readonly nutcracker: string;
+  /** Pin processes with taskset (see the pinning comment above). */
+  readonly pin: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
+  --targets LIST     comma-separated subset of direct,mcproxy,twemproxy (all)
+  --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
+  --duration S       measurement window per target x scenario, seconds (5; 1 with --quick)
+  --warmup S         warm-up before each window, seconds (1; 0.5 with --quick)
+  --quick            short run: --duration 1 --warmup 0.5 unless given
+  --keys N           keyspace size, pre-populated so gets hit (10000)
+  --value-size N     value size in bytes (100)
+  --ratio S:G        set:get ratio (1:10)
+  --out FILE         JSON results (.bench-out/results.json in the repo)
+  --proxy-cmd CMD    mcproxy command instead of 'node dist/proxy/cli.js -p {port} --config file:{config}';
+                     placeholders {port} {config} {memcached}; if {port} is absent,
+                     '-p {port} --config file:{config}' is appended
+  --memcached PATH   memcached binary (memcached)
+  --nutcracker PATH  twemproxy binary (nutcracker)
+  --no-pin           do not pin processes to cores with taskset
+  -h, --help         this help`;
+
+/** Parses runner argv; throws with a message on invalid input. */
+export function parseRunArgs(argv: string[]): RunOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      targets: { type: 'string', default: TARGETS.join(',') },
+      scenarios: { type: 'string', default: DEFAULT_SCENARIOS },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      keys: { type: 'string', default: '10000' },
+      'value-size': { type: 'string', default: '100' },
+      ratio: { type: 'string', default: '1:10' },
+      out: { type: 'string', default: join(REPO_ROOT, '.bench-out', 'results.json') },
+      'proxy-cmd': { type: 'string' },
+      memcached: { type: 'string', default: 'memcached' },
+      nutcracker: { type: 'string', default: 'nutcracker' },
+      'no-pin': { type: 'boolean', default: false },
+    },
+  });
+  if (values.help === true) return 'help';
+  const targets = values.targets.split(',').map((t) => t.trim());
+  for (const t of targets) {
+    if (!(TARGETS as readonly string[]).includes(t))
+      throw new Error(`unknown target '${t}' (${TARGETS.join(', ')})`);
+  }
+  const num = (name: string, s: string | undefined, dflt: number, min: number): number => {
+    const n = s === undefined ? dflt : Number(s);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}`);
+    return n;
+  };
+  const durationS = num('duration', values.duration, values.quick ? 1 : 5, 0.1);
+  const warmupS = num('warmup', values.warmup, values.quick ? 0.5 : 1, 0);
+  const keys = num('keys', values.keys, 10000, 1);
+  const valueBytes = num('value-size', values['value-size'], 100, 0);
+  if (!Number.isInteger(keys) || !Number.isInteger(valueBytes))
+    throw new Error('--keys and --value-size are integers');
+  if (!/^\d+:\d+$/.test(values.ratio)) throw new Error(`bad --ratio ${values.ratio} (want S:G, e.g. 1:10)`);
+  return {
+    // Keep the canonical order (direct, mcproxy, twemproxy) whatever order was given.
+    targets: TARGETS.filter((t) => targets.includes(t)),
+    scenarios: values.scenarios.split(',').map(parseScenario),
+    durationS,
+    warmupS,
+    keys,
+    valueBytes,
+    ratio: values.ratio,
+    out: resolve(values.out),
+    proxyCmd: values['proxy-cmd'],
+    memcached: values.memcached,
+    nutcracker: values.nutcracker,
+    pin: !values['no-pin'],
+  };
+}
+
+/** Splits a command line on whitespace, honouring single and double quotes (no escapes). */
+export function splitCommand(cmd: string): string[] {
+  const out: string[] = [];
+  for (const m of cmd.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return out;
+}
+
+const say = (s = ''): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+/** Machine context for the header and the JSON. */
+function machine(): Record<string, string | number> {
+  const c = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    kernel: release(),
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    loadavg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  };
+}
+
+function pinningText(pin: boolean): string {
+  if (!pin) return 'none (--no-pin or taskset unavailable): expect more variance';
+  return (
+    `proxy under test (mcproxy | nutcracker) -> core ${PROXY_CORE}; loadgen -> core ${LOADGEN_CORE}; ` +
+    `memcached -t 1 -> core ${MEMCACHED_CORE_PROXIED} next to the loadgen when proxied, ` +
+    `core ${MEMCACHED_CORE_DIRECT} (the proxy's place) for direct`
+  );
+}
+
+/** What the loadgen is pointed at for one target, and the processes to account CPU for. */
+interface TargetSetup {
+  readonly port: number;
+  readonly proxy: Managed | undefined;
+}
+
+/** Mutable run state shared by the steps. */
+interface Ctx {
+  readonly opts: RunOptions;
+  readonly pm: ProcessManager;
+  readonly tmp: string;
+  readonly pin: boolean;
+  readonly memcached: Managed;
+  readonly memcachedPort: number;
+}
+
+/** mcproxy argv, or a reason to skip it. */
+function mcproxyArgv(ctx: Ctx, port: number, config: string): string[] | string {
+  let cmd = ctx.opts.proxyCmd;
+  if (cmd === undefined) {
+    if (!existsSync(MCPROXY_JS)) return 'mcproxy not built (dist/proxy/cli.js missing)';
+    return [process.execPath, MCPROXY_JS, '-p', String(port), '--config', `file:${config}`];
+  }
+  if (!cmd.includes('{port}')) cmd += ' -p {port} --config file:{config}';
+  return splitCommand(cmd).map((a) =>
+    a
+      .replaceAll('{port}', String(port))
+      .replaceAll('{config}', config)
+      .replaceAll('{memcached}', `127.0.0.1:${ctx.memcachedPort}`),
+  );
+}
+
+/** Starts what `target` needs; returns the port to load, or a skip reason. Throws on failure. */
+async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string> {
+  const core = (c: number): number | undefined => (ctx.pin ? c : undefined);
+  if (target === 'direct') {
+    if (ctx.pin) repin(ctx.memcached.pid, MEMCACHED_CORE_DIRECT);
+    return { port: ctx.memcachedPort, proxy: undefined };
+  }
+  if (ctx.pin) repin(ctx.memcached.pid, MEMCACHED_CORE_PROXIED);
+  const port = await freePort();
+  if (target === 'mcproxy') {
+    const config = join(ctx.tmp, 'mcproxy.json');
+    const json = {
+      pools: { local: { servers: [`127.0.0.1:${ctx.memcachedPort}`] } },
+      route: 'PoolRoute|local',
+    };
+    writeFileSync(config, `${JSON.stringify(json, null, 2)}\n`);
+    const argv = mcproxyArgv(ctx, port, config);
+    if (typeof argv === 'string') return argv;
+    const proxy = ctx.pm.spawn('mcproxy', pinned(core(PROXY_CORE), argv));
+    await waitReady(proxy, port, 'version');
+    return { port, proxy };
+  }
+  const yaml = join(ctx.tmp, 'nutcracker.yml');
+  writeFileSync(
+    yaml,
+    [
+      'bench:',
+      `  listen: 127.0.0.1:${port}`,
+      '  hash: fnv1a_64',
+      '  distribution: ketama',
+      '  auto_eject_hosts: false',
+      '  timeout: 1000',
+      '  servers:',
+      `    - 127.0.0.1:${ctx.memcachedPort}:1`,
+      '',
+    ].join('\n'),
+  );
+  const statsPort = await freePort();
+  const argv = [
+    ctx.opts.nutcracker,
+    '-c',
+    yaml,
+    '-s',
+    String(statsPort),
+    '-a',
+    '127.0.0.1',
+    '-p',
+    join(ctx.tmp, 'nutcracker.pid'),
+    '-o',
+    join(ctx.tmp, 'nutcracker.log'),
+    '-v',
+    '4',
+  ];
+  const proxy = ctx.pm.spawn('nutcracker', pinned(core(PROXY_CORE), argv));
+  // nutcracker does not forward `version`: probe with a get round trip through it instead.
+  await waitReady(proxy, port, 'get');
+  return { port, proxy };
+}
+
+/** Runs one load generator process and returns its parsed result. */
+async function runLoadgen(ctx: Ctx, s: Scenario, setup: TargetSetup): Promise<LoadgenResult> {
+  const { opts } = ctx;
+  const argv = [
+    process.execPath,
+    LOADGEN_JS,
+    '--port',
+    String(setup.port),
+    '--connections',
+    String(s.connections),
+    '--depth',
+    String(s.depth),
+    '--duration',
+    String(opts.durationS),
+    '--warmup',
+    String(opts.warmupS),
+    '--keys',
+    String(opts.keys),
+    '--value-size',
+    String(opts.valueBytes),
+    '--ratio',
+    opts.ratio,
+    '--populate',
+    '--watch',
+    `memcached=${ctx.memcached.pid}`,
+  ];
+  if (setup.proxy !== undefined) argv.push('--watch', `proxy=${setup.proxy.pid}`);
+  const lg = ctx.pm.spawn('loadgen', pinned(ctx.pin ? LOADGEN_CORE : undefined, argv), true);
+  let stdout = '';
+  let stderr = '';
+  lg.child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  lg.child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    process.stdout.write(d.replace(/^(?=.)/gm, '      '));
+  });
+  const limitMs = (opts.warmupS + opts.durationS) * 1000 + 60_000;
+  const timer = setTimeout(() => lg.child.kill('SIGKILL'), limitMs);
+  const code = await lg.exited;
+  clearTimeout(timer);
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (code !== 0 || line === undefined) {
+    throw new Error(`loadgen exited with ${String(code)}: ${stderr.trim().slice(-500) || '(no output)'}`);
+  }
+  return JSON.parse(line.slice('RESULT '.length)) as LoadgenResult;
+}
+
+/** Turns a loadgen result into a table row with per-op CPU figures and warnings. */
+function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): Row {
+  const warnings: string[] = [];
+  const perOp = (us: number | undefined): number | null =>
+    us === undefined || r.ops === 0 ? null : Math.round((us / r.ops) * 1000) / 1000;
+  const pct = (us: number | undefined): number => (100 * (us ?? 0)) / (r.windowMs * 1000);
+  const lgPct = r.loadgen.cpuPercent;
+  if (lgPct >= LOADGEN_SATURATED_PERCENT) {
+    warnings.push(
+      `LOADGEN SATURATED: the load generator used ${lgPct.toFixed(0)}% of its core (ELU ${r.loadgen.elu}); ` +
+        'this row measures the load generator, not the target',
+    );
+  }
+  const proxied = target !== 'direct';
+  const mcPct = pct(r.watchedCpuUs.memcached);
+  const [busy0 = 0, busy1 = 0] = r.coreBusyPercent;
+  if (ctx.pin) {
+    const side1 = lgPct + (proxied ? mcPct : 0);
+    if (busy1 >= CORE_SATURATED_PERCENT && lgPct < LOADGEN_SATURATED_PERCENT) {
+      warnings.push(
+        `core ${LOADGEN_CORE} saturated (${busy1.toFixed(0)}% busy: loadgen ${lgPct.toFixed(0)}%` +
+          `${proxied ? ` + memcached ${mcPct.toFixed(0)}%` : ''}): the load side may be limiting`,
+      );
+    }
+    const side0 = proxied ? pct(r.watchedCpuUs.proxy) : mcPct;
+    const who0 = proxied ? target : 'memcached';
+    const who1 = proxied ? 'loadgen+memcached' : 'loadgen';
+    for (const [core, busy, ours, who] of [
+      [PROXY_CORE, busy0, side0, who0],
+      [LOADGEN_CORE, busy1, side1, who1],
+    ] as const) {
+      if (busy - ours > FOREIGN_LOAD_PERCENT) {
+        warnings.push(
+          `core ${core}: ${(busy - ours).toFixed(0)}% busy beyond ${who} (${ours.toFixed(0)}%): ` +
+            'other load on the machine or kernel network work; figures may be skewed',
+        );
+      }
+    }
+  }
+  if (r.errors > 0 || r.errorsTotal > 0) {
+    warnings.push(
+      `${r.errors} errors in the window (${r.errorsTotal} in total): ${r.errorSamples.join(' | ')}`,
+    );
+  }
+  if (r.misses > 0) warnings.push(`${r.misses} get misses (the keyspace is pre-populated: expected 0)`);
+  return {
+    target,
+    scenario: s.name,
+    status: 'ok',
+    reason: null,
+    result: r,
+    proxyCpuUsPerOp: proxied ? perOp(r.watchedCpuUs.proxy) : null,
+    memcachedCpuUsPerOp: perOp(r.watchedCpuUs.memcached),
+    warnings,
+  };
+}
+
+function notOk(target: TargetName, s: Scenario, status: 'skipped' | 'failed', reason: string): Row {
+  return {
+    target,
+    scenario: s.name,
+    status,
+    reason,
+    result: null,
+    proxyCpuUsPerOp: null,
+    memcachedCpuUsPerOp: null,
+    warnings: [],
+  };
+}
+
+/** Runs every target × scenario; returns the rows in run order. */
+async function runAll(ctx: Ctx): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const target of ctx.opts.targets) {
+    say(`== ${target}`);
+    let setup: TargetSetup | string;
+    try {
+      setup = await setUp(ctx, target);
+    } catch (err) {
+      const reason = `failed to start: ${(err as Error).message}`;
+      say(`   ${reason}`);
+      for (const s of ctx.opts.scenarios) rows.push(notOk(target, s, 'failed', reason));
+      continue;
+    }
+    if (typeof setup === 'string') {
+      say(`   ${setup} — skipped`);
+      for (const s of ctx.opts.scenarios) rows.push(notOk(target, s, 'skipped', setup));
+      continue;
+    }
+    for (const s of ctx.opts.scenarios) {
+      const proxy = setup.proxy;
+      if (proxy?.hasExited() === true || ctx.memcached.hasExited()) {
+        const who = ctx.memcached.hasExited() ? ctx.memcached : (proxy ?? ctx.memcached);
+        rows.push(notOk(target, s, 'failed', `${who.name} died: ${tail(who.logFile, 300)}`));
+        continue;
+      }
+      say(`   ${s.name} (${s.connections} connection(s), pipeline depth ${s.depth})`);
+      try {
+        const row = makeRow(ctx, target, s, await runLoadgen(ctx, s, setup));
+        for (const w of row.warnings) say(`      !! ${w}`);
+        rows.push(row);
+      } catch (err) {
+        say(`      failed: ${(err as Error).message}`);
+        rows.push(notOk(target, s, 'failed', (err as Error).message));
+      }
+    }
+    if (setup.proxy !== undefined) await ctx.pm.stop(setup.proxy);
+  }
+  return rows;
+}
+
+async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<void> {
+  const m = machine();
+  let pin = opts.pin;
+  const pinNotes: string[] = [];
+  if (pin && Number(m.cores) < 2) pinNotes.push('fewer than 2 cores: pinning disabled');
+  if (pin && !haveTaskset()) pinNotes.push('taskset not available: pinning disabled');
+  if (pinNotes.length > 0) pin = false;
+
+  const perRun = opts.warmupS + opts.durationS;
+  const runs = opts.targets.length * opts.scenarios.length;
+  say('mcbench: memcached proxy benchmark (direct vs mcproxy vs twemproxy)');
+  say(`  date      ${String(m.date)}`);
+  say(
+    `  machine   node ${String(m.node)}, ${String(m.cpuModel)} x ${String(m.cores)} cores, linux ${String(m.kernel)}`,
+  );
+  say(`  load avg  ${String(m.loadavg1m)} (1 min) at start`);
+  say(
+    `  workload  ${opts.keys} keys (pre-populated), ${opts.valueBytes}-byte values, set:get ${opts.ratio}, ` +
+      `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
+  );
+  say(`  pinning   ${pinningText(pin)}`);
+  for (const n of pinNotes) say(`  !! ${n}`);
+  say('  NOTE      other load on this machine skews results; the "core0/core1 busy" column and');
+  say('            the warnings show CPU use that our processes do not account for.');
+  say();
+
+  if (!existsSync(LOADGEN_JS)) throw new Error(`${LOADGEN_JS} missing: run 'npm run build' first`);
+
+  const memcachedPort = await freePort();
+  const mcArgv = [
+    opts.memcached,
+    '-p',
+    String(memcachedPort),
+    '-l',
+    '127.0.0.1',
+    '-t',
+    '1',
+    '-U',
+    '0',
+    '-c',
+    '4096',
+  ];
+  if (process.getuid?.() === 0) mcArgv.push('-u', userInfo().username);
+  const memcached = pm.spawn('memcached', pinned(pin ? MEMCACHED_CORE_PROXIED : undefined, mcArgv));
+  await waitReady(memcached, memcachedPort, 'version');
+  const ctx: Ctx = { opts, pm, tmp, pin, memcached, memcachedPort };
+
+  const rows = await runAll(ctx);
+  const ratios = computeRatios(rows, opts.scenarios);
+
+  say();
+  say(
+    'Results (latency per request, closed loop; CPU per op = user+sys of the process tree / ops in the window):',
+  );
+  say(renderResults(rows, opts.scenarios));
+  say();
+  say('Ratios (ops: >1 is faster; p50: <1 is faster; p50 only for single-connection scenarios):');
+  say(renderRatios(ratios));
+  const warned = rows.filter((r) => r.warnings.length > 0);
+  if (warned.length > 0) {
+    say();
+    say('Warnings:');
+    for (const r of warned) for (const w of r.warnings) say(`  !! ${r.target} ${r.scenario}: ${w}`);
+  }
+  if (rows.some((r) => r.warnings.some((w) => w.startsWith('LOADGEN')))) {
+    say();
+    say('!!!!!! THE LOAD GENERATOR SATURATED ITS CORE IN SOME ROWS (marked "!" in the loadgen CPU column).');
+    say('!!!!!! Those rows show the limit of the load generator, not of the target.');
+  }
+
+  mkdirSync(dirname(opts.out), { recursive: true });
+  const json = { meta: { ...m, pinning: pinningText(pin), pinned: pin }, options: opts, rows, ratios };
+  writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
+  say();
+  say(`JSON results: ${opts.out}`);
+}
+
+async function main(): Promise<void> {
+  let opts: RunOptions | 'help';
+  try {
+    opts = parseRunArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`mcbench: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (opts === 'help') {
+    say(USAGE);
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'mcbench-'));
+  const pm = new ProcessManager(tmp);
+  const removeTmp = (): void => {
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('exit', () => {
+    pm.killAllSync();
+    removeTmp();
+  });
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\nmcbench: ${sig}, stopping everything it started\n`);
+      void pm.shutdown().finally(() => process.exit(code));
+    });
+  }
+  try {
+    await run(opts, pm, tmp);
+  } catch (err) {
+    process.stderr.write(`mcbench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await pm.stopAll();
+  }
+}
+
+// Run only when executed as a program, not when imported.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  void main();
+}
