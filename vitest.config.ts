@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Integration suites spawn their own memcached processes on free ports; two cores here.
     maxWorkers: 2,
+    // The proxy logs to stderr; tests that check log lines set up their own logger.
+    env: { MCPROXY_LOG_LEVEL: 'silent' },
   },
 });

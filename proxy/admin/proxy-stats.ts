@@ -1,0 +1,25 @@
+/**
+ * Counters the proxy keeps for `stats` (spec §5.2). Plain numbers bumped in the hot path; the
+ * text is built only when a client asks.
+ */
+import { OP_NAMES, type Op } from '../protocol/op.js';
+
+/** See the file comment. */
+export class ProxyStats {
+  /** Process start, ms since the epoch. */
+  readonly startedAt = Date.now();
+  /** Requests received by op (`cmd_<op>_count`). */
+  readonly cmdCounts = new Float64Array(OP_NAMES.length);
+  /** Requests rejected by the parser (malformed, bad key, too large). */
+  clientErrors = 0;
+  /** Client connections open now, and ever accepted. */
+  clientConnections = 0;
+  clientConnectionsTotal = 0;
+  /** Successful and failed config (re)loads. */
+  configFailures = 0;
+
+  /** Counts one incoming request. */
+  countRequest(op: Op): void {
+    this.cmdCounts[op] = (this.cmdCounts[op] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Pools (spec §1.3, `makePool` in `mcrouter/routes/McRouteHandleProvider-inl.h`): a named list of
+ * servers with their timeouts and key handling. A pool's servers become one DestinationRoute each
+ * (`Pool|name`), sharing destinations process-wide.
+ */
+import { z } from 'zod';
+import { parseWith, timeoutMs } from './schema.js';
+import type { RouteHandle } from '../routes/route-handle.js';
+
+/** A pool as the route factory uses it. */
+export interface Pool {
+  readonly name: string;
+  /** One leaf handle per server, in config order (`Pool|name`). */
+  readonly destinationRoutes: readonly RouteHandle[];
+  /** Server timeout, ms. */
+  readonly timeoutMs: number;
+  /** Connect timeout, ms. */
+  readonly connectTimeoutMs: number;
+  readonly keepRoutingPrefix: boolean;
+  /** `weights` (switches PoolRoute to WeightedCh3), or null. */
+  readonly weights: readonly number[] | null;
+  /** False → an empty pool routes as NullRoute instead of an error. */
+  readonly errorOnEmpty: boolean;
+}
+
+/** The pool options we read; other keys are ignored, as in mcrouter. */
+export const poolSchema = z.looseObject({
+  servers: z.array(z.unknown(), 'expected "servers": an array of server strings'),
+  server_timeout: timeoutMs.optional(),
+  connect_timeout: timeoutMs.optional(),
+  keep_routing_prefix: z.boolean('expected a boolean').optional(),
+  weights: z
+    .array(z.number().min(0, 'weights must be in [0, 1]').max(1, 'weights must be in [0, 1]'))
+    .optional(),
+  protocol: z
+    .string()
+    .refine((p) => p.toLowerCase() === 'ascii', 'only the ascii protocol is supported')
+    .optional(),
+  error_on_empty: z.boolean('expected a boolean').optional(),
+  name: z.string().optional(),
+});
+
+/** Parsed pool options. */
+export type PoolOptions = z.output<typeof poolSchema>;
+
+/** Validates a pool object. @throws ConfigError with the JSON path */
+export function parsePoolOptions(json: unknown, path: string): PoolOptions {
+  return parseWith(poolSchema, json, path);
+}

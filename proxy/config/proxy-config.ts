@@ -1,0 +1,135 @@
+/**
+ * An immutable config snapshot: the route tree plus what it references (design: "Config
+ * snapshot"). A request captures the snapshot current when it starts; a reload builds a new one
+ * completely before one reference is swapped, so in-flight requests finish on the old tree
+ * (spec §8).
+ */
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../errors.js';
+import type { DestinationMap } from '../destination/destination-map.js';
+import type { Destination } from '../destination/destination.js';
+import { RootRoute, type RouteAlias } from '../routes/root-route.js';
+import { ROUTE_BUILDERS } from '../routes/registry.js';
+import { RouteFactory } from './route-factory.js';
+import { parseJsonc } from './jsonc.js';
+import { childPath } from './json-path.js';
+import { isObject } from './schema.js';
+import type { Pool } from './pool.js';
+
+/** Options that shape how a config is built. */
+export interface ConfigBuildOptions {
+  /** `-R`: the default routing prefix, e.g. `/././`. */
+  readonly routePrefix: string;
+  readonly sendInvalidRouteToDefault: boolean;
+  /** `--server-timeout`, ms. */
+  readonly serverTimeoutMs: number;
+}
+
+/** Where a config came from. */
+export interface ConfigSource {
+  /** The raw text as read. */
+  readonly text: string;
+  /** The file path, or null for an inline config. */
+  readonly path: string | null;
+}
+
+/** See the file comment. */
+export class ProxyConfig {
+  /** MD5 (hex) of the raw text (`__mcrouter__.config_md5_digest`). */
+  readonly md5: string;
+  /** When this snapshot was built, ms since the epoch. */
+  readonly builtAt = Date.now();
+
+  constructor(
+    readonly source: ConfigSource,
+    /** The config after comment stripping (and, later, macro expansion). */
+    readonly json: Record<string, unknown>,
+    readonly root: RootRoute,
+    readonly pools: ReadonlyMap<string, Pool>,
+    /** Every destination this config references. */
+    readonly destinations: ReadonlySet<Destination>,
+  ) {
+    this.md5 = createHash('md5').update(source.text).digest('hex');
+  }
+}
+
+const ROUTING_PREFIX = /^\/[^/]+\/[^/]+\/$/;
+
+/**
+ * Parses and builds a config from its text.
+ * @throws ConfigError naming the JSON path and the reason
+ */
+export function buildConfig(
+  source: ConfigSource,
+  destinations: DestinationMap,
+  opts: ConfigBuildOptions,
+): ProxyConfig {
+  const json = parseJsonc(source.text, source.path ?? 'inline config');
+  if (!isObject(json)) throw new ConfigError('', 'the config must be a JSON object');
+  if ('macros' in json) {
+    throw new ConfigError('macros', 'JSONM macros are not supported yet');
+  }
+  const factory = new RouteFactory(
+    json.pools,
+    json.named_handles,
+    destinations,
+    { serverTimeoutMs: opts.serverTimeoutMs },
+    ROUTE_BUILDERS,
+  );
+  const aliases = routeAliases(json, factory, opts.routePrefix);
+  let root: RootRoute;
+  try {
+    root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault);
+  } catch (err) {
+    throw new ConfigError('routes', (err as Error).message);
+  }
+  const pools = factory.allPools();
+  return new ProxyConfig(source, json, root, pools, factory.destinations);
+}
+
+/** `route` or `routes` (array or object form) → (prefix, route) pairs (spec §1.2). */
+function routeAliases(
+  json: Record<string, unknown>,
+  factory: RouteFactory,
+  routePrefix: string,
+): RouteAlias[] {
+  const hasRoute = json.route !== undefined;
+  const hasRoutes = json.routes !== undefined;
+  if (hasRoute && hasRoutes)
+    throw new ConfigError('', "Invalid config: both 'route' and 'routes' are specified");
+  if (!hasRoute && !hasRoutes) throw new ConfigError('', 'No route/routes in config');
+  if (hasRoute) return [{ prefix: routePrefix, route: factory.create(json.route, 'route') }];
+  const routes = json.routes;
+  const out: RouteAlias[] = [];
+  if (Array.isArray(routes)) {
+    routes.forEach((entry, i) => {
+      const p = childPath('routes', i);
+      if (!isObject(entry)) throw new ConfigError(p, 'expected {"aliases": [...], "route": ...}');
+      const aliases = entry.aliases;
+      if (!Array.isArray(aliases) || aliases.length === 0) {
+        throw new ConfigError(childPath(p, 'aliases'), 'expected a non-empty array of routing prefixes');
+      }
+      const route = factory.create(entry.route, childPath(p, 'route'));
+      aliases.forEach((alias, j) => {
+        out.push({ prefix: checkAlias(alias, childPath(childPath(p, 'aliases'), j)), route });
+      });
+    });
+    return out;
+  }
+  if (!isObject(routes)) throw new ConfigError('routes', 'expected an array or an object');
+  for (const [alias, value] of Object.entries(routes)) {
+    const p = childPath('routes', alias);
+    out.push({ prefix: checkAlias(alias, p), route: factory.create(value, p) });
+  }
+  return out;
+}
+
+function checkAlias(alias: unknown, path: string): string {
+  if (typeof alias !== 'string' || !ROUTING_PREFIX.test(alias)) {
+    throw new ConfigError(
+      path,
+      `invalid routing prefix ${JSON.stringify(alias)}: expected "/region/cluster/"`,
+    );
+  }
+  return alias;
+}

@@ -1,0 +1,257 @@
+/**
+ * Turns mcrouter JSON into route handles (`mcrouter/lib/config/RouteHandleFactory-inl.h`,
+ * spec §1.4): objects with a `type`, arrays (flattened), and strings — `""` (no handle), a named
+ * handle, `Type|rest` short forms (`PoolRoute|A`, `ErrorRoute|msg`), `Pool|A` (one handle per
+ * server) and bare type names (`NullRoute`). An object with a `name` is built once and reused;
+ * the same short-form string yields the same handle.
+ *
+ * Every error is a `ConfigError` naming the JSON path, e.g.
+ * `route.operation_policies.set.children[0]: unknown pool "peer"`.
+ */
+import { ConfigError } from '../errors.js';
+import type { DestinationMap } from '../destination/destination-map.js';
+import type { Destination } from '../destination/destination.js';
+import type { RouteHandle } from '../routes/route-handle.js';
+import { DestinationRoute } from '../routes/destination-route.js';
+import { ErrorRoute } from '../routes/error-route.js';
+import { parseServerAddress } from './server-address.js';
+import { childPath } from './json-path.js';
+import { isObject } from './schema.js';
+import { parsePoolOptions, type Pool } from './pool.js';
+
+/**
+ * Builds one route type. `json` is the route object, the `rest` of a `Type|rest` string, or null
+ * for a bare type name.
+ * @throws ConfigError
+ */
+export type RouteBuilder = (factory: RouteFactory, json: unknown, path: string) => RouteHandle;
+
+/** Options the factory needs from the command line. */
+export interface RouteFactoryOptions {
+  /** `--server-timeout`, ms: the default pool `server_timeout`. */
+  readonly serverTimeoutMs: number;
+}
+
+/** See the file comment. One instance per config build. */
+export class RouteFactory {
+  private readonly poolJson: Record<string, unknown>;
+  private readonly pools = new Map<string, Pool>();
+  private readonly poolsBuilding = new Set<string>();
+  private readonly namedJson = new Map<string, { json: unknown; path: string }>();
+  private readonly named = new Map<string, RouteHandle[]>();
+  private readonly namedBuilding = new Set<string>();
+  /** Destinations referenced by this config. */
+  readonly destinations = new Set<Destination>();
+
+  /**
+   * @param pools the config's `pools` object (may be empty)
+   * @param namedHandles the config's `named_handles` (array or object form), or undefined
+   * @param builders route builders by type name
+   */
+  constructor(
+    pools: unknown,
+    namedHandles: unknown,
+    private readonly destinationMap: DestinationMap,
+    readonly options: RouteFactoryOptions,
+    private readonly builders: ReadonlyMap<string, RouteBuilder>,
+  ) {
+    if (pools !== undefined && !isObject(pools))
+      throw new ConfigError('pools', 'expected an object of pools');
+    this.poolJson = pools ?? {};
+    this.registerNamedHandles(namedHandles);
+  }
+
+  /** Every pool defined in `pools`, built (also those no route references). */
+  allPools(): Map<string, Pool> {
+    for (const name of Object.keys(this.poolJson)) this.pool(name, childPath('pools', name));
+    return this.pools;
+  }
+
+  /**
+   * Builds exactly one handle.
+   * @throws ConfigError when `json` expands to zero or several handles
+   */
+  create(json: unknown, path: string): RouteHandle {
+    const list = this.createList(json, path);
+    if (list.length !== 1) {
+      throw new ConfigError(path, `expected exactly one route, got ${list.length}`);
+    }
+    return list[0] as RouteHandle;
+  }
+
+  /** Builds a handle, or null for an absent or empty (`""`) value. */
+  createOptional(json: unknown, path: string): RouteHandle | null {
+    if (json === undefined || json === null || json === '') return null;
+    return this.create(json, path);
+  }
+
+  /** Builds the list of handles `json` expands to (arrays flattened, `Pool|A` per server). */
+  createList(json: unknown, path: string): RouteHandle[] {
+    if (Array.isArray(json)) {
+      const out: RouteHandle[] = [];
+      json.forEach((item, i) => out.push(...this.createList(item, childPath(path, i))));
+      return out;
+    }
+    if (typeof json === 'string') return this.fromString(json, path);
+    if (isObject(json)) return [this.fromObject(json, path)];
+    throw new ConfigError(path, 'expected a route: a string, an object with "type", or an array');
+  }
+
+  /**
+   * A pool by name (from `pools`) or an inline pool object (`{"name": ..., "servers": [...]}`).
+   * @throws ConfigError for an unknown pool or bad pool options
+   */
+  pool(ref: unknown, path: string): Pool {
+    if (typeof ref === 'string') {
+      const known = this.pools.get(ref);
+      if (known !== undefined) return known;
+      const json = this.poolJson[ref];
+      if (json === undefined) throw new ConfigError(path, `unknown pool ${JSON.stringify(ref)}`);
+      return this.buildPool(ref, json, childPath('pools', ref));
+    }
+    if (isObject(ref)) {
+      const name = ref.name;
+      if (typeof name !== 'string' || name === '') {
+        throw new ConfigError(path, 'an inline pool needs a "name"');
+      }
+      return this.pools.get(name) ?? this.buildPool(name, ref, path);
+    }
+    throw new ConfigError(path, 'expected a pool name or a pool object');
+  }
+
+  private buildPool(name: string, json: unknown, path: string): Pool {
+    if (this.poolsBuilding.has(name))
+      throw new ConfigError(path, `pool ${JSON.stringify(name)} refers to itself`);
+    this.poolsBuilding.add(name);
+    try {
+      const opts = parsePoolOptions(json, path);
+      const timeoutMs = opts.server_timeout ?? this.options.serverTimeoutMs;
+      const connectTimeoutMs = opts.connect_timeout ?? timeoutMs;
+      const keepRoutingPrefix = opts.keep_routing_prefix ?? false;
+      const routes: RouteHandle[] = [];
+      opts.servers.forEach((entry, i) => {
+        const p = childPath(childPath(path, 'servers'), i);
+        if (isObject(entry)) {
+          routes.push(this.create(entry, p));
+          return;
+        }
+        if (typeof entry !== 'string') throw new ConfigError(p, 'expected a server string "host:port"');
+        let address;
+        try {
+          address = parseServerAddress(entry);
+        } catch (err) {
+          throw new ConfigError(p, (err as Error).message);
+        }
+        const dest = this.destinationMap.get({ address, timeoutMs, connectTimeoutMs });
+        this.destinations.add(dest);
+        routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix));
+      });
+      let weights: number[] | null = null;
+      if (opts.weights !== undefined) {
+        weights = opts.weights.slice(0, routes.length);
+        // mcrouter logs "CONFIG IS BROKEN" and uses 0.5 for missing weights.
+        while (weights.length < routes.length) weights.push(0.5);
+      }
+      const pool: Pool = {
+        name,
+        destinationRoutes: routes,
+        timeoutMs,
+        connectTimeoutMs,
+        keepRoutingPrefix,
+        weights,
+        errorOnEmpty: opts.error_on_empty ?? true,
+      };
+      this.pools.set(name, pool);
+      return pool;
+    } finally {
+      this.poolsBuilding.delete(name);
+    }
+  }
+
+  private fromString(s: string, path: string): RouteHandle[] {
+    if (s === '') return [];
+    const cached = this.named.get(s);
+    if (cached !== undefined) return cached;
+    const named = this.namedJson.get(s);
+    if (named !== undefined) return this.buildNamed(s, named.json, named.path);
+    const bar = s.indexOf('|');
+    const type = bar < 0 ? s : s.slice(0, bar);
+    const rest = bar < 0 ? null : s.slice(bar + 1);
+    let list: RouteHandle[];
+    if (type === 'Pool') {
+      if (rest === null) throw new ConfigError(path, '"Pool" needs a pool name: "Pool|<name>"');
+      list = [...this.pool(rest, path).destinationRoutes];
+    } else {
+      list = [this.build(type, rest, path)];
+    }
+    this.named.set(s, list);
+    return list;
+  }
+
+  private fromObject(obj: Record<string, unknown>, path: string): RouteHandle {
+    const type = obj.type;
+    if (typeof type !== 'string')
+      throw new ConfigError(childPath(path, 'type'), 'a route object needs a string "type"');
+    const name = obj.name;
+    if (typeof name === 'string') {
+      const cached = this.named.get(name);
+      if (cached?.length === 1) return cached[0] as RouteHandle;
+    }
+    const handle = this.build(type, obj, path);
+    if (typeof name === 'string') this.named.set(name, [handle]);
+    return handle;
+  }
+
+  private build(type: string, json: unknown, path: string): RouteHandle {
+    const builder = this.builders.get(type);
+    if (builder === undefined) {
+      throw new ConfigError(
+        path,
+        `unknown route handle type ${JSON.stringify(type)} (and no named handle by that name)`,
+      );
+    }
+    return builder(this, json, path);
+  }
+
+  private registerNamedHandles(json: unknown): void {
+    if (json === undefined) return;
+    if (Array.isArray(json)) {
+      json.forEach((item, i) => {
+        const p = childPath('named_handles', i);
+        if (!isObject(item) || typeof item.name !== 'string')
+          throw new ConfigError(p, 'a named handle needs a "name"');
+        this.namedJson.set(item.name, { json: item, path: p });
+      });
+      return;
+    }
+    if (!isObject(json)) throw new ConfigError('named_handles', 'expected an array or an object');
+    for (const [name, value] of Object.entries(json)) {
+      const p = childPath('named_handles', name);
+      let item = value;
+      if (isObject(value)) {
+        if (value.name === undefined) item = { ...value, name };
+        else if (value.name !== name)
+          throw new ConfigError(p, `Ambiguous RouteHandle name: ${name} vs ${JSON.stringify(value.name)}`);
+      }
+      this.namedJson.set(name, { json: item, path: p });
+    }
+  }
+
+  private buildNamed(name: string, json: unknown, path: string): RouteHandle[] {
+    if (this.namedBuilding.has(name))
+      throw new ConfigError(path, `named handle ${JSON.stringify(name)} refers to itself`);
+    this.namedBuilding.add(name);
+    try {
+      const list = this.createList(json, path);
+      this.named.set(name, list);
+      return list;
+    } finally {
+      this.namedBuilding.delete(name);
+    }
+  }
+
+  /** An ErrorRoute for a pool without servers (`HashRoute with empty children, name: <pool>`). */
+  static emptyPoolRoute(poolName: string): RouteHandle {
+    return new ErrorRoute(`HashRoute with empty children, name: ${poolName}`);
+  }
+}

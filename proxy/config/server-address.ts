@@ -1,0 +1,60 @@
+/**
+ * Pool server strings (spec §1.3, `mcrouter/lib/network/AccessPoint.cpp`):
+ * `host:port[:protocol[:security_mech[:compressed|notcompressed]]]`, IPv6 as `[addr]:port[...]`,
+ * or `unix:<path>`.
+ */
+
+/** A parsed server entry. */
+export interface ServerAddress {
+  /** Host name or IP (without brackets); empty for unix sockets. */
+  readonly host: string;
+  /** TCP port; 0 for unix sockets. */
+  readonly port: number;
+  /** Unix socket path, or null for TCP. */
+  readonly path: string | null;
+  /** `host:port` (`[v6]:port`) or `unix:<path>`: the name used in logs and `route(...)`. */
+  readonly hostPort: string;
+}
+
+/**
+ * Parses a server string.
+ * @throws Error with the reason (e.g. `invalid server "x": port out of range`); only the `ascii`
+ *   protocol and the `plain` security mechanism are supported
+ */
+export function parseServerAddress(text: string): ServerAddress {
+  const bad = (why: string): Error => new Error(`invalid server ${JSON.stringify(text)}: ${why}`);
+  if (text.startsWith('unix:')) {
+    const path = text.slice(5);
+    if (path.length === 0) throw bad('empty unix socket path');
+    return { host: '', port: 0, path, hostPort: text };
+  }
+  let host: string;
+  let rest: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') throw bad('expected [ipv6]:port');
+    host = text.slice(1, close);
+    rest = text.slice(close + 2);
+  } else {
+    const colon = text.indexOf(':');
+    if (colon <= 0) throw bad('expected host:port');
+    host = text.slice(0, colon);
+    rest = text.slice(colon + 1);
+  }
+  const parts = rest.split(':');
+  const portText = parts[0] ?? '';
+  if (!/^\d{1,5}$/.test(portText)) throw bad('port is not a number');
+  const port = Number(portText);
+  if (port < 1 || port > 65535) throw bad('port out of range');
+  const protocol = (parts[1] ?? 'ascii').toLowerCase();
+  if (protocol !== 'ascii') throw bad(`protocol "${protocol}" is not supported (only ascii)`);
+  const mech = (parts[2] ?? 'plain').toLowerCase();
+  if (mech !== 'plain') throw bad(`security mechanism "${mech}" is not supported (only plain)`);
+  const compression = parts[3];
+  if (compression !== undefined && compression !== 'compressed' && compression !== 'notcompressed') {
+    throw bad(`unknown compression "${compression}"`);
+  }
+  if (parts.length > 4) throw bad('too many fields');
+  const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return { host, port, path: null, hostPort };
+}

@@ -1,0 +1,382 @@
+/**
+ * A destination: one pipelined ASCII connection to one memcached server, shared by every pool,
+ * route and config generation that names the same server with the same timeout (spec §1.3,
+ * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`).
+ *
+ * Requests live in one ring, in wire order, split by three counters:
+ *   head ≤ sent ≤ tail:  [head, sent) written and awaiting a reply · [sent, tail) not yet written.
+ * Replies match the head (FIFO). Everything routed during one loop iteration is written with one
+ * `socket.write` (flush-queue). There is no timer per request: the deadline ticker expires the
+ * head of the ring, whose deadline is always the oldest because every entry has the same timeout.
+ *
+ * Timeouts follow mcrouter's in-order client: a written request that times out is answered
+ * `SERVER_ERROR Reply timeout` at once and stays in the ring as a "zombie" whose late reply is
+ * discarded, so the connection stays in sync. On a broken connection, written requests fail with
+ * REMOTE_ERROR and unwritten ones are sent again on a new connection; a failed connect fails the
+ * queued requests with CONNECT_ERROR (or CONNECT_TIMEOUT).
+ */
+import net from 'node:net';
+import { McReply, type ReplySink } from '../protocol/reply.js';
+import type { McRequest } from '../protocol/request.js';
+import { Op } from '../protocol/op.js';
+import { Result } from '../protocol/result.js';
+import { RequestEncoder } from '../protocol/request-encoder.js';
+import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
+import type { ServerAddress } from '../config/server-address.js';
+import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
+import { watchDeadlines, type Tickable } from './deadline-ticker.js';
+import { connectErrorMessage, connectTimeoutMessage, ioErrorMessage } from './socket-errors.js';
+import { log } from '../logger.js';
+
+/** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
+export enum DestinationState {
+  New,
+  Up,
+  Down,
+  Closed,
+}
+
+/** What a destination needs to know. Times in milliseconds. */
+export interface DestinationSettings {
+  readonly address: ServerAddress;
+  /** Per-request timeout (`server_timeout`, `--server-timeout`), ms. */
+  readonly timeoutMs: number;
+  /** Connect timeout (`connect_timeout`), ms. */
+  readonly connectTimeoutMs: number;
+}
+
+const enum Slot {
+  Pending = 0,
+  Sent = 1,
+  /** Written, timed out, already answered: its late reply is discarded. */
+  Zombie = 2,
+  /** Timed out before it was written: never written, skipped. */
+  Dropped = 3,
+}
+
+const REPLY_TIMEOUT = McReply.error(Result.Timeout, 'Reply timeout');
+const INITIAL_CAPACITY = 64;
+
+/** See the file comment. */
+export class Destination implements Flushable, Tickable, ReplyParserSink {
+  flushScheduled = false;
+  /** Connection state for stats. */
+  state = DestinationState.New;
+
+  // Ring (struct of arrays, so routing a request allocates nothing here).
+  private capacity = INITIAL_CAPACITY;
+  private mask = INITIAL_CAPACITY - 1;
+  private ops = new Uint8Array(INITIAL_CAPACITY);
+  private status = new Uint8Array(INITIAL_CAPACITY);
+  private keyStarts = new Int32Array(INITIAL_CAPACITY);
+  private deadlines = new Float64Array(INITIAL_CAPACITY);
+  private reqs: (McRequest | null)[] = new Array<McRequest | null>(INITIAL_CAPACITY).fill(null);
+  private sinks: (ReplySink | null)[] = new Array<ReplySink | null>(INITIAL_CAPACITY).fill(null);
+  private head = 0;
+  private sent = 0;
+  private tail = 0;
+  /** Entries before this index have been checked for expiry. */
+  private expiryCursor = 0;
+
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private connecting = false;
+  private connectDeadline = 0;
+  private watching = false;
+  private closing = false;
+  private readonly encoder = new RequestEncoder(16 * 1024);
+  private readonly parser = new ReplyParser(this);
+
+  // Counters for stats (spec §5.2).
+  /** Replies by result value. */
+  readonly resultCounts = new Uint32Array(64);
+  /** Sum of reply latencies, µs, and how many were summed. */
+  latencySumUs = 0;
+  latencyCount = 0;
+  connectionsOpened = 0;
+  connectionsClosed = 0;
+
+  /** `host:port` (or `unix:path`). */
+  readonly hostPort: string;
+  /** mcrouter's destination key: `host:port:ascii:plain:notcompressed-<timeout>`. */
+  readonly key: string;
+
+  constructor(readonly settings: DestinationSettings) {
+    this.hostPort = settings.address.hostPort;
+    this.key = destinationKey(settings.address, settings.timeoutMs);
+  }
+
+  /** Requests written and awaiting a reply (zombies included). */
+  get inflight(): number {
+    return this.sent - this.head;
+  }
+
+  /** Requests queued and not yet written. */
+  get pending(): number {
+    return this.tail - this.sent;
+  }
+
+  /**
+   * Queues `req` for this server. The reply arrives through `sink.onReply`, later or, for a
+   * closed destination, synchronously.
+   * @param keyStart bytes of `req.key` to leave out on the wire (a stripped routing prefix)
+   */
+  send(req: McRequest, sink: ReplySink, keyStart: number): void {
+    if (this.state === DestinationState.Closed) {
+      sink.onReply(McReply.error(Result.LocalError, `destination ${this.hostPort} was removed`));
+      return;
+    }
+    if (this.tail - this.head === this.capacity) this.grow();
+    const i = this.tail & this.mask;
+    this.ops[i] = req.op;
+    this.status[i] = Slot.Pending;
+    this.keyStarts[i] = keyStart;
+    this.deadlines[i] = performance.now() + this.settings.timeoutMs;
+    this.reqs[i] = req;
+    this.sinks[i] = sink;
+    this.tail++;
+    if (!this.watching) {
+      this.watching = true;
+      watchDeadlines(this);
+    }
+    if (this.connected) scheduleFlush(this);
+    else if (!this.connecting) this.connect();
+  }
+
+  /** Writes every queued request in one write. Called by the flush queue. */
+  flush(): void {
+    const socket = this.socket;
+    if (!this.connected || socket === null || this.sent === this.tail) return;
+    const enc = this.encoder;
+    const mask = this.mask;
+    for (let n = this.sent; n < this.tail; n++) {
+      const i = n & mask;
+      if (this.status[i] !== Slot.Pending) continue;
+      const req = this.reqs[i];
+      if (req === null || req === undefined) continue;
+      enc.encode(req, this.keyStarts[i] ?? 0);
+      this.status[i] = Slot.Sent;
+      this.reqs[i] = null;
+    }
+    this.sent = this.tail;
+    if (enc.length > 0) socket.write(enc.take());
+  }
+
+  // ---- ReplyParserSink ----
+
+  /** @inheritdoc */
+  expectedOp(): Op | -1 {
+    const mask = this.mask;
+    while (this.head < this.sent && this.status[this.head & mask] === Slot.Dropped) {
+      this.sinks[this.head & mask] = null;
+      this.head++;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- ops holds Op values
+    return this.head < this.sent ? (this.ops[this.head & this.mask] as Op) : -1;
+  }
+
+  /** @inheritdoc */
+  onReply(reply: McReply): void {
+    const i = this.head & this.mask;
+    const sink = this.sinks[i] ?? null;
+    const st = this.status[i];
+    const deadline = this.deadlines[i] ?? 0;
+    this.sinks[i] = null;
+    this.head++;
+    if (st !== Slot.Sent || sink === null) return; // a zombie: already answered with a timeout
+    this.resultCounts[reply.result] = (this.resultCounts[reply.result] ?? 0) + 1;
+    this.latencySumUs += (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
+    this.latencyCount++;
+    sink.onReply(reply);
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  /** @inheritdoc */
+  onProtocolError(message: string): void {
+    log.warn(
+      { destination: this.hostPort, reason: message },
+      'protocol error from server; resetting connection',
+    );
+    const socket = this.socket;
+    this.detachSocket();
+    socket?.destroy();
+    this.failWritten(message);
+  }
+
+  // ---- Tickable ----
+
+  /** @inheritdoc */
+  tick(now: number): boolean {
+    if (this.connecting && now >= this.connectDeadline) {
+      const socket = this.socket;
+      this.detachSocket();
+      socket?.destroy();
+      this.failQueued(Result.ConnectTimeout, connectTimeoutMessage(this.settings.connectTimeoutMs));
+    }
+    let n = Math.max(this.expiryCursor, this.head);
+    while (n < this.tail) {
+      const i = n & this.mask;
+      if ((this.deadlines[i] ?? 0) > now) break;
+      const st = this.status[i];
+      if (st === Slot.Sent || st === Slot.Pending) {
+        const sink = this.sinks[i] ?? null;
+        this.status[i] = st === Slot.Sent ? Slot.Zombie : Slot.Dropped;
+        this.sinks[i] = null;
+        this.reqs[i] = null;
+        this.resultCounts[Result.Timeout] = (this.resultCounts[Result.Timeout] ?? 0) + 1;
+        sink?.onReply(REPLY_TIMEOUT);
+      }
+      n++;
+    }
+    this.expiryCursor = n;
+    const busy = this.head < this.tail || this.connecting;
+    if (!busy) this.watching = false;
+    return busy;
+  }
+
+  /**
+   * Closes the destination (it left the config). New requests fail with LOCAL_ERROR; the
+   * connection closes once requests already routed here have their replies.
+   */
+  close(): void {
+    if (this.state === DestinationState.Closed) return;
+    this.closing = true;
+    this.maybeFinishClose();
+  }
+
+  private maybeFinishClose(): void {
+    if (this.head < this.tail) return;
+    this.state = DestinationState.Closed;
+    const socket = this.socket;
+    this.detachSocket();
+    socket?.destroy();
+  }
+
+  // ---- connection ----
+
+  private connect(): void {
+    const { address, connectTimeoutMs } = this.settings;
+    this.connecting = true;
+    this.connectDeadline = performance.now() + connectTimeoutMs;
+    const socket =
+      address.path !== null
+        ? net.connect({ path: address.path })
+        : net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+    this.socket = socket;
+    let error: NodeJS.ErrnoException | null = null;
+    socket.on('connect', () => {
+      if (socket !== this.socket) return;
+      this.connecting = false;
+      this.connected = true;
+      this.state = DestinationState.Up;
+      this.connectionsOpened++;
+      this.flush();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.socket) this.parser.feed(chunk);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      error = err;
+    });
+    socket.on('close', () => {
+      if (socket !== this.socket) return;
+      const wasConnected = this.connected;
+      this.detachSocket();
+      if (wasConnected) this.failWritten(ioErrorMessage(error));
+      else this.failQueued(Result.ConnectError, connectErrorMessage(error));
+    });
+  }
+
+  /** Forgets the current socket (its events are ignored from now on). */
+  private detachSocket(): void {
+    if (this.connected) this.connectionsClosed++;
+    this.socket = null;
+    this.connected = false;
+    this.connecting = false;
+    this.parser.reset();
+    if (this.state !== DestinationState.Closed) this.state = DestinationState.Down;
+  }
+
+  /**
+   * The connection broke: written requests fail with REMOTE_ERROR (zombies are dropped);
+   * unwritten ones go out on a new connection.
+   */
+  private failWritten(message: string): void {
+    const reply = McReply.error(Result.RemoteError, message);
+    const end = this.sent;
+    while (this.head < end) {
+      const i = this.head & this.mask;
+      const sink = this.sinks[i] ?? null;
+      const st = this.status[i];
+      this.sinks[i] = null;
+      this.reqs[i] = null;
+      this.head++;
+      if (st === Slot.Sent && sink !== null) {
+        this.resultCounts[Result.RemoteError] = (this.resultCounts[Result.RemoteError] ?? 0) + 1;
+        sink.onReply(reply);
+      }
+    }
+    if (this.closing) this.maybeFinishClose();
+    else if (this.sent < this.tail && this.socket === null) this.connect();
+  }
+
+  /** Connecting failed: every queued request fails with `result`. */
+  private failQueued(result: Result, message: string): void {
+    const reply = McReply.error(result, message);
+    // Nothing was written on this connection, so [head, tail) holds only unwritten entries
+    // (and entries dropped earlier). Requests routed here by the callbacks below start over.
+    const end = this.tail;
+    this.sent = end;
+    while (this.head < end) {
+      const i = this.head & this.mask;
+      const sink = this.sinks[i] ?? null;
+      const st = this.status[i];
+      this.sinks[i] = null;
+      this.reqs[i] = null;
+      this.head++;
+      if (st === Slot.Pending && sink !== null) {
+        this.resultCounts[result] = (this.resultCounts[result] ?? 0) + 1;
+        sink.onReply(reply);
+      }
+    }
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  private grow(): void {
+    const oldMask = this.mask;
+    const cap = this.capacity * 2;
+    const mask = cap - 1;
+    const ops = new Uint8Array(cap);
+    const status = new Uint8Array(cap);
+    const keyStarts = new Int32Array(cap);
+    const deadlines = new Float64Array(cap);
+    const reqs = new Array<McRequest | null>(cap).fill(null);
+    const sinks = new Array<ReplySink | null>(cap).fill(null);
+    for (let n = this.head; n < this.tail; n++) {
+      const o = n & oldMask;
+      const i = n & mask;
+      ops[i] = this.ops[o] ?? 0;
+      status[i] = this.status[o] ?? 0;
+      keyStarts[i] = this.keyStarts[o] ?? 0;
+      deadlines[i] = this.deadlines[o] ?? 0;
+      reqs[i] = this.reqs[o] ?? null;
+      sinks[i] = this.sinks[o] ?? null;
+    }
+    this.capacity = cap;
+    this.mask = mask;
+    this.ops = ops;
+    this.status = status;
+    this.keyStarts = keyStarts;
+    this.deadlines = deadlines;
+    this.reqs = reqs;
+    this.sinks = sinks;
+  }
+}
+
+/**
+ * mcrouter's destination key (`ProxyDestinationKey`): the access point plus the timeout, so the
+ * same server with two timeouts gets two connections (test `TestDuplicateServersDiffTimeouts`).
+ */
+export function destinationKey(address: ServerAddress, timeoutMs: number): string {
+  return `${address.hostPort}:ascii:plain:notcompressed-${timeoutMs}`;
+}

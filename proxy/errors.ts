@@ -1,0 +1,36 @@
+/**
+ * Error classes with stable codes (undici style). Protocol problems never throw in the hot path;
+ * these are for configuration, options and start-up.
+ */
+
+/** Base class: every error of ours carries a stable `code`. */
+export class McProxyError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A config problem. `path` is the JSON path of the offending value (e.g.
+ * `route.operation_policies.set.children[0]`), `reason` what is wrong; the message is
+ * `<path>: <reason>`.
+ */
+export class ConfigError extends McProxyError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(path === '' ? reason : `${path}: ${reason}`, 'MCR_ERR_CONFIG');
+  }
+}
+
+/** A bad command-line option (mcrouter exits 3 for these). */
+export class OptionError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCR_ERR_OPTION');
+  }
+}

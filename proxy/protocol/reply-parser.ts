@@ -1,0 +1,268 @@
+/**
+ * Backend-side ASCII reply parser (memcached → proxy), spec §7 and §10
+ * (`mcrouter/lib/network/McAsciiParser.rl`, client side).
+ *
+ * Replies arrive in request order (FIFO), so the parser asks its sink which operation the oldest
+ * outstanding request has and accepts only the replies that operation can get. Anything else
+ * (memcached's `ERROR`, a truncated or malformed `VALUE`, an unexpected line) is a protocol error:
+ * the destination tears the connection down and fails only that connection's requests.
+ *
+ * Values are `subarray` views of the socket chunk, or one concatenation when they span chunks.
+ */
+import { McReply } from './reply.js';
+import { Op, isGetLike } from './op.js';
+import { Result } from './result.js';
+import { CR, LF, SPACE, bytesEqual, concatPieces, isUint64, parseUint } from './ascii.js';
+
+/** Receives parsed replies. */
+export interface ReplyParserSink {
+  /** The op of the oldest request still awaiting a reply, or -1 when none is outstanding. */
+  expectedOp(): Op | -1;
+  /** The reply to the oldest outstanding request. */
+  onReply(reply: McReply): void;
+  /** The stream is unusable; `message` says why. No more replies will be delivered. */
+  onProtocolError(message: string): void;
+}
+
+const enum State {
+  Line,
+  Value,
+  Failed,
+}
+
+/** Longest reply line accepted (a VALUE line holds a ≤250-byte key). */
+const MAX_LINE = 8192;
+const END_TAIL = '\r\nEND\r\n';
+const UINT32_MAX = 4294967295;
+const MAX_VALUE = 1 << 30;
+
+/** See the file comment. One instance per backend connection. */
+export class ReplyParser {
+  private state = State.Line;
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** While in Value: the header of the hit whose data is awaited. */
+  private vFlags = 0;
+  private vLength = 0;
+  private vCas: Buffer | null = null;
+
+  constructor(private readonly sink: ReplyParserSink) {}
+
+  /** Forgets any partial reply (after the connection was reset). */
+  reset(): void {
+    this.state = State.Line;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.vCas = null;
+  }
+
+  /** Parses one chunk from the backend socket. The chunk must not be modified afterwards. */
+  feed(chunk: Buffer): void {
+    let pos = 0;
+    if (this.state === State.Failed) return;
+    if (this.state === State.Value) {
+      pos = this.continueValue(chunk);
+      if (pos < 0) return;
+    } else if (this.pendingLen > 0) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.savePartial(chunk);
+        return;
+      }
+      this.pending.push(chunk.subarray(0, nl + 1));
+      const line = concatPieces(this.pending, this.pendingLen + nl + 1);
+      this.pending = [];
+      this.pendingLen = 0;
+      pos = this.handleLine(line, 0, line.length - 1, chunk, nl + 1);
+      if (pos < 0) return;
+    }
+    const len = chunk.length;
+    while (pos < len && this.state === State.Line) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) {
+        this.savePartial(chunk.subarray(pos));
+        return;
+      }
+      pos = this.handleLine(chunk, pos, nl, chunk, nl + 1);
+      if (pos < 0) return;
+    }
+  }
+
+  private savePartial(piece: Buffer): void {
+    this.pending.push(piece);
+    this.pendingLen += piece.length;
+    if (this.pendingLen > MAX_LINE) this.fail('reply line too long');
+  }
+
+  private fail(message: string): number {
+    this.state = State.Failed;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.sink.onProtocolError(message);
+    return -1;
+  }
+
+  /**
+   * Handles the reply line `line[start, nl)`; a VALUE's data starts at `buf[dataPos]`.
+   * @returns where to go on in `buf`, or -1 (data awaited or failed)
+   */
+  private handleLine(line: Buffer, start: number, nl: number, buf: Buffer, dataPos: number): number {
+    if (nl === start || line[nl - 1] !== CR) return this.fail('reply line not terminated by CRLF');
+    const end = nl - 1;
+    const op = this.sink.expectedOp();
+    if (op === -1)
+      return this.fail(`unexpected reply with no request outstanding: ${preview(line, start, end)}`);
+    const c = line[start];
+    if (isGetLike(op)) {
+      if (c === 0x56 /* V */ && end - start > 6 && bytesEqual(line, start, start + 6, 'VALUE ')) {
+        return this.valueHeader(line, start + 6, end, op, buf, dataPos);
+      }
+      if (bytesEqual(line, start, end, 'END')) {
+        this.sink.onReply(McReply.NOT_FOUND);
+        return dataPos;
+      }
+      return this.errorOrFail(line, start, end, op, dataPos);
+    }
+    let reply: McReply | null = null;
+    switch (op) {
+      case Op.Set:
+      case Op.Add:
+      case Op.Replace:
+      case Op.Append:
+      case Op.Prepend:
+      case Op.Cas:
+        if (bytesEqual(line, start, end, 'STORED')) reply = McReply.STORED;
+        else if (bytesEqual(line, start, end, 'NOT_STORED')) reply = McReply.NOT_STORED;
+        else if (bytesEqual(line, start, end, 'EXISTS')) reply = McReply.EXISTS;
+        else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
+        break;
+      case Op.Delete:
+        if (bytesEqual(line, start, end, 'DELETED')) reply = McReply.DELETED;
+        else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
+        break;
+      case Op.Incr:
+      case Op.Decr:
+        if (c !== undefined && c >= 48 && c <= 57) {
+          // memcached may pad the number with spaces after an in-place decr; trim them.
+          let e = end;
+          while (e > start && line[e - 1] === SPACE) e--;
+          if (isUint64(line, start, e)) reply = new McReply(Result.Stored, line.subarray(start, e));
+        } else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
+        break;
+      case Op.Touch:
+        if (bytesEqual(line, start, end, 'TOUCHED')) reply = McReply.TOUCHED;
+        else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
+        break;
+      case Op.FlushAll:
+        if (bytesEqual(line, start, end, 'OK')) reply = McReply.OK;
+        break;
+      case Op.Version:
+        if (end - start > 8 && bytesEqual(line, start, start + 8, 'VERSION ')) {
+          reply = new McReply(Result.Ok, line.subarray(start + 8, end));
+        }
+        break;
+    }
+    if (reply !== null) {
+      this.sink.onReply(reply);
+      return dataPos;
+    }
+    return this.errorOrFail(line, start, end, op, dataPos);
+  }
+
+  /** SERVER_ERROR / CLIENT_ERROR lines are replies; anything else is a protocol error. */
+  private errorOrFail(line: Buffer, start: number, end: number, op: Op, dataPos: number): number {
+    if (end - start >= 12 && bytesEqual(line, start, start + 12, 'SERVER_ERROR')) {
+      const msg = line.toString('latin1', Math.min(start + 13, end), end);
+      this.sink.onReply(serverError(msg));
+      return dataPos;
+    }
+    if (end - start >= 12 && bytesEqual(line, start, start + 12, 'CLIENT_ERROR')) {
+      const msg = line.toString('latin1', Math.min(start + 13, end), end);
+      this.sink.onReply(McReply.error(Result.ClientError, msg));
+      return dataPos;
+    }
+    if (bytesEqual(line, start, end, 'ERROR')) return this.fail('ERROR reply received from server.');
+    return this.fail(`unexpected reply for ${Op[op]}: ${preview(line, start, end)}`);
+  }
+
+  /** `VALUE <key> <flags> <bytes>[ <cas>]`; the fields start at `line[s]`. */
+  private valueHeader(line: Buffer, s: number, end: number, op: Op, buf: Buffer, dataPos: number): number {
+    // Fields: key flags bytes [cas]. Split on single spaces from the key onwards.
+    const k = line.indexOf(SPACE, s);
+    if (k < 0 || k >= end) return this.fail('malformed VALUE line');
+    const f = line.indexOf(SPACE, k + 1);
+    if (f < 0 || f >= end) return this.fail('malformed VALUE line');
+    let b = line.indexOf(SPACE, f + 1);
+    if (b < 0 || b > end) b = end;
+    const flags = parseUint(line, k + 1, f, UINT32_MAX);
+    const length = parseUint(line, f + 1, b, MAX_VALUE);
+    if (flags < 0 || length < 0) return this.fail('malformed VALUE line');
+    let cas: Buffer | null = null;
+    if (b < end) {
+      if (!isUint64(line, b + 1, end)) return this.fail('malformed VALUE line');
+      cas = line.subarray(b + 1, end);
+    } else if (op === Op.Gets || op === Op.Gats) {
+      return this.fail('VALUE without cas for gets');
+    }
+    this.vFlags = flags;
+    this.vLength = length;
+    this.vCas = cas;
+    const total = length + END_TAIL.length;
+    if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
+    this.state = State.Value;
+    if (dataPos < buf.length) {
+      const rest = buf.subarray(dataPos);
+      this.pending.push(rest);
+      this.pendingLen = rest.length;
+    }
+    return -1;
+  }
+
+  private continueValue(chunk: Buffer): number {
+    const total = this.vLength + END_TAIL.length;
+    const need = total - this.pendingLen;
+    if (chunk.length < need) {
+      this.pending.push(chunk);
+      this.pendingLen += chunk.length;
+      return -1;
+    }
+    this.pending.push(chunk.subarray(0, need));
+    const block = concatPieces(this.pending, total);
+    this.pending = [];
+    this.pendingLen = 0;
+    this.state = State.Line;
+    return this.finishValue(block, 0) ? need : -1;
+  }
+
+  /** Emits the hit whose data is at `buf[pos, pos+vLength)`, followed by `\r\nEND\r\n`. */
+  private finishValue(buf: Buffer, pos: number): boolean {
+    const end = pos + this.vLength;
+    if (!bytesEqual(buf, end, end + END_TAIL.length, END_TAIL)) {
+      this.fail('value not followed by END');
+      return false;
+    }
+    const cas = this.vCas;
+    this.vCas = null;
+    this.sink.onReply(new McReply(Result.Found, buf.subarray(pos, end), this.vFlags, cas));
+    return true;
+  }
+}
+
+/**
+ * Classifies a backend `SERVER_ERROR <msg>`: codes 307/302/301 are BUSY/TRY_AGAIN/SHUTDOWN, the
+ * rest REMOTE_ERROR; the message is kept whole so the client sees the same text (spec §7).
+ */
+export function serverError(msg: string): McReply {
+  let result = Result.RemoteError;
+  if (msg.length >= 3 && (msg.length === 3 || msg.charCodeAt(3) === SPACE)) {
+    const code = msg.slice(0, 3);
+    if (code === '307') result = Result.Busy;
+    else if (code === '302') result = Result.TryAgain;
+    else if (code === '301') result = Result.Shutdown;
+  }
+  return McReply.error(result, msg.length > 0 ? msg : null);
+}
+
+function preview(line: Buffer, start: number, end: number): string {
+  return JSON.stringify(line.toString('latin1', start, Math.min(end, start + 60)));
+}

@@ -1,0 +1,222 @@
+/**
+ * Server-side ASCII reply serializer (proxy → client), spec §7
+ * (`mcrouter/lib/network/AsciiSerialized.cpp`).
+ *
+ * Replies are appended to a `ByteWriter`; values are copied with `Buffer.copy`, never converted to
+ * strings.
+ */
+import { Op, OP_NAMES } from './op.js';
+import { Result, isErrorResult, resultFullName } from './result.js';
+import type { McReply } from './reply.js';
+import { ByteWriter } from './byte-writer.js';
+
+const END = 'END\r\n';
+
+/** Fixed wire text of an error result without a message (spec §7 table). */
+export function errorText(result: Result): string {
+  switch (result) {
+    case Result.Ooo:
+      return 'SERVER_ERROR out of order';
+    case Result.Timeout:
+      return 'SERVER_ERROR timeout';
+    case Result.ConnectTimeout:
+      return 'SERVER_ERROR connection timeout';
+    case Result.ConnectError:
+      return 'SERVER_ERROR connection error';
+    case Result.Busy:
+      return 'SERVER_ERROR 307 busy';
+    case Result.TryAgain:
+      return 'SERVER_ERROR 302 try again';
+    case Result.Shutdown:
+      return 'SERVER_ERROR 301 shutdown';
+    case Result.Tko:
+      return 'SERVER_ERROR unavailable';
+    case Result.DeadlineExceeded:
+      return 'SERVER_ERROR request deadline exceeded';
+    case Result.BadCommand:
+      return 'CLIENT_ERROR bad command';
+    case Result.BadKey:
+      return 'CLIENT_ERROR bad key';
+    case Result.BadFlags:
+      return 'CLIENT_ERROR bad flags';
+    case Result.BadExptime:
+      return 'CLIENT_ERROR bad exptime';
+    case Result.BadLeaseId:
+      return 'CLIENT_ERROR bad lease_id';
+    case Result.BadCasId:
+      return 'CLIENT_ERROR bad cas_id';
+    case Result.BadValue:
+      return 'SERVER_ERROR bad value';
+    case Result.Aborted:
+      return 'SERVER_ERROR aborted';
+    case Result.ClientError:
+      return 'CLIENT_ERROR';
+    case Result.LocalError:
+      return 'SERVER_ERROR local error';
+    case Result.RemoteError:
+      return 'SERVER_ERROR remote error';
+    case Result.PermissionDenied:
+      return 'SERVER_ERROR permission denied';
+    case Result.HotKey:
+      return 'SERVER_ERROR hot key';
+    case Result.Overloaded:
+      return 'SERVER_ERROR overloaded';
+    default:
+      return 'SERVER_ERROR unknown result';
+  }
+}
+
+/**
+ * The error line (without CRLF) for an error reply: `CLIENT_ERROR <msg>` for CLIENT_ERROR with a
+ * message, `SERVER_ERROR <msg>` for any other result with a message, else the fixed text.
+ * CR and LF in a message are replaced by spaces so a reply can never break the stream.
+ */
+export function errorLine(reply: McReply): string {
+  const msg = reply.message;
+  if (msg === null || msg.length === 0) return errorText(reply.result);
+  const safe = /[\r\n]/.test(msg) ? msg.replace(/[\r\n]+/g, ' ') : msg;
+  return reply.result === Result.ClientError ? `CLIENT_ERROR ${safe}` : `SERVER_ERROR ${safe}`;
+}
+
+/** `SERVER_ERROR unexpected result mc_res_<name> (<n>) for <op>` (mcrouter's text). */
+export function unexpectedLine(result: Result, op: Op): string {
+  return `SERVER_ERROR unexpected result ${resultFullName(result)} (${result}) for ${OP_NAMES[op] ?? 'unknown'}`;
+}
+
+/** Appends ASCII replies to a scratch buffer; see the file comment. */
+export class ReplyWriter extends ByteWriter {
+  /** Appends `END\r\n`. */
+  end(): void {
+    this.ascii(END);
+  }
+
+  /**
+   * Appends `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n` for a hit. `withCas` for gets/gats;
+   * a hit without a cas prints 0.
+   */
+  value(key: Buffer, reply: McReply, withCas: boolean): void {
+    const data = reply.value ?? EMPTY;
+    const cas = reply.cas;
+    this.ascii('VALUE ', key.length + 1 + 10 + 1 + 16 + 1 + (cas?.length ?? 1) + 2 + data.length + 2);
+    this.pos += key.copy(this.buf, this.pos);
+    this.byte(32);
+    this.uint(reply.flags);
+    this.byte(32);
+    this.uint(data.length);
+    if (withCas) {
+      this.byte(32);
+      if (cas !== null) this.pos += cas.copy(this.buf, this.pos);
+      else this.byte(48);
+    }
+    this.byte(13);
+    this.byte(10);
+    this.pos += data.copy(this.buf, this.pos);
+    this.byte(13);
+    this.byte(10);
+  }
+
+  /** Appends the reply to a single-key (or keyless) request, spec §7. */
+  reply(op: Op, key: Buffer, reply: McReply): void {
+    const r = reply.result;
+    if (isErrorResult(r)) {
+      this.line(errorLine(reply));
+      return;
+    }
+    switch (op) {
+      case Op.Get:
+      case Op.Gat:
+      case Op.Gets:
+      case Op.Gats:
+        if (r === Result.Found) {
+          this.value(key, reply, op === Op.Gets || op === Op.Gats);
+          this.end();
+        } else if (r === Result.NotFound) this.end();
+        else this.line(unexpectedLine(r, op));
+        return;
+      case Op.Set:
+      case Op.Add:
+      case Op.Replace:
+      case Op.Append:
+      case Op.Prepend:
+      case Op.Cas:
+        this.storageReply(op, r);
+        return;
+      case Op.Delete:
+        if (r === Result.Deleted) this.line('DELETED');
+        else if (r === Result.NotFound) this.line('NOT_FOUND');
+        else this.line(unexpectedLine(r, op));
+        return;
+      case Op.Incr:
+      case Op.Decr:
+        if ((r === Result.Stored || r === Result.Ok || r === Result.Found) && reply.value !== null) {
+          this.bytes(reply.value);
+          this.crlf();
+        } else if (r === Result.NotFound) this.line('NOT_FOUND');
+        else this.line(unexpectedLine(r, op));
+        return;
+      case Op.Touch:
+        if (r === Result.Touched) this.line('TOUCHED');
+        else if (r === Result.NotFound) this.line('NOT_FOUND');
+        else this.line(unexpectedLine(r, op));
+        return;
+      case Op.FlushAll:
+        if (r === Result.Ok) this.line('OK');
+        else this.line(unexpectedLine(r, op));
+        return;
+      case Op.Version:
+        if (reply.value !== null) {
+          this.line(`VERSION ${reply.value.toString('latin1')}`);
+        } else this.line(unexpectedLine(r, op));
+        return;
+    }
+  }
+
+  private storageReply(op: Op, r: Result): void {
+    switch (r) {
+      case Result.Stored:
+      case Result.Ok:
+        this.line('STORED');
+        return;
+      case Result.StaleStored:
+        this.line('STALE_STORED');
+        return;
+      case Result.NotStored:
+        this.line('NOT_STORED');
+        return;
+      case Result.Exists:
+        this.line('EXISTS');
+        return;
+      case Result.NotFound:
+        this.line('NOT_FOUND');
+        return;
+      case Result.Found:
+        this.line('FOUND');
+        return;
+      default:
+        this.line(unexpectedLine(r, op));
+    }
+  }
+
+  /**
+   * Appends the reply to a multi-key get: VALUE blocks for the hits in key order, then `END`; if
+   * any key's reply is an error, only the first (in key order) error line, instead of everything
+   * (spec §7 multi-get rule; open question 5 settled as "emit only the error").
+   */
+  multiGet(op: Op, keys: readonly Buffer[], replies: readonly McReply[]): void {
+    for (const reply of replies) {
+      if (isErrorResult(reply.result)) {
+        this.line(errorLine(reply));
+        return;
+      }
+    }
+    const withCas = op === Op.Gets || op === Op.Gats;
+    for (let i = 0; i < replies.length; i++) {
+      const reply = replies[i];
+      const key = keys[i];
+      if (reply?.result === Result.Found && key !== undefined) this.value(key, reply, withCas);
+    }
+    this.end();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,104 @@
+/**
+ * Backend-side ASCII request serializer (proxy → memcached), spec §10 "Backend side"
+ * (`mcrouter/lib/network/AsciiSerialized.cpp`): single-key commands, never `noreply` (the proxy
+ * always needs the reply), `delete <key> <exptime>` only when exptime ≠ 0.
+ */
+import { ByteWriter } from './byte-writer.js';
+import { Op } from './op.js';
+import type { McRequest } from './request.js';
+
+const STORAGE_CMDS: Partial<Record<Op, string>> = {
+  [Op.Set]: 'set ',
+  [Op.Add]: 'add ',
+  [Op.Replace]: 'replace ',
+  [Op.Append]: 'append ',
+  [Op.Prepend]: 'prepend ',
+  [Op.Cas]: 'cas ',
+};
+
+/** Appends backend requests to a scratch buffer; one instance per destination. */
+export class RequestEncoder extends ByteWriter {
+  /**
+   * Appends `req` with its key starting at `keyStart` (past a stripped routing prefix).
+   * @param keyStart byte offset into `req.key`; 0 keeps the whole key
+   */
+  encode(req: McRequest, keyStart: number): void {
+    const key = req.key;
+    const keyLen = key.length - keyStart;
+    switch (req.op) {
+      case Op.Get:
+      case Op.Gets:
+        this.ascii(req.op === Op.Get ? 'get ' : 'gets ', keyLen + 2);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        break;
+      case Op.Gat:
+      case Op.Gats:
+        this.ascii(req.op === Op.Gat ? 'gat ' : 'gats ', 12 + keyLen + 2);
+        this.int(req.exptime);
+        this.byte(32);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        break;
+      case Op.Set:
+      case Op.Add:
+      case Op.Replace:
+      case Op.Append:
+      case Op.Prepend:
+      case Op.Cas: {
+        const value = req.value;
+        const cas = req.cas;
+        this.ascii(STORAGE_CMDS[req.op] ?? 'set ', keyLen + 40 + (cas?.length ?? 0) + 2 + value.length + 2);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        this.byte(32);
+        this.uint(req.flags);
+        this.byte(32);
+        this.int(req.exptime);
+        this.byte(32);
+        this.uint(value.length);
+        if (cas !== null) {
+          this.byte(32);
+          this.pos += cas.copy(this.buf, this.pos);
+        }
+        this.byte(13);
+        this.byte(10);
+        this.pos += value.copy(this.buf, this.pos);
+        break;
+      }
+      case Op.Delete:
+        this.ascii('delete ', keyLen + 14);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        if (req.exptime !== 0) {
+          this.byte(32);
+          this.int(req.exptime);
+        }
+        break;
+      case Op.Incr:
+      case Op.Decr: {
+        const delta = req.delta;
+        this.ascii(req.op === Op.Incr ? 'incr ' : 'decr ', keyLen + 1 + (delta?.length ?? 1) + 2);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        this.byte(32);
+        if (delta !== null) this.pos += delta.copy(this.buf, this.pos);
+        else this.byte(48);
+        break;
+      }
+      case Op.Touch:
+        this.ascii('touch ', keyLen + 14);
+        this.pos += key.copy(this.buf, this.pos, keyStart);
+        this.byte(32);
+        this.int(req.exptime);
+        break;
+      case Op.FlushAll:
+        this.ascii('flush_all', 14);
+        if (req.exptime !== 0) {
+          this.byte(32);
+          this.int(req.exptime);
+        }
+        break;
+      case Op.Version:
+        this.ascii('version', 2);
+        break;
+    }
+    this.byte(13);
+    this.byte(10);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A parsed memcache request, as routes see it. Keys and values are Buffer views into the bytes the
+ * client sent; nothing here converts them to strings.
+ */
+import { Op, isUpdateLike } from './op.js';
+
+const EMPTY = Buffer.alloc(0);
+const SLASH = 0x2f;
+const PIPE = 0x7c;
+const HASH = 0x23;
+
+/**
+ * One routable request. Routes treat it as immutable and derive copies (`withKey`, `withExptime`)
+ * when they change a field, because one request can be in flight to several destinations.
+ */
+export class McRequest {
+  /** Shared empty buffer for absent keys and values. */
+  static readonly EMPTY = EMPTY;
+
+  /** Routing prefix length (`/region/cluster/`), -1 until computed. */
+  private prefixLen = -1;
+  /** End of the routing key inside `key` (before `|#|`), -1 until computed. */
+  private hashEnd = -1;
+
+  /**
+   * @param op operation
+   * @param key full key bytes as the client sent them, routing prefix included (empty when keyless)
+   * @param flags client flags, uint32 (storage commands)
+   * @param exptime seconds: relative (≤ 30 days) or absolute unix time, may be negative (int32);
+   *   for `flush_all` the delay
+   * @param value data block (storage commands), empty otherwise
+   * @param cas CAS unique as ASCII digits (cas command), else null
+   * @param delta incr/decr amount as ASCII digits, else null
+   * @param noreply the client asked for no reply
+   */
+  constructor(
+    readonly op: Op,
+    readonly key: Buffer = EMPTY,
+    readonly flags = 0,
+    readonly exptime = 0,
+    readonly value: Buffer = EMPTY,
+    readonly cas: Buffer | null = null,
+    readonly delta: Buffer | null = null,
+    readonly noreply = false,
+  ) {}
+
+  /**
+   * Length in bytes of the routing prefix `/region/cluster/` at the start of the key, or 0 when
+   * the key has none (a key starting with `/` that contains two more `/`; spec §1.6).
+   */
+  get routingPrefixLength(): number {
+    if (this.prefixLen < 0) this.prefixLen = routingPrefixLength(this.key);
+    return this.prefixLen;
+  }
+
+  /** Start offset in `key` of the routing key (the key without its routing prefix). */
+  get routingKeyStart(): number {
+    return this.routingPrefixLength;
+  }
+
+  /**
+   * End offset in `key` of the routing key: the first `|#|` (hash stop) after the prefix, or the
+   * key length (`mcrouter/lib/carbon/Keys-inl.h`).
+   */
+  get routingKeyEnd(): number {
+    if (this.hashEnd < 0) this.hashEnd = hashStop(this.key, this.routingPrefixLength);
+    return this.hashEnd;
+  }
+
+  /** A copy with another key (routing fields recomputed). */
+  withKey(key: Buffer): McRequest {
+    return new McRequest(
+      this.op,
+      key,
+      this.flags,
+      this.exptime,
+      this.value,
+      this.cas,
+      this.delta,
+      this.noreply,
+    );
+  }
+
+  /** A copy with another exptime (seconds). */
+  withExptime(exptime: number): McRequest {
+    const r = new McRequest(
+      this.op,
+      this.key,
+      this.flags,
+      exptime,
+      this.value,
+      this.cas,
+      this.delta,
+      this.noreply,
+    );
+    r.prefixLen = this.prefixLen;
+    r.hashEnd = this.hashEnd;
+    return r;
+  }
+
+  /** The key as a latin1 string, for logs and prefix maps (not for the hot path). */
+  keyString(): string {
+    return this.key.toString('latin1');
+  }
+
+  /** True for set/add/replace/append/prepend/cas. */
+  get isUpdate(): boolean {
+    return isUpdateLike(this.op);
+  }
+}
+
+/** See `McRequest.routingPrefixLength`. */
+export function routingPrefixLength(key: Buffer): number {
+  if (key.length === 0 || key[0] !== SLASH) return 0;
+  const second = key.indexOf(SLASH, 1);
+  if (second < 0) return 0;
+  const third = key.indexOf(SLASH, second + 1);
+  if (third < 0) return 0;
+  return third + 1;
+}
+
+function hashStop(key: Buffer, from: number): number {
+  let i = key.indexOf(PIPE, from);
+  while (i >= 0 && i + 2 < key.length) {
+    if (key[i + 1] === HASH && key[i + 2] === PIPE) return i;
+    i = key.indexOf(PIPE, i + 1);
+  }
+  return key.length;
+}

@@ -1,0 +1,285 @@
+/**
+ * One client connection (design: ClientSession). It parses requests, routes each one, and writes
+ * replies strictly in request order through an ordered reply window: every request that expects a
+ * reply takes a slot; slots complete in any order (different destinations), and the session writes
+ * the longest completed prefix, all of it in one `socket.write` per flush (spec §10: ASCII replies
+ * are always in request order on a connection).
+ *
+ * `noreply` requests are routed but take no slot. Multi-key gets take one slot whose keys are
+ * routed independently and reassembled in key order.
+ */
+import type net from 'node:net';
+import { McReply, type ReplySink } from '../protocol/reply.js';
+import type { McRequest } from '../protocol/request.js';
+import { Op } from '../protocol/op.js';
+import { LocalCommand, RequestParser, type RequestSink } from '../protocol/request-parser.js';
+import { ReplyWriter } from '../protocol/reply-writer.js';
+import { scheduleFlush, type Flushable } from './flush-queue.js';
+import type { ProxyServer } from './proxy-server.js';
+import { log } from '../logger.js';
+
+/** Replies of every session are composed here, then copied out per flush (flushes are synchronous). */
+const WRITER = new ReplyWriter();
+
+/** A place in the ordered reply window. */
+abstract class Slot {
+  next: Slot | null = null;
+  done = false;
+  /** Appends this slot's reply bytes. */
+  abstract write(w: ReplyWriter): void;
+}
+
+/** A routed single-key (or keyless) request. */
+class RoutedSlot extends Slot implements ReplySink {
+  private reply: McReply = McReply.UNKNOWN;
+
+  constructor(
+    private readonly session: ClientSession,
+    private readonly req: McRequest,
+  ) {
+    super();
+  }
+
+  onReply(reply: McReply): void {
+    if (this.done) return;
+    this.reply = reply;
+    this.done = true;
+    this.session.slotDone(this, 1);
+  }
+
+  write(w: ReplyWriter): void {
+    w.reply(this.req.op, this.req.key, this.reply);
+  }
+}
+
+/** One key of a multi-key get. */
+class MultiGetPart implements ReplySink {
+  constructor(
+    private readonly parent: MultiGetSlot,
+    private readonly index: number,
+  ) {}
+
+  onReply(reply: McReply): void {
+    this.parent.partDone(this.index, reply);
+  }
+}
+
+/** A multi-key get: done when every key has its reply. */
+class MultiGetSlot extends Slot {
+  private readonly replies: (McReply | null)[];
+  private remaining: number;
+
+  constructor(
+    private readonly session: ClientSession,
+    private readonly reqs: readonly McRequest[],
+  ) {
+    super();
+    this.replies = new Array<McReply | null>(reqs.length).fill(null);
+    this.remaining = reqs.length;
+  }
+
+  partDone(index: number, reply: McReply): void {
+    if (this.replies[index] !== null) return;
+    this.replies[index] = reply;
+    this.session.requestDone(1);
+    if (--this.remaining === 0) {
+      this.done = true;
+      this.session.slotDone(this, 0);
+    }
+  }
+
+  write(w: ReplyWriter): void {
+    const op = this.reqs[0]?.op ?? Op.Get;
+    w.multiGet(
+      op,
+      this.reqs.map((r) => r.key),
+      this.replies.map((r) => r ?? McReply.NOT_FOUND),
+    );
+  }
+}
+
+/** A reply known at parse time (errors, version, stats). `text` includes its CRLFs. */
+class TextSlot extends Slot {
+  constructor(private readonly text: string) {
+    super();
+    this.done = true;
+  }
+
+  write(w: ReplyWriter): void {
+    w.text(this.text);
+  }
+}
+
+/** Completion of a `noreply` request: only the outstanding count changes. */
+class NoreplySink implements ReplySink {
+  constructor(private readonly session: ClientSession) {}
+  onReply(): void {
+    this.session.requestDone(1);
+  }
+}
+
+/** See the file comment. */
+export class ClientSession implements RequestSink, Flushable {
+  flushScheduled = false;
+  private head: Slot | null = null;
+  private tail: Slot | null = null;
+  /** Requests routed and not yet answered (each key of a multi-get counts). */
+  private outstanding = 0;
+  private paused = false;
+  private closed = false;
+  private endAfterFlush = false;
+  private readonly parser: RequestParser;
+  private readonly noreplySink = new NoreplySink(this);
+  private readonly maxOutstanding: number;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly server: ProxyServer,
+  ) {
+    const opts = server.options;
+    this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
+    this.parser = new RequestParser(this, { maxItemSize: opts.maxItemSize });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.feed(chunk);
+    });
+    socket.on('error', (err: Error) => {
+      log.debug({ err, client: socket.remoteAddress }, 'client socket error');
+    });
+    socket.on('close', () => {
+      this.onClose();
+    });
+  }
+
+  // ---- RequestSink ----
+
+  onRequest(req: McRequest): void {
+    this.server.stats.countRequest(req.op);
+    if (req.op === Op.FlushAll && !this.server.options.enableFlushCmd) {
+      if (!req.noreply) this.push(new TextSlot('SERVER_ERROR Command disabled\r\n'));
+      return;
+    }
+    this.outstanding++;
+    if (req.noreply) {
+      this.server.route(req, this.noreplySink);
+    } else {
+      const slot = new RoutedSlot(this, req);
+      this.push(slot);
+      this.server.route(req, slot);
+    }
+    if (this.outstanding >= this.maxOutstanding) this.pauseReading();
+  }
+
+  onMultiGet(reqs: McRequest[]): void {
+    const slot = new MultiGetSlot(this, reqs);
+    this.push(slot);
+    this.outstanding += reqs.length;
+    for (let i = 0; i < reqs.length; i++) {
+      const req = reqs[i] as McRequest;
+      this.server.stats.countRequest(req.op);
+      this.server.route(req, new MultiGetPart(slot, i));
+    }
+    if (this.outstanding >= this.maxOutstanding) this.pauseReading();
+  }
+
+  onLocalCommand(cmd: LocalCommand, args: string[]): void {
+    switch (cmd) {
+      case LocalCommand.Version:
+        this.push(new TextSlot(`VERSION ${this.server.versionString}\r\n`));
+        return;
+      case LocalCommand.Stats:
+        this.push(new TextSlot(this.server.statsReply(args)));
+        return;
+      case LocalCommand.Quit:
+        this.endAfterFlush = true;
+        scheduleFlush(this);
+        return;
+      case LocalCommand.Shutdown:
+        if (!this.server.options.enableShutdownCmd) {
+          this.push(new TextSlot('SERVER_ERROR Command disabled\r\n'));
+          return;
+        }
+        log.warn({ client: this.socket.remoteAddress }, 'shutdown command received; shutting down');
+        this.parser.close();
+        this.server.requestShutdown('shutdown command');
+        return;
+    }
+  }
+
+  onRequestError(line: string, noreply: boolean): void {
+    this.server.stats.clientErrors++;
+    if (!noreply) this.push(new TextSlot(`${line}\r\n`));
+  }
+
+  onFatalError(line: string): void {
+    this.server.stats.clientErrors++;
+    this.server.logClientError(this.socket.remoteAddress, line);
+    this.push(new TextSlot(`${line}\r\n`));
+    this.endAfterFlush = true;
+  }
+
+  // ---- window ----
+
+  private push(slot: Slot): void {
+    if (this.tail === null) this.head = slot;
+    else this.tail.next = slot;
+    this.tail = slot;
+    if (slot.done && slot === this.head) scheduleFlush(this);
+  }
+
+  /**
+   * A slot completed; `requests` is how many outstanding requests it settles.
+   * Called by slots only.
+   */
+  slotDone(slot: Slot, requests: number): void {
+    if (requests > 0) this.requestDone(requests);
+    if (slot === this.head) scheduleFlush(this);
+  }
+
+  /** `n` routed requests got their replies. */
+  requestDone(n: number): void {
+    this.outstanding -= n;
+    if (this.paused && this.outstanding < this.maxOutstanding) {
+      this.paused = false;
+      if (!this.closed) this.socket.resume();
+    }
+  }
+
+  private pauseReading(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Writes the completed prefix of the window in one write. Called by the flush queue. */
+  flush(): void {
+    if (this.closed) return;
+    const w = WRITER;
+    let s = this.head;
+    while (s?.done === true) {
+      s.write(w);
+      s = s.next;
+    }
+    this.head = s;
+    if (s === null) this.tail = null;
+    if (w.length > 0) this.socket.write(w.take());
+    if (this.endAfterFlush && this.head === null) {
+      this.closed = true;
+      this.socket.end();
+    }
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.parser.close();
+    this.head = null;
+    this.tail = null;
+    this.server.sessionClosed(this);
+  }
+
+  /** Closes the connection now (server shutdown). */
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The proxy: listeners, client sessions, the current config snapshot, the shared destinations
+ * and the counters. `cli.ts` wires it to the command line; tests embed it directly.
+ */
+import net from 'node:net';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { McReply, type ReplySink } from '../protocol/reply.js';
+import type { McRequest } from '../protocol/request.js';
+import { Op, OP_NAMES } from '../protocol/op.js';
+import { Result, resultSeverity } from '../protocol/result.js';
+import { DestinationMap } from '../destination/destination-map.js';
+import { buildConfig, type ConfigSource, type ProxyConfig } from '../config/proxy-config.js';
+import type { ProxyOptions } from '../options.js';
+import { ProxyStats } from '../admin/proxy-stats.js';
+import { statsReply } from '../admin/stats-reply.js';
+import { VERSION_STRING } from '../version.js';
+import { ClientSession } from './client-session.js';
+import { log } from '../logger.js';
+
+/** Collects flush_all replies from every destination; answers with the worst (AllSync rule). */
+class FlushAllState implements ReplySink {
+  private worst: McReply = McReply.OK;
+
+  constructor(
+    private readonly sink: ReplySink,
+    private remaining: number,
+  ) {}
+
+  onReply(reply: McReply): void {
+    if (resultSeverity(reply.result) > resultSeverity(this.worst.result)) this.worst = reply;
+    if (--this.remaining === 0) this.sink.onReply(this.worst);
+  }
+}
+
+/** See the file comment. */
+export class ProxyServer {
+  /** Destinations shared by every config generation (spec §1.3). */
+  readonly destinations = new DestinationMap();
+  readonly stats = new ProxyStats();
+  /** What `version` answers. */
+  readonly versionString = VERSION_STRING;
+  private current: ProxyConfig;
+  private readonly listeners: net.Server[] = [];
+  private readonly sessions = new Set<ClientSession>();
+  private readonly shutdownHandlers: ((reason: string) => void)[] = [];
+  private clientErrorLogBudget = 0;
+  private clientErrorLogWindow = 0;
+  private clientErrorsSuppressed = 0;
+
+  /**
+   * Builds the first config.
+   * @param argv the command line, for the `commandargs` stat
+   * @throws ConfigError when the config is invalid
+   */
+  constructor(
+    readonly options: ProxyOptions,
+    source: ConfigSource,
+    private readonly argv: readonly string[] = [],
+  ) {
+    this.current = buildConfig(source, this.destinations, options);
+  }
+
+  /** The config snapshot new requests use. */
+  get config(): ProxyConfig {
+    return this.current;
+  }
+
+  /**
+   * Routes one request through the current config. Never throws: an exception inside a route
+   * becomes LOCAL_ERROR `Error routing request of type <op>: <message>` (spec §7).
+   */
+  route(req: McRequest, sink: ReplySink): void {
+    if (req.op === Op.FlushAll) {
+      this.flushAll(req, sink);
+      return;
+    }
+    try {
+      this.current.root.route(req, sink);
+    } catch (err) {
+      log.error({ err, op: OP_NAMES[req.op] }, 'exception while routing');
+      sink.onReply(
+        McReply.error(
+          Result.LocalError,
+          `Error routing request of type ${OP_NAMES[req.op] ?? '?'}: ${(err as Error).message}`,
+        ),
+      );
+    }
+  }
+
+  /** `flush_all` goes to every destination of every pool, synchronously (spec §10). */
+  private flushAll(req: McRequest, sink: ReplySink): void {
+    const targets = [...this.current.destinations];
+    if (targets.length === 0) {
+      sink.onReply(McReply.OK);
+      return;
+    }
+    const state = new FlushAllState(sink, targets.length);
+    for (const d of targets) d.send(req, state, 0);
+  }
+
+  /** Text of the `stats` reply for `args`. */
+  statsReply(args: readonly string[]): string {
+    return statsReply(args, {
+      stats: this.stats,
+      version: this.versionString,
+      commandArgs: this.argv.join(' '),
+      destinations: this.destinations.all(),
+      configLoadedAt: this.current.builtAt,
+    });
+  }
+
+  /**
+   * Starts listening on every `--port` (on each `--listen-addresses` IP, or all interfaces) and on
+   * `--unix-domain-sock`.
+   * @returns the bound addresses, e.g. `127.0.0.1:11211` or a socket path
+   */
+  async listen(): Promise<string[]> {
+    const bound: string[] = [];
+    const { ports, listenAddresses, unixDomainSock } = this.options;
+    for (const port of ports) {
+      const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
+      for (const host of hosts)
+        bound.push(await this.listenOne(host !== undefined ? { port, host } : { port }));
+    }
+    if (unixDomainSock !== '') {
+      if (existsSync(unixDomainSock) && lstatSync(unixDomainSock).isSocket()) unlinkSync(unixDomainSock);
+      bound.push(await this.listenOne({ path: unixDomainSock }));
+    }
+    return bound;
+  }
+
+  private listenOne(opts: net.ListenOptions): Promise<string> {
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      this.accept(socket);
+    });
+    return new Promise<string>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts, () => {
+        server.off('error', reject);
+        server.on('error', (err) => {
+          log.error({ err }, 'listener error');
+        });
+        this.listeners.push(server);
+        const a = server.address();
+        resolve(
+          typeof a === 'string'
+            ? a
+            : a === null
+              ? ''
+              : `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+        );
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.clientConnections++;
+    this.stats.clientConnectionsTotal++;
+    this.sessions.add(new ClientSession(socket, this));
+  }
+
+  /** Called by a session when its socket closed. */
+  sessionClosed(session: ClientSession): void {
+    if (this.sessions.delete(session)) this.stats.clientConnections--;
+  }
+
+  /**
+   * Logs a client protocol error, at most 10 lines a second; the rest are counted and reported in
+   * the next line, so a bad client cannot flood the log.
+   */
+  logClientError(client: string | undefined, reply: string): void {
+    const now = Date.now();
+    if (now - this.clientErrorLogWindow >= 1000) {
+      this.clientErrorLogWindow = now;
+      this.clientErrorLogBudget = 10;
+    }
+    if (this.clientErrorLogBudget <= 0) {
+      this.clientErrorsSuppressed++;
+      return;
+    }
+    this.clientErrorLogBudget--;
+    const suppressed = this.clientErrorsSuppressed;
+    this.clientErrorsSuppressed = 0;
+    log.warn({ client, reply, suppressed }, 'client protocol error; closing connection');
+  }
+
+  /** Registers a handler for a shutdown request (the `shutdown` command). */
+  onShutdownRequest(handler: (reason: string) => void): void {
+    this.shutdownHandlers.push(handler);
+  }
+
+  /** Asks the owner to shut down (used by the `shutdown` command when enabled). */
+  requestShutdown(reason: string): void {
+    for (const h of this.shutdownHandlers) h(reason);
+  }
+
+  /** Stops listening, closes client connections and destinations. */
+  async close(): Promise<void> {
+    // server.close() waits for open connections, so destroy the sessions while it waits.
+    const closed = this.listeners.map(
+      (l) =>
+        new Promise<void>((resolve) => {
+          l.close(() => {
+            resolve();
+          });
+        }),
+    );
+    this.listeners.length = 0;
+    for (const s of this.sessions) s.destroy();
+    this.sessions.clear();
+    this.destinations.closeAll();
+    await Promise.all(closed);
+  }
+}

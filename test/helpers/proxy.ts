@@ -1,0 +1,33 @@
+/**
+ * An in-process proxy for tests: a real `ProxyServer` listening on a free loopback port, built
+ * from a config object or text and the same options the CLI takes.
+ */
+import { ProxyServer } from '../../proxy/server/proxy-server.js';
+import { DEFAULT_OPTIONS, type ProxyOptions } from '../../proxy/options.js';
+import { freePort } from './ports.js';
+
+/** A started proxy. */
+export interface TestProxy {
+  readonly server: ProxyServer;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy with `config` (an object is JSON-encoded) and option overrides.
+ * @throws ConfigError for a bad config
+ */
+export async function startProxy(config: unknown, options: Partial<ProxyOptions> = {}): Promise<TestProxy> {
+  const port = await freePort();
+  const text = typeof config === 'string' ? config : JSON.stringify(config);
+  const server = new ProxyServer({ ...DEFAULT_OPTIONS, listenAddresses: ['127.0.0.1'], ...options, ports: [port] }, {
+    text,
+    path: null,
+  });
+  await server.listen();
+  return {
+    server,
+    port,
+    close: () => server.close(),
+  };
+}
