@@ -71,6 +71,8 @@ export interface RunOptions {
   readonly durationS: number;
   /** Warm-up before each window, in s. */
   readonly warmupS: number;
+  /** Rounds over all targets × scenarios; rows show the median run. */
+  readonly repeat: number;
   readonly keys: number;
   /** Value size in bytes. */
   readonly valueBytes: number;
@@ -91,6 +93,7 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
   --duration S       measurement window per target x scenario, seconds (5; 1 with --quick)
   --warmup S         warm-up before each window, seconds (1; 0.5 with --quick)
+  --repeat N         rounds over all targets x scenarios; each row shows the median run (1)
   --quick            short run: --duration 1 --warmup 0.5 unless given
   --keys N           keyspace size, pre-populated so gets hit (10000)
   --value-size N     value size in bytes (100)
@@ -116,6 +119,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '1' },
       keys: { type: 'string', default: '10000' },
       'value-size': { type: 'string', default: '100' },
       ratio: { type: 'string', default: '1:10' },
@@ -141,8 +145,9 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const warmupS = num('warmup', values.warmup, values.quick ? 0.5 : 1, 0);
   const keys = num('keys', values.keys, 10000, 1);
   const valueBytes = num('value-size', values['value-size'], 100, 0);
-  if (!Number.isInteger(keys) || !Number.isInteger(valueBytes))
-    throw new Error('--keys and --value-size are integers');
+  const repeat = num('repeat', values.repeat, 1, 1);
+  if (!Number.isInteger(keys) || !Number.isInteger(valueBytes) || !Number.isInteger(repeat))
+    throw new Error('--keys, --value-size and --repeat are integers');
   if (!/^\d+:\d+$/.test(values.ratio)) throw new Error(`bad --ratio ${values.ratio} (want S:G, e.g. 1:10)`);
   return {
     // Keep the canonical order (direct, mcproxy, twemproxy) whatever order was given.
@@ -150,6 +155,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     scenarios: values.scenarios.split(',').map(parseScenario),
     durationS,
     warmupS,
+    repeat,
     keys,
     valueBytes,
     ratio: values.ratio,
@@ -226,14 +232,15 @@ function mcproxyArgv(ctx: Ctx, port: number, config: string): string[] | string 
   );
 }
 
+/** Moves memcached to its core for `target` (see the pinning comment at the top). */
+function placeMemcached(ctx: Ctx, target: TargetName): void {
+  if (ctx.pin) repin(ctx.memcached.pid, target === 'direct' ? MEMCACHED_CORE_DIRECT : MEMCACHED_CORE_PROXIED);
+}
+
 /** Starts what `target` needs; returns the port to load, or a skip reason. Throws on failure. */
 async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string> {
   const core = (c: number): number | undefined => (ctx.pin ? c : undefined);
-  if (target === 'direct') {
-    if (ctx.pin) repin(ctx.memcached.pid, MEMCACHED_CORE_DIRECT);
-    return { port: ctx.memcachedPort, proxy: undefined };
-  }
-  if (ctx.pin) repin(ctx.memcached.pid, MEMCACHED_CORE_PROXIED);
+  if (target === 'direct') return { port: ctx.memcachedPort, proxy: undefined };
   const port = await freePort();
   if (target === 'mcproxy') {
     const config = join(ctx.tmp, 'mcproxy.json');
@@ -348,26 +355,28 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
   const mcPct = pct(r.watchedCpuUs.memcached);
   const [busy0 = 0, busy1 = 0] = r.coreBusyPercent;
   if (ctx.pin) {
+    const side0 = proxied ? pct(r.watchedCpuUs.proxy) : mcPct;
     const side1 = lgPct + (proxied ? mcPct : 0);
-    if (busy1 >= CORE_SATURATED_PERCENT && lgPct < LOADGEN_SATURATED_PERCENT) {
+    // Core 1 full of our own processes (not of foreign load) while the loadgen itself is not.
+    if (
+      busy1 >= CORE_SATURATED_PERCENT &&
+      busy1 - side1 <= FOREIGN_LOAD_PERCENT &&
+      lgPct < LOADGEN_SATURATED_PERCENT
+    ) {
       warnings.push(
         `core ${LOADGEN_CORE} saturated (${busy1.toFixed(0)}% busy: loadgen ${lgPct.toFixed(0)}%` +
           `${proxied ? ` + memcached ${mcPct.toFixed(0)}%` : ''}): the load side may be limiting`,
       );
     }
-    const side0 = proxied ? pct(r.watchedCpuUs.proxy) : mcPct;
-    const who0 = proxied ? target : 'memcached';
-    const who1 = proxied ? 'loadgen+memcached' : 'loadgen';
-    for (const [core, busy, ours, who] of [
-      [PROXY_CORE, busy0, side0, who0],
-      [LOADGEN_CORE, busy1, side1, who1],
-    ] as const) {
-      if (busy - ours > FOREIGN_LOAD_PERCENT) {
-        warnings.push(
-          `core ${core}: ${(busy - ours).toFixed(0)}% busy beyond ${who} (${ours.toFixed(0)}%): ` +
-            'other load on the machine or kernel network work; figures may be skewed',
-        );
-      }
+    const foreign = [
+      [PROXY_CORE, busy0 - side0, side0, proxied ? target : 'memcached'],
+      [LOADGEN_CORE, busy1 - side1, side1, proxied ? 'loadgen+memcached' : 'loadgen'],
+    ] as const;
+    const parts = foreign
+      .filter(([, extra]) => extra > FOREIGN_LOAD_PERCENT)
+      .map(([core, extra, ours, who]) => `core ${core} +${extra.toFixed(0)}% (${who} ${ours.toFixed(0)}%)`);
+    if (parts.length > 0) {
+      warnings.push(`other load: ${parts.join(', ')} busy beyond our processes; figures may be skewed`);
     }
   }
   if (r.errors > 0 || r.errorsTotal > 0) {
@@ -382,6 +391,7 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
     status: 'ok',
     reason: null,
     result: r,
+    opsPerSecRuns: [r.opsPerSec],
     proxyCpuUsPerOp: proxied ? perOp(r.watchedCpuUs.proxy) : null,
     memcachedCpuUsPerOp: perOp(r.watchedCpuUs.memcached),
     warnings,
@@ -395,49 +405,111 @@ function notOk(target: TargetName, s: Scenario, status: 'skipped' | 'failed', re
     status,
     reason,
     result: null,
+    opsPerSecRuns: [],
     proxyCpuUsPerOp: null,
     memcachedCpuUsPerOp: null,
     warnings: [],
   };
 }
 
-/** Runs every target × scenario; returns the rows in run order. */
-async function runAll(ctx: Ctx): Promise<Row[]> {
-  const rows: Row[] = [];
+/** A target that could not be started: why, and whether that is a skip or a failure. */
+interface NotStarted {
+  readonly status: 'skipped' | 'failed';
+  readonly reason: string;
+}
+
+/** Starts every target up front (idle proxies cost nothing), so that runs can be interleaved. */
+async function startTargets(ctx: Ctx): Promise<Map<TargetName, TargetSetup | NotStarted>> {
+  const setups = new Map<TargetName, TargetSetup | NotStarted>();
   for (const target of ctx.opts.targets) {
-    say(`== ${target}`);
-    let setup: TargetSetup | string;
     try {
-      setup = await setUp(ctx, target);
+      const setup = await setUp(ctx, target);
+      if (typeof setup === 'string') {
+        say(`  ${target}: ${setup} — skipped`);
+        setups.set(target, { status: 'skipped', reason: setup });
+      } else {
+        say(`  ${target}: port ${setup.port}${setup.proxy ? `, pid ${setup.proxy.pid}` : ''}`);
+        setups.set(target, setup);
+      }
     } catch (err) {
       const reason = `failed to start: ${(err as Error).message}`;
-      say(`   ${reason}`);
-      for (const s of ctx.opts.scenarios) rows.push(notOk(target, s, 'failed', reason));
-      continue;
+      say(`  ${target}: ${reason}`);
+      setups.set(target, { status: 'failed', reason });
     }
-    if (typeof setup === 'string') {
-      say(`   ${setup} — skipped`);
-      for (const s of ctx.opts.scenarios) rows.push(notOk(target, s, 'skipped', setup));
-      continue;
+  }
+  return setups;
+}
+
+/** Picks the run with the median throughput (the lower middle one for an even count). */
+function median(rows: readonly Row[]): Row | undefined {
+  const sorted = [...rows].sort((a, b) => (a.result?.opsPerSec ?? 0) - (b.result?.opsPerSec ?? 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * Runs every scenario × target, `repeat` rounds, interleaving the targets within each scenario so
+ * that their ratios are measured close together in time; returns one row per target × scenario
+ * (the median run when repeated).
+ */
+async function runAll(ctx: Ctx): Promise<Row[]> {
+  const { opts } = ctx;
+  say('Starting targets:');
+  const setups = await startTargets(ctx);
+  const runs = new Map<string, Row[]>();
+  const failures = new Map<string, string[]>();
+  const key = (t: TargetName, s: Scenario): string => `${t} ${s.name}`;
+  for (let round = 1; round <= opts.repeat; round++) {
+    for (const s of opts.scenarios) {
+      for (const target of opts.targets) {
+        const setup = setups.get(target);
+        if (setup === undefined || 'status' in setup) continue;
+        const label = `${opts.repeat > 1 ? `[${round}/${opts.repeat}] ` : ''}${s.name} ${target}`;
+        say(`  ${label} (${s.connections} connection(s), pipeline depth ${s.depth})`);
+        const fail = (reason: string): void => {
+          say(`      failed: ${reason}`);
+          failures.set(key(target, s), [...(failures.get(key(target, s)) ?? []), reason]);
+        };
+        const dead = [ctx.memcached, setup.proxy].find((p) => p?.hasExited() === true);
+        if (dead !== undefined) {
+          fail(`${dead.name} died: ${tail(dead.logFile, 300) || '(no output)'}`);
+          continue;
+        }
+        try {
+          placeMemcached(ctx, target);
+          const row = makeRow(ctx, target, s, await runLoadgen(ctx, s, setup));
+          for (const w of row.warnings) say(`      !! ${w}`);
+          runs.set(key(target, s), [...(runs.get(key(target, s)) ?? []), row]);
+        } catch (err) {
+          fail((err as Error).message);
+        }
+      }
     }
-    for (const s of ctx.opts.scenarios) {
-      const proxy = setup.proxy;
-      if (proxy?.hasExited() === true || ctx.memcached.hasExited()) {
-        const who = ctx.memcached.hasExited() ? ctx.memcached : (proxy ?? ctx.memcached);
-        rows.push(notOk(target, s, 'failed', `${who.name} died: ${tail(who.logFile, 300)}`));
+  }
+
+  const rows: Row[] = [];
+  for (const s of opts.scenarios) {
+    for (const target of opts.targets) {
+      const setup = setups.get(target);
+      if (setup !== undefined && 'status' in setup) {
+        rows.push(notOk(target, s, setup.status, setup.reason));
         continue;
       }
-      say(`   ${s.name} (${s.connections} connection(s), pipeline depth ${s.depth})`);
-      try {
-        const row = makeRow(ctx, target, s, await runLoadgen(ctx, s, setup));
-        for (const w of row.warnings) say(`      !! ${w}`);
-        rows.push(row);
-      } catch (err) {
-        say(`      failed: ${(err as Error).message}`);
-        rows.push(notOk(target, s, 'failed', (err as Error).message));
+      const ok = runs.get(key(target, s)) ?? [];
+      const failed = failures.get(key(target, s)) ?? [];
+      const mid = median(ok);
+      if (mid === undefined) {
+        rows.push(notOk(target, s, 'failed', failed.at(-1) ?? 'no run'));
+        continue;
       }
+      const warnings = [...mid.warnings];
+      ok.forEach((r, i) => {
+        const sat = r.warnings.find((w) => w.startsWith('LOADGEN'));
+        if (r !== mid && sat !== undefined) warnings.push(`run ${i + 1}: ${sat}`);
+      });
+      if (failed.length > 0)
+        warnings.push(`${failed.length} of ${opts.repeat} runs failed: ${failed.join(' | ')}`);
+      rows.push({ ...mid, opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0), warnings });
     }
-    if (setup.proxy !== undefined) await ctx.pm.stop(setup.proxy);
   }
   return rows;
 }
@@ -451,7 +523,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   if (pinNotes.length > 0) pin = false;
 
   const perRun = opts.warmupS + opts.durationS;
-  const runs = opts.targets.length * opts.scenarios.length;
+  const runs = opts.targets.length * opts.scenarios.length * opts.repeat;
   say('mcbench: memcached proxy benchmark (direct vs mcproxy vs twemproxy)');
   say(`  date      ${String(m.date)}`);
   say(
@@ -460,7 +532,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   say(`  load avg  ${String(m.loadavg1m)} (1 min) at start`);
   say(
     `  workload  ${opts.keys} keys (pre-populated), ${opts.valueBytes}-byte values, set:get ${opts.ratio}, ` +
-      `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
+      `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up, ${opts.repeat} round(s) (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
   );
   say(`  pinning   ${pinningText(pin)}`);
   for (const n of pinNotes) say(`  !! ${n}`);

@@ -22,7 +22,10 @@ export interface Row {
   readonly status: 'ok' | 'skipped' | 'failed';
   /** Why it was skipped or failed. */
   readonly reason: string | null;
+  /** The run shown (the median by throughput when repeated). */
   readonly result: LoadgenResult | null;
+  /** Throughput of every successful run, in ops/s (several with --repeat). */
+  readonly opsPerSecRuns: readonly number[];
   /** CPU (user+sys) of the proxy process tree per operation, in µs; null for direct. */
   readonly proxyCpuUsPerOp: number | null;
   /** CPU (user+sys) of memcached per operation, in µs. */
@@ -109,12 +112,22 @@ const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmtNum = (n: number | null, digits = 1): string => (n === null ? '-' : n.toFixed(digits));
 const fmtRatio = (n: number | null): string => (n === null ? 'n/a' : `${n.toFixed(2)}x`);
 
+/** Half the min–max range of the runs relative to the median, e.g. `±3%`; `-` for one run. */
+function spread(runs: readonly number[]): string {
+  if (runs.length < 2) return '-';
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  const range = (sorted.at(-1) ?? 0) - (sorted[0] ?? 0);
+  return mid > 0 ? `±${((50 * range) / mid).toFixed(0)}%` : '-';
+}
+
 /** The main results table: one line per target × scenario, grouped by scenario. */
 export function renderResults(rows: readonly Row[], scenarios: readonly Scenario[]): string {
   const header = [
     'scenario',
     'target',
     'ops/s',
+    'spread',
     'p50 µs',
     'p99 µs',
     'proxy CPU µs/op',
@@ -124,7 +137,7 @@ export function renderResults(rows: readonly Row[], scenarios: readonly Scenario
     'errors',
     'misses',
   ];
-  const right = [false, false, true, true, true, true, true, true, true, true, true];
+  const right = [false, false, true, true, true, true, true, true, true, true, true, true];
   const cells: string[][] = [];
   for (const s of scenarios) {
     let first = true;
@@ -141,6 +154,7 @@ export function renderResults(rows: readonly Row[], scenarios: readonly Scenario
         label,
         r.target,
         fmtInt(res.opsPerSec),
+        spread(r.opsPerSecRuns),
         fmtNum(res.latencyUs.p50),
         fmtNum(res.latencyUs.p99),
         fmtNum(r.proxyCpuUsPerOp, 2),
