@@ -44,11 +44,12 @@ import type { LoadgenResult } from './lib/result.js';
  *   side is identical, which keeps the targets comparable with each other and across runs.
  * - Cost: on proxied runs memcached competes with the load generator for core 1. The table shows
  *   the busy % of both cores, and the runner warns when core 1 (or the load generator) saturates.
+ *   With 50 connections at depth 1, loadgen + memcached can fill core 1 before a fast proxy fills
+ *   core 0; `--memcached-with proxy` puts memcached on core 0 next to the proxy instead (the load
+ *   side then has core 1 alone, and the proxy shares its core with memcached).
  */
 const PROXY_CORE = 0;
 const LOADGEN_CORE = 1;
-const MEMCACHED_CORE_PROXIED = LOADGEN_CORE;
-const MEMCACHED_CORE_DIRECT = PROXY_CORE;
 
 /** Load generator CPU (% of one core) above which its row is flagged as loadgen-bound. */
 const LOADGEN_SATURATED_PERCENT = 90;
@@ -86,6 +87,8 @@ export interface RunOptions {
   readonly nutcracker: string;
   /** Pin processes with taskset (see the pinning comment above). */
   readonly pin: boolean;
+  /** Where memcached runs while a proxy is measured (see the pinning comment above). */
+  readonly memcachedWith: 'loadgen' | 'proxy';
 }
 
 const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
@@ -104,6 +107,8 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
                      '-p {port} --config file:{config}' is appended
   --memcached PATH   memcached binary (memcached)
   --nutcracker PATH  twemproxy binary (nutcracker)
+  --memcached-with W where memcached runs while a proxy is measured: 'loadgen' (core 1, default)
+                     or 'proxy' (core 0, sharing the proxy's core); for direct it is always core 0
   --no-pin           do not pin processes to cores with taskset
   -h, --help         this help`;
 
@@ -128,6 +133,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       memcached: { type: 'string', default: 'memcached' },
       nutcracker: { type: 'string', default: 'nutcracker' },
       'no-pin': { type: 'boolean', default: false },
+      'memcached-with': { type: 'string', default: 'loadgen' },
     },
   });
   if (values.help === true) return 'help';
@@ -148,6 +154,10 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const repeat = num('repeat', values.repeat, 1, 1);
   if (!Number.isInteger(keys) || !Number.isInteger(valueBytes) || !Number.isInteger(repeat))
     throw new Error('--keys, --value-size and --repeat are integers');
+  const memcachedWith = values['memcached-with'];
+  if (memcachedWith !== 'loadgen' && memcachedWith !== 'proxy') {
+    throw new Error(`--memcached-with must be 'loadgen' or 'proxy', not '${memcachedWith}'`);
+  }
   if (!/^\d+:\d+$/.test(values.ratio)) throw new Error(`bad --ratio ${values.ratio} (want S:G, e.g. 1:10)`);
   return {
     // Keep the canonical order (direct, mcproxy, twemproxy) whatever order was given.
@@ -164,6 +174,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     memcached: values.memcached,
     nutcracker: values.nutcracker,
     pin: !values['no-pin'],
+    memcachedWith,
   };
 }
 
@@ -191,12 +202,20 @@ function machine(): Record<string, string | number> {
   };
 }
 
-function pinningText(pin: boolean): string {
+/** The core memcached runs on while `target` is measured. */
+function memcachedCore(opts: RunOptions, target: TargetName): number {
+  return target !== 'direct' && opts.memcachedWith === 'loadgen' ? LOADGEN_CORE : PROXY_CORE;
+}
+
+function pinningText(pin: boolean, opts: RunOptions): string {
   if (!pin) return 'none (--no-pin or taskset unavailable): expect more variance';
+  const proxied =
+    opts.memcachedWith === 'loadgen'
+      ? `core ${LOADGEN_CORE} next to the loadgen when proxied`
+      : `core ${PROXY_CORE} next to the proxy when proxied (--memcached-with proxy)`;
   return (
     `proxy under test (mcproxy | nutcracker) -> core ${PROXY_CORE}; loadgen -> core ${LOADGEN_CORE}; ` +
-    `memcached -t 1 -> core ${MEMCACHED_CORE_PROXIED} next to the loadgen when proxied, ` +
-    `core ${MEMCACHED_CORE_DIRECT} (the proxy's place) for direct`
+    `memcached -t 1 -> ${proxied}, core ${PROXY_CORE} (the proxy's place) for direct`
   );
 }
 
@@ -234,7 +253,7 @@ function mcproxyArgv(ctx: Ctx, port: number, config: string): string[] | string 
 
 /** Moves memcached to its core for `target` (see the pinning comment at the top). */
 function placeMemcached(ctx: Ctx, target: TargetName): void {
-  if (ctx.pin) repin(ctx.memcached.pid, target === 'direct' ? MEMCACHED_CORE_DIRECT : MEMCACHED_CORE_PROXIED);
+  if (ctx.pin) repin(ctx.memcached.pid, memcachedCore(ctx.opts, target));
 }
 
 /** Starts what `target` needs; returns the port to load, or a skip reason. Throws on failure. */
@@ -355,8 +374,9 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
   const mcPct = pct(r.watchedCpuUs.memcached);
   const [busy0 = 0, busy1 = 0] = r.coreBusyPercent;
   if (ctx.pin) {
-    const side0 = proxied ? pct(r.watchedCpuUs.proxy) : mcPct;
-    const side1 = lgPct + (proxied ? mcPct : 0);
+    const mcOn1 = memcachedCore(ctx.opts, target) === LOADGEN_CORE;
+    const side0 = (proxied ? pct(r.watchedCpuUs.proxy) : 0) + (mcOn1 ? 0 : mcPct);
+    const side1 = lgPct + (mcOn1 ? mcPct : 0);
     // Core 1 full of our own processes (not of foreign load) while the loadgen itself is not.
     if (
       busy1 >= CORE_SATURATED_PERCENT &&
@@ -365,12 +385,17 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
     ) {
       warnings.push(
         `core ${LOADGEN_CORE} saturated (${busy1.toFixed(0)}% busy: loadgen ${lgPct.toFixed(0)}%` +
-          `${proxied ? ` + memcached ${mcPct.toFixed(0)}%` : ''}): the load side may be limiting`,
+          `${mcOn1 ? ` + memcached ${mcPct.toFixed(0)}%` : ''}): the load side may be limiting`,
       );
     }
     const foreign = [
-      [PROXY_CORE, busy0 - side0, side0, proxied ? target : 'memcached'],
-      [LOADGEN_CORE, busy1 - side1, side1, proxied ? 'loadgen+memcached' : 'loadgen'],
+      [
+        PROXY_CORE,
+        busy0 - side0,
+        side0,
+        [proxied ? target : '', mcOn1 ? '' : 'memcached'].filter(Boolean).join('+'),
+      ],
+      [LOADGEN_CORE, busy1 - side1, side1, mcOn1 ? 'loadgen+memcached' : 'loadgen'],
     ] as const;
     const parts = foreign
       .filter(([, extra]) => extra > FOREIGN_LOAD_PERCENT)
@@ -534,7 +559,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
     `  workload  ${opts.keys} keys (pre-populated), ${opts.valueBytes}-byte values, set:get ${opts.ratio}, ` +
       `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up, ${opts.repeat} round(s) (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
   );
-  say(`  pinning   ${pinningText(pin)}`);
+  say(`  pinning   ${pinningText(pin, opts)}`);
   for (const n of pinNotes) say(`  !! ${n}`);
   say('  NOTE      other load on this machine skews results; the "core0/core1 busy" column and');
   say('            the warnings show CPU use that our processes do not account for.');
@@ -557,7 +582,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
     '4096',
   ];
   if (process.getuid?.() === 0) mcArgv.push('-u', userInfo().username);
-  const memcached = pm.spawn('memcached', pinned(pin ? MEMCACHED_CORE_PROXIED : undefined, mcArgv));
+  const memcached = pm.spawn('memcached', pinned(pin ? LOADGEN_CORE : undefined, mcArgv));
   await waitReady(memcached, memcachedPort, 'version');
   const ctx: Ctx = { opts, pm, tmp, pin, memcached, memcachedPort };
 
@@ -585,7 +610,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   }
 
   mkdirSync(dirname(opts.out), { recursive: true });
-  const json = { meta: { ...m, pinning: pinningText(pin), pinned: pin }, options: opts, rows, ratios };
+  const json = { meta: { ...m, pinning: pinningText(pin, opts), pinned: pin }, options: opts, rows, ratios };
   writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
   say();
   say(`JSON results: ${opts.out}`);
