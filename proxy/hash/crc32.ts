@@ -19,6 +19,13 @@ for (let i = 0; i < 256; i++) {
   TABLE[i] = c;
 }
 
+/** CRC-32 of `buf[start, end)` as an int32 bit pattern (never boxed when returned). */
+function crc32Int(buf: Uint8Array, start: number, end: number): number {
+  let crc = -1;
+  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ buf[i]!) & 0xff]!;
+  return ~crc;
+}
+
 /**
  * CRC-32 of the bytes `buf[start, end)`.
  *
@@ -30,9 +37,7 @@ for (let i = 0; i < 256; i++) {
  * As mcrouter's `crc32_hash` (`mcrouter/lib/fbi/hash.c`, spec §3.2). Allocation-free.
  */
 export function crc32(buf: Uint8Array, start: number, end: number): number {
-  let crc = -1;
-  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ TABLE[(crc ^ buf[i]!) & 0xff]!;
-  return ~crc >>> 0;
+  return crc32Int(buf, start, end) >>> 0;
 }
 
 /**
@@ -42,8 +47,8 @@ export function crc32(buf: Uint8Array, start: number, end: number): number {
  *           validates it). n = 0 would give NaN.
  * @returns  an index in [0, n).
  *
- * As `Crc32HashFunc` (`mcrouter/lib/Crc32HashFunc.h`, spec §3.2).
+ * As `Crc32HashFunc` (`mcrouter/lib/Crc32HashFunc.h`, spec §3.2). Allocation-free.
  */
 export function crc32Hash(buf: Uint8Array, start: number, end: number, n: number): number {
-  return (crc32(buf, start, end) & 0x7fffffff) % n;
+  return (crc32Int(buf, start, end) & 0x7fffffff) % n;
 }

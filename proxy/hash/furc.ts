@@ -31,7 +31,8 @@ function furcBit(idx: number): number {
   const ord = idx >>> 6;
   while (wordsValid < ord) {
     const w = wordsValid << 1;
-    murmurHash64AWord(WORDS[w]!, WORDS[w + 1]!, FURC_SEED, WORDS, w + 2);
+    // `| 0` passes int32s (small integers to V8), which never need boxing in a call.
+    murmurHash64AWord(WORDS[w]! | 0, WORDS[w + 1]! | 0, FURC_SEED, WORDS, w + 2);
     wordsValid++;
   }
   const b = idx & 63;

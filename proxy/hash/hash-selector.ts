@@ -116,6 +116,7 @@ function salted(select: HashSelector, salt: Buffer): HashSelector {
     if (saltScratch.length < total)
       saltScratch = Buffer.allocUnsafeSlow(Math.max(total, 2 * saltScratch.length));
     const buf = saltScratch;
+    // A byte loop, not Buffer#copy: on Node 20 copy() of a sub-range allocates a Uint8Array view.
     for (let i = 0; i < len; i++) buf[i] = key[start + i]!;
     for (let i = 0; i < saltLen; i++) buf[len + i] = salt[i]!;
     return select(buf, 0, total);

@@ -5,9 +5,12 @@
  * 8-byte blocks, tail bytes XORed in little-endian order, 32-bit seed zero-extended to 64 bits.
  *
  * JavaScript has no 64-bit integer arithmetic short of BigInt, which is far too slow for a
- * per-request path, so every 64-bit value is carried as a (lo, hi) pair of uint32 numbers and
+ * per-request path, so every 64-bit value is carried as a (lo, hi) pair of 32-bit halves and
  * multiplied with `Math.imul` plus a 16-bit split for the high word of the 32x32 product.
- * Nothing here allocates: results are written into a caller-supplied `Uint32Array`.
+ * Internally the halves are kept as int32 bit patterns, not uint32: int32 values are small
+ * integers to V8, so they never get boxed into heap numbers when they cross a function call
+ * that was not inlined. Nothing here allocates: results are written into a caller-supplied
+ * `Uint32Array`.
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
 
@@ -26,8 +29,9 @@ const M_LO_1 = M_LO >>> 16;
 export const MURMUR64A_OUT = new Uint32Array(2);
 
 /**
- * High 32 bits of the unsigned 64-bit product `x * M_LO`, for a uint32 `x`.
- * Every intermediate stays below 2^32, so plain number arithmetic is exact.
+ * High 32 bits of the unsigned 64-bit product `x * M_LO`, for the 32-bit pattern `x` (int32 or
+ * uint32), returned as an int32 bit pattern. Every intermediate stays below 2^32, so plain
+ * number arithmetic is exact.
  */
 function mulHiMLo(x: number): number {
   const x0 = x & 0xffff;
@@ -35,7 +39,7 @@ function mulHiMLo(x: number): number {
   const t = x0 * M_LO_0;
   const mid = x1 * M_LO_0 + (t >>> 16);
   const mid2 = x0 * M_LO_1 + (mid & 0xffff);
-  return (x1 * M_LO_1 + (mid >>> 16) + (mid2 >>> 16)) >>> 0;
+  return (x1 * M_LO_1 + (mid >>> 16) + (mid2 >>> 16)) | 0;
 }
 
 /**
@@ -44,12 +48,12 @@ function mulHiMLo(x: number): number {
  */
 function finish(lo: number, hi: number, out: Uint32Array, offset: number): void {
   // h ^= h >> 47: only the top 17 bits of hi reach the low word.
-  lo = (lo ^ (hi >>> 15)) >>> 0;
+  lo = lo ^ (hi >>> 15);
   // h *= m
-  const nhi = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
-  lo = Math.imul(lo, M_LO) >>> 0;
+  const nhi = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) | 0;
+  lo = Math.imul(lo, M_LO);
   hi = nhi;
-  lo = (lo ^ (hi >>> 15)) >>> 0;
+  lo = lo ^ (hi >>> 15);
   out[offset] = lo;
   out[offset + 1] = hi;
 }
@@ -80,31 +84,31 @@ export function murmurHash64A(
   // h = seed ^ (len * m), 64-bit wrap. len < 2^32 for any real key; the high word of len is
   // included anyway so the function stays correct for any safe-integer length.
   const lenLo = len >>> 0;
-  const lenHi = Math.floor(len / 4294967296) >>> 0;
-  let hi = (mulHiMLo(lenLo) + Math.imul(lenLo, M_HI) + Math.imul(lenHi, M_LO)) >>> 0;
-  let lo = (Math.imul(lenLo, M_LO) ^ seed) >>> 0;
+  const lenHi = Math.floor(len / 4294967296) | 0;
+  let hi = (mulHiMLo(lenLo) + Math.imul(lenLo, M_HI) + Math.imul(lenHi, M_LO)) | 0;
+  let lo = Math.imul(lenLo, M_LO) ^ seed;
 
   const blocksEnd = start + (len & ~7);
   let p = start;
   while (p < blocksEnd) {
-    let klo = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
-    let khi = (buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24)) >>> 0;
+    let klo = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
+    let khi = buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24);
     p += 8;
     // k *= m
-    let t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) >>> 0;
-    klo = Math.imul(klo, M_LO) >>> 0;
+    let t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) | 0;
+    klo = Math.imul(klo, M_LO);
     khi = t;
     // k ^= k >> 47
-    klo = (klo ^ (khi >>> 15)) >>> 0;
+    klo = klo ^ (khi >>> 15);
     // k *= m
-    t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) >>> 0;
-    klo = Math.imul(klo, M_LO) >>> 0;
+    t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) | 0;
+    klo = Math.imul(klo, M_LO);
     khi = t;
     // h ^= k; h *= m
-    lo = (lo ^ klo) >>> 0;
-    hi = (hi ^ khi) >>> 0;
-    t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
-    lo = Math.imul(lo, M_LO) >>> 0;
+    lo = lo ^ klo;
+    hi = hi ^ khi;
+    t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) | 0;
+    lo = Math.imul(lo, M_LO);
     hi = t;
   }
 
@@ -115,10 +119,10 @@ export function murmurHash64A(
     let thi = 0;
     for (let i = rem - 1; i >= 4; i--) thi = (thi << 8) | buf[p + i]!;
     for (let i = Math.min(rem, 4) - 1; i >= 0; i--) tlo = (tlo << 8) | buf[p + i]!;
-    lo = (lo ^ tlo) >>> 0;
-    hi = (hi ^ thi) >>> 0;
-    const t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
-    lo = Math.imul(lo, M_LO) >>> 0;
+    lo = lo ^ tlo;
+    hi = hi ^ thi;
+    const t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) | 0;
+    lo = Math.imul(lo, M_LO);
     hi = t;
   }
 
@@ -130,8 +134,8 @@ export function murmurHash64A(
  * word's little-endian bytes. With `seed = 4193360111` this is mcrouter's `murmur_rehash_64A`
  * (`mcrouter/lib/fbi/hash.c`, spec §3.1 "Rehash"), which furc_hash uses to extend its bit stream.
  *
- * @param lo     low 32 bits of the word (uint32).
- * @param hi     high 32 bits of the word (uint32).
+ * @param lo     low 32 bits of the word (uint32 or the same bits as an int32).
+ * @param hi     high 32 bits of the word (uint32 or int32).
  * @param seed   32-bit seed, zero-extended.
  * @param out    destination for the (lo, hi) result; defaults to `MURMUR64A_OUT`.
  * @param offset index in `out` of the low half.
@@ -144,19 +148,19 @@ export function murmurHash64AWord(
   offset = 0,
 ): void {
   // k *= m; k ^= k >> 47; k *= m
-  let t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
-  let klo = Math.imul(lo, M_LO) >>> 0;
+  let t = (mulHiMLo(lo) + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) | 0;
+  let klo = Math.imul(lo, M_LO);
   let khi = t;
-  klo = (klo ^ (khi >>> 15)) >>> 0;
-  t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) >>> 0;
-  klo = Math.imul(klo, M_LO) >>> 0;
+  klo = klo ^ (khi >>> 15);
+  t = (mulHiMLo(klo) + Math.imul(klo, M_HI) + Math.imul(khi, M_LO)) | 0;
+  klo = Math.imul(klo, M_LO);
   khi = t;
   // h = seed ^ (8 * m); 8 * m = (M_HI << 3 | M_LO >>> 29, M_LO << 3).
-  let hlo = ((M_LO << 3) ^ seed ^ klo) >>> 0;
-  let hhi = (((M_HI << 3) | (M_LO >>> 29)) ^ khi) >>> 0;
+  let hlo = (M_LO << 3) ^ seed ^ klo;
+  let hhi = ((M_HI << 3) | (M_LO >>> 29)) ^ khi;
   // h *= m
-  t = (mulHiMLo(hlo) + Math.imul(hlo, M_HI) + Math.imul(hhi, M_LO)) >>> 0;
-  hlo = Math.imul(hlo, M_LO) >>> 0;
+  t = (mulHiMLo(hlo) + Math.imul(hlo, M_HI) + Math.imul(hhi, M_LO)) | 0;
+  hlo = Math.imul(hlo, M_LO);
   hhi = t;
   finish(hlo, hhi, out, offset);
 }

@@ -44,7 +44,8 @@ function partial32(buf: Uint8Array, p: number, n: number): number {
 /**
  * Hash32 for messages shorter than 192 bytes (SpookyHash's "Short"): state h0..h3 (a, b, c, d
  * in the reference) as int32 halves in locals, with ShortMix and ShortEnd unrolled; each step
- * is preceded by a comment giving its 64-bit meaning. Returns the low half of h0.
+ * is preceded by a comment giving its 64-bit meaning. Returns the low half of h0 as an int32
+ * (callers apply `>>> 0`; an int32 return value never needs boxing).
  */
 function short32(buf: Uint8Array, start: number, end: number, seed: number): number {
   const len = end - start;
@@ -306,7 +307,7 @@ function short32(buf: Uint8Array, start: number, end: number, seed: number): num
   h0L = t | 0;
   // Last step, h1 ^= h0; h0 = rot(h0, 63); h1 += h0: Hash32 needs only the low half of h0,
   // so just that is computed.
-  return ((h0H << 31) | (h0L >>> 1)) >>> 0;
+  return (h0H << 31) | (h0L >>> 1);
 }
 
 /**
@@ -314,7 +315,7 @@ function short32(buf: Uint8Array, start: number, end: number, seed: number): num
  * 96-byte block, then End on the zero-padded last partial block (its final byte holding the
  * remainder length): add the block's words, then three rounds of EndPartial. Each unrolled
  * step is preceded by a comment giving its 64-bit meaning (indices mod 12). Returns the low
- * half of h0.
+ * half of h0 as an int32.
  */
 function long32(buf: Uint8Array, start: number, end: number, seed: number): number {
   let h0L = seed | 0;
@@ -664,7 +665,7 @@ function long32(buf: Uint8Array, start: number, end: number, seed: number): numb
     h0H = (h0L << 22) | (t >>> 10);
     h0L = (t << 22) | (h0L >>> 10);
   }
-  return h0L >>> 0;
+  return h0L;
 }
 
 /**
@@ -681,6 +682,10 @@ function long32(buf: Uint8Array, start: number, end: number, seed: number): numb
  * key fractions (spec §2.3.3). Allocation-free (module-level state; not re-entrant, never yields).
  */
 export function spooky32(buf: Uint8Array, start: number, end: number, seed: number): number {
-  seed >>>= 0;
-  return end - start < SHORT_LIMIT ? short32(buf, start, end, seed) : long32(buf, start, end, seed);
+  // Only int32s cross into the (large, not inlined) path functions: a uint32 seed such as
+  // 0xface2014 would be boxed into a heap number on every call.
+  const seedBits = seed | 0;
+  const h =
+    end - start < SHORT_LIMIT ? short32(buf, start, end, seedBits) : long32(buf, start, end, seedBits);
+  return h >>> 0;
 }

@@ -77,6 +77,7 @@ export function weightedCh3Hash(
   const len = end - start;
   if (scratch.length < len + 2) scratch = Buffer.allocUnsafeSlow(Math.max(len + 2, 2 * scratch.length));
   const key = scratch;
+  // A byte loop, not Buffer#copy: on Node 20 copy() of a sub-range allocates a Uint8Array view.
   for (let i = 0; i < len; i++) key[i] = buf[start + i]!;
   // Attempts 2..32 use salts 0..30: one digit below 10, else two, least significant first.
   for (let salt = 0; salt < WEIGHTED_CH3_TRIES - 1; salt++) {
