@@ -7,7 +7,9 @@
  * chunk, and are hashed in place as `(buf, start, end)`.
  *
  * Usage: `npx tsx bench/hash-bench.ts [--ms 400] [--repeat 3]` (or `node dist/bench/hash-bench.js`
- * after `npm run build`). Prints one line per case with the best of `--repeat` runs.
+ * after `npm run build`). Prints one line per case with the best of `--repeat` runs. "GCs" counts
+ * collections that ran during the timed loop (a lone 1 can be unrelated background work; an
+ * allocating function shows many); "B/op" is new-space growth per call, meaningful when GCs = 0.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,9 @@ const { values: args } = parseArgs({
 });
 const RUN_MS = Number(args.ms);
 const REPEAT = Number(args.repeat);
+if (!(RUN_MS > 0) || !Number.isInteger(REPEAT) || REPEAT < 1) {
+  throw new Error('usage: hash-bench [--ms <positive number>] [--repeat <positive integer>]');
+}
 
 const KEY_COUNT = 1024;
 
