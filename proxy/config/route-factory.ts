@@ -61,10 +61,15 @@ export class RouteFactory {
     this.registerNamedHandles(namedHandles);
   }
 
-  /** Every pool defined in `pools`, built (also those no route references). */
+  /**
+   * Every pool: those defined in `pools` in config order (built even if no route references
+   * them), then inline pools.
+   */
   allPools(): Map<string, Pool> {
-    for (const name of Object.keys(this.poolJson)) this.pool(name, childPath('pools', name));
-    return this.pools;
+    const out = new Map<string, Pool>();
+    for (const name of Object.keys(this.poolJson)) out.set(name, this.pool(name, childPath('pools', name)));
+    for (const [name, pool] of this.pools) if (!out.has(name)) out.set(name, pool);
+    return out;
   }
 
   /**
@@ -173,7 +178,7 @@ export class RouteFactory {
     const cached = this.named.get(s);
     if (cached !== undefined) return cached;
     const named = this.namedJson.get(s);
-    if (named !== undefined) return this.buildNamed(s, named.json, named.path);
+    if (named !== undefined) return this.buildNamed(s, named.json, named.path, path);
     const bar = s.indexOf('|');
     const type = bar < 0 ? s : s.slice(0, bar);
     const rest = bar < 0 ? null : s.slice(bar + 1);
@@ -237,9 +242,9 @@ export class RouteFactory {
     }
   }
 
-  private buildNamed(name: string, json: unknown, path: string): RouteHandle[] {
+  private buildNamed(name: string, json: unknown, path: string, refPath: string): RouteHandle[] {
     if (this.namedBuilding.has(name))
-      throw new ConfigError(path, `named handle ${JSON.stringify(name)} refers to itself`);
+      throw new ConfigError(refPath, `named handle ${JSON.stringify(name)} refers to itself`);
     this.namedBuilding.add(name);
     try {
       const list = this.createList(json, path);

@@ -20,7 +20,10 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, path: 
 }
 
 /** Timeouts: integer milliseconds in [1, 1000000] (`mcrouter/lib/fbi/cpp/ParsingUtil.cpp`). */
-export const timeoutMs = z.int('expected an integer number of milliseconds').min(1).max(1_000_000);
+export const timeoutMs = z
+  .int('expected an integer number of milliseconds')
+  .min(1, 'must be between 1 and 1000000 ms')
+  .max(1_000_000, 'must be between 1 and 1000000 ms');
 
 /** A JSON object with any keys. */
 export const jsonObject = z.record(z.string(), z.unknown());

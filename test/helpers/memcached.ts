@@ -52,11 +52,24 @@ export class Memcached {
     this.proc?.kill(sig);
   }
 
+  /** Kills the process with SIGKILL as it is (a stopped process stays silent) and waits for the exit. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    if (proc?.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => {
+        resolve();
+      });
+      proc.kill('SIGKILL');
+    });
+  }
+
   /** Stops the process and waits for it to exit. */
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = null;
-    if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (proc?.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => {
         resolve();

@@ -20,10 +20,13 @@ export interface TestProxy {
 export async function startProxy(config: unknown, options: Partial<ProxyOptions> = {}): Promise<TestProxy> {
   const port = await freePort();
   const text = typeof config === 'string' ? config : JSON.stringify(config);
-  const server = new ProxyServer({ ...DEFAULT_OPTIONS, listenAddresses: ['127.0.0.1'], ...options, ports: [port] }, {
-    text,
-    path: null,
-  });
+  const server = new ProxyServer(
+    { ...DEFAULT_OPTIONS, listenAddresses: ['127.0.0.1'], ...options, ports: [port] },
+    {
+      text,
+      path: null,
+    },
+  );
   await server.listen();
   return {
     server,

@@ -26,7 +26,10 @@ export class RawClient {
   /** Connects to `port` on 127.0.0.1 (or a unix socket `path`). */
   static connect(target: number | string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = typeof target === 'number' ? net.connect({ port: target, host: '127.0.0.1' }) : net.connect({ path: target });
+      const s =
+        typeof target === 'number'
+          ? net.connect({ port: target, host: '127.0.0.1' })
+          : net.connect({ path: target });
       s.once('connect', () => {
         s.setNoDelay(true);
         resolve(new RawClient(s));

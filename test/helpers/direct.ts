@@ -1,0 +1,38 @@
+/** Talking to one memcached directly, to check what the proxy did to it. */
+import { expect } from 'vitest';
+import type { Memcached } from './memcached.js';
+import { RawClient } from './raw-client.js';
+
+/** `get key` on `m` directly; returns the raw reply. */
+export async function directGet(m: Memcached, key: string): Promise<string> {
+  const c = await RawClient.connect(m.port);
+  c.send(`get ${key}\r\n`);
+  const r = await c.readUntil('END\r\n');
+  c.close();
+  return r;
+}
+
+/** `set key` on `m` directly. */
+export async function directSet(
+  m: Memcached,
+  key: string,
+  value: string,
+  flags = 0,
+  exptime = 0,
+): Promise<void> {
+  const c = await RawClient.connect(m.port);
+  expect(await c.call(`set ${key} ${flags} ${exptime} ${value.length}\r\n${value}\r\n`, 'STORED\r\n')).toBe(
+    'STORED\r\n',
+  );
+  c.close();
+}
+
+/** Remaining TTL of `key` on `m`, seconds (memcached meta `mg <key> t`): -1 = never expires, null = miss. */
+export async function directTtl(m: Memcached, key: string): Promise<number | null> {
+  const c = await RawClient.connect(m.port);
+  c.send(`mg ${key} t\r\n`);
+  const line = await c.readUntil('\r\n');
+  c.close();
+  const match = /^HD t(-?\d+)/.exec(line);
+  return match ? Number(match[1]) : null;
+}

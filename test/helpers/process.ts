@@ -1,0 +1,65 @@
+/** Spawning the project's own entry points (through tsx, so no build is needed) and watching them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { REPO_ROOT } from './config.js';
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/** A spawned process with its output collected. */
+export class Spawned {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly proc: ChildProcess) {
+    live.add(proc);
+    proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => {
+      proc.once('exit', (code, signal) => {
+        live.delete(proc);
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  /** Resolves when stderr or stdout contains `text` (or rejects after `timeoutMs`). */
+  async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
+    const has = (): boolean => {
+      const all = this.stdout + this.stderr;
+      return typeof text === 'string' ? all.includes(text) : text.test(all);
+    };
+    const deadline = Date.now() + timeoutMs;
+    while (!has()) {
+      if (this.proc.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`output never showed ${String(text)}; got:\n${this.stdout}${this.stderr}`);
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          this.proc.stdout?.off('data', done);
+          this.proc.stderr?.off('data', done);
+          this.proc.off('exit', done);
+          resolve();
+        };
+        const t = setTimeout(done, 200);
+        this.proc.stdout?.once('data', done);
+        this.proc.stderr?.once('data', done);
+        this.proc.once('exit', done);
+      });
+    }
+  }
+}
+
+/** Runs `node --import tsx <script> ...args` from the repo root. */
+export function runTs(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  return new Spawned(
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MCPROXY_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
