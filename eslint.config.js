@@ -16,7 +16,10 @@ export default defineConfig(
       },
     },
     rules: {
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Hot-path code uses numeric enums and bit tricks on purpose.
       '@typescript-eslint/prefer-literal-enum-member': 'off',
