@@ -70,7 +70,7 @@ export function makeHashRoute(
   if (children.length === 0) return errorOnEmpty ? RouteFactory.emptyPoolRoute(name) : NULL_ROUTE;
   if (children.length === 1) return children[0] as RouteHandle;
   const weights = opts.weights ?? undefined;
-  const hashFunc = opts.hashFunc ?? (weights !== undefined ? 'WeightedCh3' : 'Ch3');
+  const hashFunc = opts.hashFunc ?? 'Ch3';
   let select: HashSelector;
   try {
     select = createHashSelector({

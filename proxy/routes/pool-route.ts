@@ -36,10 +36,11 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
     poolPath = childPath(path, 'pool');
   }
   const pool = factory.pool(poolRef, poolPath);
-  let opts: HashOptions = { weights: pool.weights };
+  // A pool with weights hashes with WeightedCh3 unless `hash` says otherwise (spec §2.2 step 3).
+  let opts: HashOptions = { hashFunc: pool.weights !== null ? 'WeightedCh3' : 'Ch3', weights: pool.weights };
   if (typeof hash === 'string') opts = { ...opts, hashFunc: hash };
   else if (hash !== undefined) {
-    opts = { hashFunc: hash.hash_func, salt: hash.salt, weights: hash.weights ?? pool.weights };
+    opts = { hashFunc: hash.hash_func ?? opts.hashFunc, salt: hash.salt, weights: hash.weights ?? pool.weights };
   }
   return makeHashRoute(pool.destinationRoutes, opts, pool.name, pool.errorOnEmpty, path);
 };

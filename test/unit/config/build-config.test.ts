@@ -288,3 +288,20 @@ describe('errors name the JSON path and the reason', () => {
     expect(errorOf(config)).toBe(message);
   });
 });
+
+describe('hash function choice', () => {
+  test('pool weights make PoolRoute hash with WeightedCh3; a bare HashRoute with weights stays Ch3', () => {
+    const pools = { W: { servers: ['127.0.0.1:1', '127.0.0.1:2'], weights: [1, 0.5] } };
+    expect(build({ pools, route: 'PoolRoute|W' }).root.defaultRoute.name).toBe('selection|hash|WeightedCh3');
+    expect(
+      build({ pools, route: { type: 'PoolRoute', pool: 'W', hash: 'Ch3' } }).root.defaultRoute.name,
+    ).toBe('selection|hash|Ch3');
+    expect(
+      build({ pools, route: { type: 'HashRoute', children: 'Pool|W', weights: [1, 0.5] } }).root.defaultRoute
+        .name,
+    ).toBe('selection|hash|Ch3');
+    expect(
+      build({ pools, route: { type: 'HashRoute', children: 'Pool|W', salt: 's' } }).root.defaultRoute.name,
+    ).toBe('selection|hash|Ch3|salt=s');
+  });
+});
