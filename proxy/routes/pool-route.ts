@@ -40,7 +40,11 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
   let opts: HashOptions = { hashFunc: pool.weights !== null ? 'WeightedCh3' : 'Ch3', weights: pool.weights };
   if (typeof hash === 'string') opts = { ...opts, hashFunc: hash };
   else if (hash !== undefined) {
-    opts = { hashFunc: hash.hash_func ?? opts.hashFunc, salt: hash.salt, weights: hash.weights ?? pool.weights };
+    opts = {
+      hashFunc: hash.hash_func ?? opts.hashFunc,
+      salt: hash.salt,
+      weights: hash.weights ?? pool.weights,
+    };
   }
   return makeHashRoute(pool.destinationRoutes, opts, pool.name, pool.errorOnEmpty, path);
 };
