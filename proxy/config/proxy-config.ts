@@ -48,6 +48,11 @@ export class ProxyConfig {
     readonly pools: ReadonlyMap<string, Pool>,
     /** Every destination this config references. */
     readonly destinations: ReadonlySet<Destination>,
+    /**
+     * Files this config was read from, absolute paths: the main file (if any) then every
+     * `@import`ed and `file:` pool file. A reload watches all of them (spec §8).
+     */
+    readonly files: readonly string[] = source.path !== null ? [source.path] : [],
   ) {
     this.md5 = createHash('md5').update(source.text).digest('hex');
   }
