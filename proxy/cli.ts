@@ -86,8 +86,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.exit(EXIT_OK);
       }
       stopping = true;
-      log.info({ reason }, 'shutting down');
-      void server.close().then(() => {
+      log.info({ reason, drainTimeoutMs: options.drainTimeoutMs }, 'shutting down');
+      void server.drain(options.drainTimeoutMs).then(() => {
+        log.info('stopped');
         resolve(EXIT_OK);
       });
     };

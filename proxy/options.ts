@@ -47,6 +47,26 @@ export interface ProxyOptions {
   logPath: string;
   /** `--num-proxies`: accepted; this proxy runs one event loop. */
   numProxies: number;
+  /** `--timeouts-until-tko`: consecutive timeouts that mark a server soft TKO. */
+  timeoutsUntilTko: number;
+  /** `-r/--probe-timeout-initial`: first probe delay after a TKO, ms. */
+  probeTimeoutInitialMs: number;
+  /** `--probe-timeout-max`: longest probe delay, ms. */
+  probeTimeoutMaxMs: number;
+  /** `--disable-tko-tracking`. */
+  disableTkoTracking: boolean;
+  /** `--target-max-pending-requests`: unwritten requests per destination before `SERVER_ERROR 307 busy`. */
+  targetMaxPendingRequests: number;
+  /** `--target-max-inflight-requests`: requests awaiting replies per destination before writing pauses; 0 = off. */
+  targetMaxInflightRequests: number;
+  /** `--max-conns`: client connections accepted at once; 0 = no limit. */
+  maxConns: number;
+  /** `--client-idle-timeout-ms` (mcsidecar): close a client connection idle this long; 0 = never. */
+  clientIdleTimeoutMs: number;
+  /** `--max-client-output-bytes` (mcsidecar): stop reading a client whose unsent replies exceed this. */
+  maxClientOutputBytes: number;
+  /** `--drain-timeout-ms` (mcsidecar): on SIGTERM, how long in-flight requests may take to finish. */
+  drainTimeoutMs: number;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate';
@@ -82,6 +102,16 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   logLevel: 'info',
   logPath: '',
   numProxies: 1,
+  timeoutsUntilTko: 3,
+  probeTimeoutInitialMs: 10_000,
+  probeTimeoutMaxMs: 60_000,
+  disableTkoTracking: false,
+  targetMaxPendingRequests: 100_000,
+  targetMaxInflightRequests: 0,
+  maxConns: 0,
+  clientIdleTimeoutMs: 0,
+  maxClientOutputBytes: 16 * 1024 * 1024,
+  drainTimeoutMs: 5000,
 };
 
 /** The option table. */
@@ -247,6 +277,7 @@ const IGNORED_WITH_VALUE = [
   'keepalive-interval',
   'keepalive-idle',
   'reconfiguration-delay-ms',
+  'retry-timeout',
   'reconfiguration-jitter-ms',
   'post-reconfiguration-delay-ms',
   'proxy-threads',

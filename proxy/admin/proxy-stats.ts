@@ -15,6 +15,8 @@ export class ProxyStats {
   /** Client connections open now, and ever accepted. */
   clientConnections = 0;
   clientConnectionsTotal = 0;
+  /** Connections refused (`--max-conns` reached, or shutting down). */
+  rejectedConnections = 0;
   /** Successful and failed config (re)loads. */
   configFailures = 0;
 

@@ -5,6 +5,7 @@
 import { OP_NAMES } from '../protocol/op.js';
 import { DestinationState, type Destination } from '../destination/destination.js';
 import type { ProxyStats } from './proxy-stats.js';
+import type { TkoTrackerMap } from '../destination/tko-tracker.js';
 
 /** What the stats text is built from. */
 export interface StatsContext {
@@ -14,6 +15,8 @@ export interface StatsContext {
   readonly destinations: Iterable<Destination>;
   /** When the current config was loaded, ms since the epoch. */
   readonly configLoadedAt: number;
+  /** TKO state per server. */
+  readonly tko: TkoTrackerMap;
 }
 
 const GROUPS = new Set([
@@ -39,6 +42,11 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
   };
   if (group === 'version') {
     stat('mcrouter-version', ctx.version);
+  } else if (group === 'suspect_servers') {
+    // mcrouter: `STAT <host:port> status:tko num_failures:<n>` (or status:down: failing, not TKO).
+    for (const t of ctx.tko.suspects()) {
+      stat(t.hostPort, `status:${t.isTko ? 'tko' : 'down'} num_failures:${t.consecutiveFailures}`);
+    }
   } else if (group === '' || group === 'all' || group === 'detailed') {
     basicStats(ctx, stat);
   }
@@ -66,6 +74,9 @@ function basicStats(ctx: StatsContext, stat: (name: string, value: string | numb
   stat('num_servers_up', counts[DestinationState.Up] ?? 0);
   stat('num_servers_down', counts[DestinationState.Down] ?? 0);
   stat('num_servers_closed', counts[DestinationState.Closed] ?? 0);
+  stat('num_suspect_servers', ctx.tko.suspects().length);
+  stat('num_soft_tko_count', ctx.tko.counters.soft);
+  stat('num_hard_tko_count', ctx.tko.counters.hard);
   stat('num_client_connections', s.clientConnections);
   stat('ps_rss', process.memoryUsage.rss());
   stat('config_age', Math.floor((now - ctx.configLoadedAt) / 1000));

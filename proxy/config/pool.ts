@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseWith, timeoutMs } from './schema.js';
 import type { RouteHandle } from '../routes/route-handle.js';
+import type { PoolTkoTracker, TkoTracker } from '../destination/tko-tracker.js';
 
 /** A pool as the route factory uses it. */
 export interface Pool {
@@ -21,6 +22,46 @@ export interface Pool {
   readonly weights: readonly number[] | null;
   /** False → an empty pool routes as NullRoute instead of an error. */
   readonly errorOnEmpty: boolean;
+  /** The pool's `tko_tracker` fail-open rule and its servers' trackers, or null. */
+  readonly tko: { readonly tracker: PoolTkoTracker; readonly members: readonly TkoTracker[] } | null;
+}
+
+const tkoTrackerSchema = z
+  .looseObject({
+    num_tko_threshold_upper: z.int().min(1).optional(),
+    num_tko_threshold_lower: z.int().min(0).optional(),
+    percent_tko_threshold_upper: z.number().min(0).max(100).optional(),
+    percent_tko_threshold_lower: z.number().min(0).max(100).optional(),
+  })
+  .refine(
+    (t) =>
+      (t.num_tko_threshold_upper !== undefined && t.num_tko_threshold_lower !== undefined) !==
+      (t.percent_tko_threshold_upper !== undefined && t.percent_tko_threshold_lower !== undefined),
+    'give num_tko_threshold_upper and _lower, or percent_tko_threshold_upper and _lower',
+  )
+  .refine(
+    (t) =>
+      (t.num_tko_threshold_lower ?? t.percent_tko_threshold_lower ?? 0) <=
+      (t.num_tko_threshold_upper ?? t.percent_tko_threshold_upper ?? 0),
+    'the lower threshold must not exceed the upper one',
+  );
+
+/**
+ * Turns a pool's `tko_tracker` into (upper, lower) server counts for `size` servers; percentages
+ * round up (at least one server).
+ */
+export function tkoThresholds(
+  t: z.output<typeof tkoTrackerSchema>,
+  size: number,
+): { upper: number; lower: number } {
+  if (t.num_tko_threshold_upper !== undefined) {
+    return { upper: t.num_tko_threshold_upper, lower: t.num_tko_threshold_lower ?? 0 };
+  }
+  const pct = (p: number | undefined): number => Math.ceil(((p ?? 0) * size) / 100);
+  return {
+    upper: Math.max(1, pct(t.percent_tko_threshold_upper)),
+    lower: pct(t.percent_tko_threshold_lower),
+  };
 }
 
 /** The pool options we read; other keys are ignored, as in mcrouter. */
@@ -38,6 +79,7 @@ export const poolSchema = z.looseObject({
     .optional(),
   error_on_empty: z.boolean('expected a boolean').optional(),
   name: z.string().optional(),
+  tko_tracker: tkoTrackerSchema.optional(),
 });
 
 /** Parsed pool options. */

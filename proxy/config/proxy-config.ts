@@ -15,6 +15,7 @@ import { parseJsonc } from './jsonc.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
 import type { Pool } from './pool.js';
+import type { TkoTracker } from '../destination/tko-tracker.js';
 
 /** Options that shape how a config is built. */
 export interface ConfigBuildOptions {
@@ -55,6 +56,19 @@ export class ProxyConfig {
     readonly files: readonly string[] = source.path !== null ? [source.path] : [],
   ) {
     this.md5 = createHash('md5').update(source.text).digest('hex');
+  }
+
+  /**
+   * Makes this config's pool `tko_tracker` rules the ones in force: every server's tracker forgets
+   * the previous config's pools and joins this config's (counting servers already TKO).
+   */
+  activate(trackers: Iterable<TkoTracker>): void {
+    for (const t of trackers) t.pools.clear();
+    for (const pool of this.pools.values()) {
+      if (pool.tko === null) continue;
+      pool.tko.tracker.reset(pool.tko.members.filter((m) => m.isTko).length);
+      for (const m of pool.tko.members) m.pools.add(pool.tko.tracker);
+    }
   }
 }
 

@@ -17,7 +17,8 @@ import { ErrorRoute } from '../routes/error-route.js';
 import { parseServerAddress } from './server-address.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
-import { parsePoolOptions, type Pool } from './pool.js';
+import { parsePoolOptions, tkoThresholds, type Pool } from './pool.js';
+import { PoolTkoTracker, type TkoTracker } from '../destination/tko-tracker.js';
 
 /**
  * Builds one route type. `json` is the route object, the `rest` of a `Type|rest` string, or null
@@ -134,6 +135,7 @@ export class RouteFactory {
       const connectTimeoutMs = opts.connect_timeout ?? timeoutMs;
       const keepRoutingPrefix = opts.keep_routing_prefix ?? false;
       const routes: RouteHandle[] = [];
+      const members: TkoTracker[] = [];
       opts.servers.forEach((entry, i) => {
         const p = childPath(childPath(path, 'servers'), i);
         if (isObject(entry)) {
@@ -149,6 +151,7 @@ export class RouteFactory {
         }
         const dest = this.destinationMap.get({ address, timeoutMs, connectTimeoutMs });
         this.destinations.add(dest);
+        members.push(dest.tracker);
         routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix));
       });
       let weights: number[] | null = null;
@@ -156,6 +159,11 @@ export class RouteFactory {
         weights = opts.weights.slice(0, routes.length);
         // mcrouter logs "CONFIG IS BROKEN" and uses 0.5 for missing weights.
         while (weights.length < routes.length) weights.push(0.5);
+      }
+      let tko: Pool['tko'] = null;
+      if (opts.tko_tracker !== undefined) {
+        const { upper, lower } = tkoThresholds(opts.tko_tracker, members.length);
+        tko = { tracker: new PoolTkoTracker(name, upper, lower), members };
       }
       const pool: Pool = {
         name,
@@ -165,6 +173,7 @@ export class RouteFactory {
         keepRoutingPrefix,
         weights,
         errorOnEmpty: opts.error_on_empty ?? true,
+        tko,
       };
       this.pools.set(name, pool);
       return pool;

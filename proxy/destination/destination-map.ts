@@ -3,11 +3,35 @@
  * (access point + timeout). Pools, routes and successive configs that name the same server share
  * one `Destination`, and with it one connection and one health state (spec §1.3, §8).
  */
-import { Destination, destinationKey, type DestinationSettings } from './destination.js';
+import {
+  DEFAULT_DESTINATION_LIMITS,
+  Destination,
+  destinationKey,
+  type DestinationLimits,
+  type DestinationSettings,
+} from './destination.js';
+import { TkoTrackerMap } from './tko-tracker.js';
+
+/** TKO settings (command-line options). */
+export interface TkoOptions {
+  /** `--timeouts-until-tko`. */
+  readonly timeoutsUntilTko: number;
+  /** false with `--disable-tko-tracking`. */
+  readonly enabled: boolean;
+}
 
 /** See the file comment. */
 export class DestinationMap {
   private readonly byKey = new Map<string, Destination>();
+  /** TKO state per host:port (spec §6). */
+  readonly tko: TkoTrackerMap;
+
+  constructor(
+    private readonly limits: DestinationLimits = DEFAULT_DESTINATION_LIMITS,
+    tko: TkoOptions = { timeoutsUntilTko: 3, enabled: true },
+  ) {
+    this.tko = new TkoTrackerMap(tko.timeoutsUntilTko, tko.enabled);
+  }
 
   /**
    * The destination for these settings, created on first use. The connect timeout of the first
@@ -17,7 +41,7 @@ export class DestinationMap {
     const key = destinationKey(settings.address, settings.timeoutMs);
     let d = this.byKey.get(key);
     if (d === undefined) {
-      d = new Destination(settings);
+      d = new Destination(settings, this.tko.get(settings.address.hostPort), this.limits);
       this.byKey.set(key, d);
     }
     return d;

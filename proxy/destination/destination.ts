@@ -14,18 +14,28 @@
  * discarded, so the connection stays in sync. On a broken connection, written requests fail with
  * REMOTE_ERROR and unwritten ones are sent again on a new connection; a failed connect fails the
  * queued requests with CONNECT_ERROR (or CONNECT_TIMEOUT).
+ *
+ * Health (spec §6): every result feeds the server's `TkoTracker`. While the server is TKO, requests
+ * fail at once with `SERVER_ERROR Server unavailable. Reason: mc_res_<reason>` and nothing is sent;
+ * the destination that marked the TKO probes with `version` after `--probe-timeout-initial` ms,
+ * ×1.5 (with 5–50 % jitter) up to `--probe-timeout-max`, and a successful probe clears the TKO.
+ *
+ * Limits: no more than `--target-max-pending-requests` unwritten requests (more are answered
+ * `SERVER_ERROR 307 busy`); writing stops while the socket's buffer is full (`drain` resumes it) and,
+ * with `--target-max-inflight-requests`, while that many requests await replies.
  */
 import net from 'node:net';
 import { McReply, type ReplySink } from '../protocol/reply.js';
-import type { McRequest } from '../protocol/request.js';
+import { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
-import { Result } from '../protocol/result.js';
+import { Result, isErrorResult } from '../protocol/result.js';
 import { RequestEncoder } from '../protocol/request-encoder.js';
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
 import { watchDeadlines, type Tickable } from './deadline-ticker.js';
 import { connectErrorMessage, connectTimeoutMessage, ioErrorMessage } from './socket-errors.js';
+import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { log } from '../logger.js';
 
 /** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
@@ -45,6 +55,26 @@ export interface DestinationSettings {
   readonly connectTimeoutMs: number;
 }
 
+/** Process-wide destination limits (command-line options). */
+export interface DestinationLimits {
+  /** `--probe-timeout-initial`: first probe delay, ms. */
+  readonly probeDelayInitialMs: number;
+  /** `--probe-timeout-max`: longest probe delay, ms (before jitter). */
+  readonly probeDelayMaxMs: number;
+  /** `--target-max-pending-requests`: unwritten requests before BUSY replies. */
+  readonly maxPendingRequests: number;
+  /** `--target-max-inflight-requests`: written requests awaiting replies before writing pauses; 0 = no limit. */
+  readonly maxInflightRequests: number;
+}
+
+/** mcrouter's defaults for `DestinationLimits`. */
+export const DEFAULT_DESTINATION_LIMITS: DestinationLimits = {
+  probeDelayInitialMs: 10_000,
+  probeDelayMaxMs: 60_000,
+  maxPendingRequests: 100_000,
+  maxInflightRequests: 0,
+};
+
 const enum Slot {
   Pending = 0,
   Sent = 1,
@@ -55,7 +85,17 @@ const enum Slot {
 }
 
 const REPLY_TIMEOUT = McReply.error(Result.Timeout, 'Reply timeout');
+const BUSY = McReply.error(Result.Busy);
 const INITIAL_CAPACITY = 64;
+const VERSION_REQUEST_OP = Op.Version;
+
+/** The probe's reply handler: one per destination, at most one probe in flight. */
+class ProbeSink implements ReplySink {
+  constructor(private readonly destination: Destination) {}
+  onReply(reply: McReply): void {
+    this.destination.probeDone(reply);
+  }
+}
 
 /** See the file comment. */
 export class Destination implements Flushable, Tickable, ReplyParserSink {
@@ -84,8 +124,19 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   private connectDeadline = 0;
   private watching = false;
   private closing = false;
+  /** Writing paused until the socket's `drain`. */
+  private awaitingDrain = false;
   private readonly encoder = new RequestEncoder(16 * 1024);
   private readonly parser = new ReplyParser(this);
+  /** The fast-fail reply while TKO (rebuilt when the reason changes). */
+  private tkoReply: McReply = McReply.error(Result.Tko);
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probeInFlight = false;
+  /** Next probe delay before jitter, ms. */
+  private probeDelayMs = 0;
+  private readonly probeSink = new ProbeSink(this);
+  /** Probes sent since the last TKO mark (stats and logs). */
+  probesSent = 0;
 
   // Counters for stats (spec §5.2).
   /** Replies by result value. */
@@ -101,7 +152,15 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** mcrouter's destination key: `host:port:ascii:plain:notcompressed-<timeout>`. */
   readonly key: string;
 
-  constructor(readonly settings: DestinationSettings) {
+  /**
+   * @param tracker the server's TKO tracker (shared by destinations to the same host:port)
+   * @param limits process-wide probe delays and queue limits
+   */
+  constructor(
+    readonly settings: DestinationSettings,
+    readonly tracker: TkoTracker,
+    private readonly limits: DestinationLimits = DEFAULT_DESTINATION_LIMITS,
+  ) {
     this.hostPort = settings.address.hostPort;
     this.key = destinationKey(settings.address, settings.timeoutMs);
   }
@@ -122,6 +181,21 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * @param keyStart bytes of `req.key` to leave out on the wire (a stripped routing prefix)
    */
   send(req: McRequest, sink: ReplySink, keyStart: number): void {
+    if (this.tracker.state !== TkoState.Healthy) {
+      this.count(Result.Tko);
+      sink.onReply(this.tkoReplyFor());
+      return;
+    }
+    if (this.tail - this.sent >= this.limits.maxPendingRequests) {
+      this.count(Result.Busy);
+      sink.onReply(BUSY);
+      return;
+    }
+    this.enqueue(req, sink, keyStart);
+  }
+
+  /** Queues a request regardless of health (regular requests and probes). */
+  private enqueue(req: McRequest, sink: ReplySink, keyStart: number): void {
     if (this.state === DestinationState.Closed) {
       sink.onReply(McReply.error(Result.LocalError, `destination ${this.hostPort} was removed`));
       return;
@@ -146,10 +220,18 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** Writes every queued request in one write. Called by the flush queue. */
   flush(): void {
     const socket = this.socket;
-    if (!this.connected || socket === null || this.sent === this.tail) return;
+    if (!this.connected || socket === null || this.sent === this.tail || this.awaitingDrain) return;
+    if (socket.writableNeedDrain) {
+      this.awaitingDrain = true;
+      return;
+    }
     const enc = this.encoder;
     const mask = this.mask;
-    for (let n = this.sent; n < this.tail; n++) {
+    let end = this.tail;
+    const maxInflight = this.limits.maxInflightRequests;
+    if (maxInflight > 0) end = Math.min(end, this.head + maxInflight);
+    let n = this.sent;
+    for (; n < end; n++) {
       const i = n & mask;
       if (this.status[i] !== Slot.Pending) continue;
       const req = this.reqs[i];
@@ -158,7 +240,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.status[i] = Slot.Sent;
       this.reqs[i] = null;
     }
-    this.sent = this.tail;
+    this.sent = n;
     if (enc.length > 0) socket.write(enc.take());
   }
 
@@ -184,11 +266,12 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.sinks[i] = null;
     this.head++;
     if (st !== Slot.Sent || sink === null) return; // a zombie: already answered with a timeout
-    this.resultCounts[reply.result] = (this.resultCounts[reply.result] ?? 0) + 1;
     this.latencySumUs += (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
     this.latencyCount++;
+    this.note(reply.result);
     sink.onReply(reply);
     if (this.closing) this.maybeFinishClose();
+    else if (this.limits.maxInflightRequests > 0 && this.sent < this.tail) scheduleFlush(this);
   }
 
   /** @inheritdoc */
@@ -211,6 +294,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       const socket = this.socket;
       this.detachSocket();
       socket?.destroy();
+      this.note(Result.ConnectTimeout);
       this.failQueued(Result.ConnectTimeout, connectTimeoutMessage(this.settings.connectTimeoutMs));
     }
     let n = Math.max(this.expiryCursor, this.head);
@@ -223,7 +307,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
         this.status[i] = st === Slot.Sent ? Slot.Zombie : Slot.Dropped;
         this.sinks[i] = null;
         this.reqs[i] = null;
-        this.resultCounts[Result.Timeout] = (this.resultCounts[Result.Timeout] ?? 0) + 1;
+        this.note(Result.Timeout);
         sink?.onReply(REPLY_TIMEOUT);
       }
       n++;
@@ -234,6 +318,95 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     return busy;
   }
 
+  // ---- health ----
+
+  /** Counts one result and feeds the TKO tracker. */
+  private note(result: Result): void {
+    this.count(result);
+    const transition = this.tracker.record(result, this);
+    if (transition !== TkoTransition.None) this.onTkoTransition(transition);
+  }
+
+  private count(result: Result): void {
+    this.resultCounts[result] = (this.resultCounts[result] ?? 0) + 1;
+  }
+
+  private tkoReplyFor(): McReply {
+    const text = `Server unavailable. Reason: ${this.tracker.reasonName}`;
+    if (this.tkoReply.message !== text) this.tkoReply = McReply.error(Result.Tko, text);
+    return this.tkoReply;
+  }
+
+  private onTkoTransition(t: TkoTransition): void {
+    const t0 = this.tracker;
+    switch (t) {
+      case TkoTransition.MarkedSoft:
+      case TkoTransition.MarkedHard: {
+        const kind = t === TkoTransition.MarkedSoft ? 'soft' : 'hard';
+        log.warn(
+          { destination: this.hostPort, reason: t0.reasonName, numFailures: t0.consecutiveFailures },
+          `${this.hostPort} marked ${kind} TKO`,
+        );
+        this.probeDelayMs = this.limits.probeDelayInitialMs;
+        this.probesSent = 0;
+        this.scheduleProbe();
+        return;
+      }
+      case TkoTransition.SoftToHard:
+        log.warn(
+          { destination: this.hostPort, reason: t0.reasonName },
+          `${this.hostPort} soft TKO became hard TKO`,
+        );
+        return;
+      case TkoTransition.Recovered:
+        log.info(
+          { destination: this.hostPort, probesSent: this.probesSent },
+          `${this.hostPort} recovered from TKO`,
+        );
+        return;
+      case TkoTransition.None:
+        return;
+    }
+  }
+
+  /** Schedules the next probe: the current delay with 5–50 % jitter, then ×1.5 up to the max. */
+  private scheduleProbe(): void {
+    if (this.probeTimer !== null || this.state === DestinationState.Closed) return;
+    const delay = this.probeDelayMs * (1 + 0.05 + Math.random() * 0.45);
+    this.probeDelayMs = Math.min(Math.max(2, this.probeDelayMs * 1.5), this.limits.probeDelayMaxMs);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      this.sendProbe();
+    }, delay);
+    this.probeTimer.unref();
+  }
+
+  private sendProbe(): void {
+    if (this.probeInFlight || this.tracker.responsible !== this || this.state === DestinationState.Closed)
+      return;
+    this.probeInFlight = true;
+    this.probesSent++;
+    this.enqueue(PROBE_REQUEST, this.probeSink, 0);
+  }
+
+  /** Called with the probe's reply. */
+  probeDone(reply: McReply): void {
+    this.probeInFlight = false;
+    if (!isErrorResult(reply.result)) {
+      const t = this.tracker.recordSuccess();
+      if (t !== TkoTransition.None) this.onTkoTransition(t);
+      return;
+    }
+    if (reply.result === Result.Timeout && this.socket !== null) {
+      // A hung server: start the next probe on a fresh connection, without the zombies.
+      const socket = this.socket;
+      this.detachSocket();
+      socket.destroy();
+      this.failWritten('probe timed out; connection reset');
+    }
+    if (this.tracker.responsible === this) this.scheduleProbe();
+  }
+
   /**
    * Closes the destination (it left the config). New requests fail with LOCAL_ERROR; the
    * connection closes once requests already routed here have their replies.
@@ -241,6 +414,14 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   close(): void {
     if (this.state === DestinationState.Closed) return;
     this.closing = true;
+    if (this.probeTimer !== null) {
+      clearTimeout(this.probeTimer);
+      this.probeTimer = null;
+    }
+    if (this.tracker.responsible === this) {
+      log.info({ destination: this.hostPort }, `${this.hostPort} was TKO, removed from config`);
+      this.tracker.recordSuccess();
+    }
     this.maybeFinishClose();
   }
 
@@ -278,12 +459,21 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       error = err;
     });
+    socket.on('drain', () => {
+      if (socket !== this.socket) return;
+      this.awaitingDrain = false;
+      this.flush();
+    });
     socket.on('close', () => {
       if (socket !== this.socket) return;
       const wasConnected = this.connected;
       this.detachSocket();
       if (wasConnected) this.failWritten(ioErrorMessage(error));
-      else this.failQueued(Result.ConnectError, connectErrorMessage(error));
+      else {
+        // The connection failure itself counts, then each queued request (mcrouter: num_failures 2).
+        this.note(Result.ConnectError);
+        this.failQueued(Result.ConnectError, connectErrorMessage(error));
+      }
     });
   }
 
@@ -293,6 +483,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.socket = null;
     this.connected = false;
     this.connecting = false;
+    this.awaitingDrain = false;
     this.parser.reset();
     if (this.state !== DestinationState.Closed) this.state = DestinationState.Down;
   }
@@ -312,7 +503,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.reqs[i] = null;
       this.head++;
       if (st === Slot.Sent && sink !== null) {
-        this.resultCounts[Result.RemoteError] = (this.resultCounts[Result.RemoteError] ?? 0) + 1;
+        this.note(Result.RemoteError);
         sink.onReply(reply);
       }
     }
@@ -335,7 +526,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.reqs[i] = null;
       this.head++;
       if (st === Slot.Pending && sink !== null) {
-        this.resultCounts[result] = (this.resultCounts[result] ?? 0) + 1;
+        this.note(result);
         sink.onReply(reply);
       }
     }
@@ -372,6 +563,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.sinks = sinks;
   }
 }
+
+/** The probe: `version` (mcrouter probes with a version request). */
+const PROBE_REQUEST = new McRequest(VERSION_REQUEST_OP);
 
 /**
  * mcrouter's destination key (`ProxyDestinationKey`): the access point plus the timeout, so the

@@ -7,6 +7,11 @@
  *
  * `noreply` requests are routed but take no slot. Multi-key gets take one slot whose keys are
  * routed independently and reassembled in key order.
+ *
+ * Backpressure: the session stops reading its socket while `--max-client-outstanding-reqs`
+ * requests are in flight (mcrouter) or while more than `--max-client-output-bytes` of replies wait
+ * for a client that does not read them, and resumes below both; TCP then pushes back on the client.
+ * Draining (graceful shutdown) stops reading for good and closes once every reply is written.
  */
 import type net from 'node:net';
 import { McReply, type ReplySink } from '../protocol/reply.js';
@@ -128,9 +133,11 @@ export class ClientSession implements RequestSink, Flushable {
   private paused = false;
   private closed = false;
   private endAfterFlush = false;
+  private draining = false;
   private readonly parser: RequestParser;
   private readonly noreplySink = new NoreplySink(this);
   private readonly maxOutstanding: number;
+  private readonly maxOutputBytes: number;
 
   constructor(
     private readonly socket: net.Socket,
@@ -138,8 +145,23 @@ export class ClientSession implements RequestSink, Flushable {
   ) {
     const opts = server.options;
     this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
+    this.maxOutputBytes = opts.maxClientOutputBytes;
     this.parser = new RequestParser(this, { maxItemSize: opts.maxItemSize });
     socket.setNoDelay(true);
+    if (opts.clientIdleTimeoutMs > 0) {
+      socket.setTimeout(opts.clientIdleTimeoutMs);
+      socket.on('timeout', () => {
+        // Idle: no bytes either way for the whole period. Never cut a request in flight.
+        if (this.outstanding === 0 && this.head === null) {
+          log.debug({ client: socket.remoteAddress }, 'closing idle client connection');
+          this.closed = true;
+          socket.destroy();
+        }
+      });
+    }
+    socket.on('drain', () => {
+      this.updateReading();
+    });
     socket.on('data', (chunk: Buffer) => {
       this.parser.feed(chunk);
     });
@@ -167,7 +189,7 @@ export class ClientSession implements RequestSink, Flushable {
       this.push(slot);
       this.server.route(req, slot);
     }
-    if (this.outstanding >= this.maxOutstanding) this.pauseReading();
+    if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
   onMultiGet(reqs: McRequest[]): void {
@@ -179,7 +201,7 @@ export class ClientSession implements RequestSink, Flushable {
       this.server.stats.countRequest(req.op);
       this.server.route(req, new MultiGetPart(slot, i));
     }
-    if (this.outstanding >= this.maxOutstanding) this.pauseReading();
+    if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
   onLocalCommand(cmd: LocalCommand, args: string[]): void {
@@ -239,16 +261,39 @@ export class ClientSession implements RequestSink, Flushable {
   /** `n` routed requests got their replies. */
   requestDone(n: number): void {
     this.outstanding -= n;
-    if (this.paused && this.outstanding < this.maxOutstanding) {
-      this.paused = false;
-      if (!this.closed) this.socket.resume();
-    }
+    if (this.paused) this.updateReading();
+    if (this.draining && this.outstanding === 0) scheduleFlush(this);
   }
 
-  private pauseReading(): void {
-    if (this.paused || this.closed) return;
-    this.paused = true;
-    this.socket.pause();
+  /** Requests routed and not yet answered. */
+  get inFlight(): number {
+    return this.outstanding;
+  }
+
+  /** Pauses or resumes reading the socket according to the limits (see the file comment). */
+  private updateReading(): void {
+    if (this.closed) return;
+    const stop =
+      this.draining ||
+      this.outstanding >= this.maxOutstanding ||
+      this.socket.writableLength > this.maxOutputBytes;
+    if (stop === this.paused) return;
+    this.paused = stop;
+    if (stop) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /**
+   * Graceful shutdown: reads no more requests, lets those in flight finish, writes their replies,
+   * then closes. Returns at once; the server learns about the close through `sessionClosed`.
+   */
+  drain(): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    this.parser.close();
+    this.endAfterFlush = true;
+    this.updateReading();
+    scheduleFlush(this);
   }
 
   /** Writes the completed prefix of the window in one write. Called by the flush queue. */
@@ -262,8 +307,11 @@ export class ClientSession implements RequestSink, Flushable {
     }
     this.head = s;
     if (s === null) this.tail = null;
-    if (w.length > 0) this.socket.write(w.take());
-    if (this.endAfterFlush && this.head === null) {
+    if (w.length > 0) {
+      this.socket.write(w.take());
+      if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
+    }
+    if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) {
       this.closed = true;
       this.socket.end();
     }

@@ -35,7 +35,7 @@ class FlushAllState implements ReplySink {
 /** See the file comment. */
 export class ProxyServer {
   /** Destinations shared by every config generation (spec §1.3). */
-  readonly destinations = new DestinationMap();
+  readonly destinations: DestinationMap;
   readonly stats = new ProxyStats();
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
@@ -43,6 +43,8 @@ export class ProxyServer {
   private readonly listeners: net.Server[] = [];
   private readonly sessions = new Set<ClientSession>();
   private readonly shutdownHandlers: ((reason: string) => void)[] = [];
+  private draining = false;
+  private onAllSessionsClosed: (() => void) | null = null;
   private clientErrorLogBudget = 0;
   private clientErrorLogWindow = 0;
   private clientErrorsSuppressed = 0;
@@ -57,7 +59,17 @@ export class ProxyServer {
     source: ConfigSource,
     private readonly argv: readonly string[] = [],
   ) {
+    this.destinations = new DestinationMap(
+      {
+        probeDelayInitialMs: options.probeTimeoutInitialMs,
+        probeDelayMaxMs: options.probeTimeoutMaxMs,
+        maxPendingRequests: options.targetMaxPendingRequests,
+        maxInflightRequests: options.targetMaxInflightRequests,
+      },
+      { timeoutsUntilTko: options.timeoutsUntilTko, enabled: !options.disableTkoTracking },
+    );
     this.current = buildConfig(source, this.destinations, options);
+    this.current.activate(this.destinations.tko.all());
   }
 
   /** The config snapshot new requests use. */
@@ -106,6 +118,7 @@ export class ProxyServer {
       commandArgs: this.argv.join(' '),
       destinations: this.destinations.all(),
       configLoadedAt: this.current.builtAt,
+      tko: this.destinations.tko,
     });
   }
 
@@ -154,6 +167,21 @@ export class ProxyServer {
   }
 
   private accept(socket: net.Socket): void {
+    const max = this.options.maxConns;
+    if (this.draining || (max > 0 && this.stats.clientConnections >= max)) {
+      // A clear refusal (memcached's wording) instead of a silent close; mcrouter would evict the
+      // least recently used connection instead.
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end(
+        this.draining ? 'SERVER_ERROR shutting down\r\n' : 'SERVER_ERROR Too many open connections\r\n',
+      );
+      this.logClientError(
+        socket.remoteAddress,
+        this.draining ? 'refused: shutting down' : `refused: --max-conns ${max} reached`,
+      );
+      return;
+    }
     this.stats.clientConnections++;
     this.stats.clientConnectionsTotal++;
     this.sessions.add(new ClientSession(socket, this));
@@ -162,6 +190,34 @@ export class ProxyServer {
   /** Called by a session when its socket closed. */
   sessionClosed(session: ClientSession): void {
     if (this.sessions.delete(session)) this.stats.clientConnections--;
+    if (this.sessions.size === 0) this.onAllSessionsClosed?.();
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, lets every session finish the requests it has in flight
+   * and write their replies, then closes everything. Sessions still busy after `timeoutMs` are cut.
+   * @returns how many sessions had to be cut
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.draining = true;
+    for (const l of this.listeners) l.close();
+    const inFlight = [...this.sessions].reduce((n, s) => n + s.inFlight, 0);
+    log.info({ sessions: this.sessions.size, inFlight, timeoutMs }, 'draining client connections');
+    const allClosed = new Promise<void>((resolve) => {
+      this.onAllSessionsClosed = resolve;
+      if (this.sessions.size === 0) resolve();
+    });
+    for (const s of this.sessions) s.drain();
+    const timer = { handle: undefined as NodeJS.Timeout | undefined };
+    const timedOut = new Promise<void>((resolve) => {
+      timer.handle = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([allClosed, timedOut]);
+    clearTimeout(timer.handle);
+    const cut = this.sessions.size;
+    if (cut > 0) log.warn({ sessions: cut }, 'drain timeout: closing sessions with requests still in flight');
+    await this.close();
+    return cut;
   }
 
   /**

@@ -99,6 +99,17 @@ export class RawClient {
     return (await this.read(len)).toString('latin1');
   }
 
+  /**
+   * Sends `request` and reads one whole reply: a single line, or for a hit every `VALUE` block up
+   * to `END`. For exact-byte checks where the reply's length is not known in advance.
+   */
+  async ask(request: string | Buffer): Promise<string> {
+    this.send(request);
+    const first = await this.readUntil('\r\n');
+    if (!first.startsWith('VALUE ')) return first;
+    return first + (await this.readUntil('END\r\n'));
+  }
+
   /** Waits until the server closes the connection (or `timeoutMs`); returns whether it did. */
   async waitClosed(timeoutMs = 3000): Promise<boolean> {
     await this.waitFor(() => false, timeoutMs);

@@ -66,7 +66,7 @@ test('--server-timeout is the default pool timeout', async () => {
   await proxy.close();
 });
 
-test('connection refused: a SERVER_ERROR naming the connect error; other clients unaffected', async () => {
+test('connection refused: a SERVER_ERROR naming the connect error, then fast TKO failures; other routes unaffected', async () => {
   const dead = await freePort();
   const proxy = await startProxy({
     pools: { D: { servers: [`127.0.0.1:${dead}`] }, A: { servers: [mc.address] } },
@@ -80,7 +80,9 @@ test('connection refused: a SERVER_ERROR naming the connect error; other clients
   const line =
     'SERVER_ERROR AsyncSocketException: connect failed, type = Socket not open, errno = 111 (Connection refused)\r\n';
   expect(await c.call('get k\r\n', line)).toBe(line);
-  expect(await c.call('get k other\r\n', line)).toBe(line);
+  // The refusal marked the server hard TKO: no more connection attempts, an immediate error.
+  const tko = 'SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n';
+  expect(await c.call('get k other\r\n', tko)).toBe(tko);
   expect(await c.call('set k 0 0 1\r\nx\r\n', 'STORED\r\n')).toBe('STORED\r\n');
   c.close();
   await proxy.close();
@@ -131,7 +133,8 @@ test('a multi-get across a live and a dead server: the error replaces the whole 
   expect(live.length).toBeGreaterThan(0);
   expect(down.length).toBeGreaterThan(0);
   c.send(`get ${live[0]} ${down[0]} ${live[1] ?? live[0]}\r\n`);
-  expect(await c.readUntil('\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException: connect failed/);
+  // The dead server is TKO by now (the sets found it): its fast failure is the whole reply.
+  expect(await c.readUntil('\r\n')).toBe('SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n');
   expect(await c.call(`get ${live[0]}\r\n`, `VALUE ${live[0]} 0 1\r\nx\r\nEND\r\n`)).toBe(
     `VALUE ${live[0]} 0 1\r\nx\r\nEND\r\n`,
   );
