@@ -72,9 +72,9 @@ export class DestinationMap {
     return closed;
   }
 
-  /** Closes every destination (shutdown). */
+  /** Closes every destination now, failing what is still in flight (shutdown). */
   closeAll(): void {
-    for (const d of this.byKey.values()) d.close();
+    for (const d of this.byKey.values()) d.destroy();
     this.byKey.clear();
   }
 }

@@ -425,6 +425,30 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.maybeFinishClose();
   }
 
+  /**
+   * Closes now (shutdown): requests still queued or awaiting replies fail with LOCAL_ERROR
+   * `destination closed`, and the connection is dropped.
+   */
+  destroy(): void {
+    this.close();
+    if (this.state === DestinationState.Closed) return;
+    const socket = this.socket;
+    this.detachSocket();
+    socket?.destroy();
+    const reply = McReply.error(Result.LocalError, `destination ${this.hostPort} closed`);
+    while (this.head < this.tail) {
+      const i = this.head & this.mask;
+      const sink = this.sinks[i] ?? null;
+      const st = this.status[i];
+      this.sinks[i] = null;
+      this.reqs[i] = null;
+      this.head++;
+      if ((st === Slot.Sent || st === Slot.Pending) && sink !== null) sink.onReply(reply);
+    }
+    this.sent = this.tail;
+    this.maybeFinishClose();
+  }
+
   private maybeFinishClose(): void {
     if (this.head < this.tail) return;
     this.state = DestinationState.Closed;

@@ -30,6 +30,8 @@ const WRITER = new ReplyWriter();
 abstract class Slot {
   next: Slot | null = null;
   done = false;
+  /** Requests this slot accounts for in the session's outstanding count. */
+  abstract readonly requests: number;
   /** Appends this slot's reply bytes. */
   abstract write(w: ReplyWriter): void;
 }
@@ -49,8 +51,11 @@ class RoutedSlot extends Slot implements ReplySink {
     if (this.done) return;
     this.reply = reply;
     this.done = true;
-    this.session.slotDone(this, 1);
+    this.session.slotDone(this);
   }
+
+  /** Requests this slot stands for (until its reply is written). */
+  readonly requests = 1;
 
   write(w: ReplyWriter): void {
     w.reply(this.req.op, this.req.key, this.reply);
@@ -86,11 +91,14 @@ class MultiGetSlot extends Slot {
   partDone(index: number, reply: McReply): void {
     if (this.replies[index] !== null) return;
     this.replies[index] = reply;
-    this.session.requestDone(1);
     if (--this.remaining === 0) {
       this.done = true;
-      this.session.slotDone(this, 0);
+      this.session.slotDone(this);
     }
+  }
+
+  get requests(): number {
+    return this.reqs.length;
   }
 
   write(w: ReplyWriter): void {
@@ -110,6 +118,8 @@ class TextSlot extends Slot {
     this.done = true;
   }
 
+  readonly requests = 0;
+
   write(w: ReplyWriter): void {
     w.text(this.text);
   }
@@ -128,7 +138,10 @@ export class ClientSession implements RequestSink, Flushable {
   flushScheduled = false;
   private head: Slot | null = null;
   private tail: Slot | null = null;
-  /** Requests routed and not yet answered (each key of a multi-get counts). */
+  /**
+   * Requests read and not yet answered on the wire: routed or waiting in the window for their
+   * reply to be written (each key of a multi-get counts; a noreply request until it completes).
+   */
   private outstanding = 0;
   private paused = false;
   private closed = false;
@@ -249,19 +262,15 @@ export class ClientSession implements RequestSink, Flushable {
     if (slot.done && slot === this.head) scheduleFlush(this);
   }
 
-  /**
-   * A slot completed; `requests` is how many outstanding requests it settles.
-   * Called by slots only.
-   */
-  slotDone(slot: Slot, requests: number): void {
-    if (requests > 0) this.requestDone(requests);
+  /** A slot completed. Called by slots only. */
+  slotDone(slot: Slot): void {
     if (slot === this.head) scheduleFlush(this);
   }
 
-  /** `n` routed requests got their replies. */
+  /** `n` requests were answered (replies written, or noreply requests completed). */
   requestDone(n: number): void {
     this.outstanding -= n;
-    if (this.paused) this.updateReading();
+    if (this.paused || this.socket.writableLength > this.maxOutputBytes) this.updateReading();
     if (this.draining && this.outstanding === 0) scheduleFlush(this);
   }
 
@@ -301,16 +310,17 @@ export class ClientSession implements RequestSink, Flushable {
     if (this.closed) return;
     const w = WRITER;
     let s = this.head;
+    let written = 0;
     while (s?.done === true) {
       s.write(w);
+      written += s.requests;
       s = s.next;
     }
     this.head = s;
     if (s === null) this.tail = null;
-    if (w.length > 0) {
-      this.socket.write(w.take());
-      if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
-    }
+    if (w.length > 0) this.socket.write(w.take());
+    if (written > 0) this.requestDone(written);
+    else if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
     if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) {
       this.closed = true;
       this.socket.end();

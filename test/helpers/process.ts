@@ -63,3 +63,12 @@ export function runTs(script: string, args: readonly string[], env: NodeJS.Proce
     }),
   );
 }
+
+/** Resident set size of a process, bytes (from /proc/<pid>/status). */
+export async function rssBytes(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}

@@ -1,0 +1,198 @@
+/**
+ * Limits and backpressure: a client that never reads its replies cannot grow the proxy without
+ * bound; --max-client-outstanding-reqs, --max-conns, the client idle timeout, and a destination
+ * that cannot keep up answering SERVER_ERROR 307 busy.
+ */
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import net from 'node:net';
+import { Memcached } from '../helpers/memcached.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { rssBytes, runTs, type Spawned } from '../helpers/process.js';
+import { startProxy } from '../helpers/proxy.js';
+
+const CLI = 'proxy/cli.ts';
+let mc: Memcached;
+beforeAll(async () => {
+  mc = await Memcached.start();
+  const c = await RawClient.connect(mc.port);
+  expect(await c.ask(`set big 0 0 1000\r\n${'b'.repeat(1000)}\r\n`)).toBe('STORED\r\n');
+  c.close();
+});
+afterAll(async () => {
+  await mc.stop();
+});
+
+async function spawnProxy(args: string[]): Promise<{ p: Spawned; port: number }> {
+  const port = await freePort();
+  const cfg = JSON.stringify({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
+  const p = runTs(CLI, ['-p', String(port), '--listen-addresses', '127.0.0.1', '--config', cfg, ...args]);
+  await waitForPort(port, 10_000);
+  return { p, port };
+}
+
+/** cmd_get_count from `stats`, through a separate connection. */
+async function getCount(port: number): Promise<number> {
+  const c = await RawClient.connect(port);
+  c.send('stats\r\n');
+  const text = await c.readUntil('END\r\n');
+  c.close();
+  return Number(/STAT cmd_get_count (\d+)/.exec(text)?.[1]);
+}
+
+/** Waits until `read()` returns the same value twice in a row `ms` apart (the process stalled). */
+async function plateau(read: () => Promise<number>, ms = 300): Promise<number> {
+  let last = await read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, ms));
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+/** Reads from `socket` until `expected` replies of `reply` have arrived; checks every byte. */
+function readReplies(socket: net.Socket, reply: string, expected: number): Promise<number> {
+  const want = Buffer.from(reply, 'latin1');
+  let offset = 0;
+  let count = 0;
+  return new Promise((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) {
+        if (byte !== want[offset]) {
+          reject(new Error(`reply ${count} differs at byte ${offset}`));
+          socket.destroy();
+          return;
+        }
+        if (++offset === want.length) {
+          offset = 0;
+          if (++count === expected) resolve(count);
+        }
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('a client that pipelines 100,000 gets and never reads', () => {
+  test('the proxy stops reading it; its memory stays bounded; every reply arrives once the client reads', async () => {
+    const { p, port } = await spawnProxy([]);
+    try {
+      const pid = p.proc.pid as number;
+      const before = await rssBytes(pid);
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      await new Promise((r) => socket.once('connect', r));
+      socket.pause();
+      socket.write(Buffer.from('get big\r\n'.repeat(100_000)));
+      const routed = await plateau(() => getCount(port));
+      const after = await rssBytes(pid);
+      // The proxy stops reading once --max-client-outstanding-reqs (34,133) requests are unanswered
+      // or --max-client-output-bytes (16 MiB) of replies wait unread: at most 34,133 requests plus
+      // 16 MiB of 1 KB replies, plus one 64 KiB read (~7,300 gets) — not the 100,000 sent.
+      expect(routed).toBeLessThan(34_133 + 16_384 + 2 * 7_300);
+      // Memory follows that bound (≈2 KB per held request with its 1 KB value), not what was sent.
+      expect(after - before).toBeLessThan(160 * 1024 * 1024);
+      const all = readReplies(socket, `VALUE big 0 1000\r\n${'b'.repeat(1000)}\r\nEND\r\n`, 100_000);
+      socket.resume();
+      expect(await all).toBe(100_000);
+      socket.destroy();
+    } finally {
+      p.proc.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  test('--max-client-outstanding-reqs: with a hung server, reading stops near the limit', async () => {
+    const { p, port } = await spawnProxy([
+      '--max-client-outstanding-reqs',
+      '1000',
+      '--server-timeout',
+      '30000',
+    ]);
+    mc.signal('SIGSTOP');
+    let socket: net.Socket | null = null;
+    try {
+      socket = net.connect({ port, host: '127.0.0.1' });
+      await new Promise((r) => socket?.once('connect', r));
+      socket.write(Buffer.from('get big\r\n'.repeat(100_000)));
+      const routed = await plateau(() => getCount(port));
+      // The limit applies between socket reads: at most one more read's worth (64 KiB ≈ 7,300 gets).
+      expect(routed).toBeGreaterThanOrEqual(1000);
+      expect(routed).toBeLessThan(1000 + 8000);
+      const all = readReplies(socket, `VALUE big 0 1000\r\n${'b'.repeat(1000)}\r\nEND\r\n`, 100_000);
+      mc.signal('SIGCONT');
+      expect(await all).toBe(100_000);
+    } finally {
+      mc.signal('SIGCONT');
+      socket?.destroy();
+      p.proc.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('connection limits', () => {
+  test('--max-conns: the connection over the limit gets a clear refusal; a slot frees when one closes', async () => {
+    const proxy = await startProxy(
+      { pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' },
+      { maxConns: 3 },
+    );
+    const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(proxy.port)));
+    for (const c of clients) expect(await c.ask('get nothing\r\n')).toBe('END\r\n');
+    const extra = await RawClient.connect(proxy.port);
+    expect(await extra.readUntil('\r\n')).toBe('SERVER_ERROR Too many open connections\r\n');
+    expect(await extra.waitClosed()).toBe(true);
+    clients[0]?.close();
+    await vi.waitFor(() => {
+      expect(proxy.server.stats.clientConnections).toBe(2);
+    });
+    const next = await RawClient.connect(proxy.port);
+    expect(await next.ask('get nothing\r\n')).toBe('END\r\n');
+    for (const c of [...clients, next]) c.close();
+    await proxy.close();
+  });
+
+  test('--client-idle-timeout-ms closes idle connections and spares busy ones', async () => {
+    const proxy = await startProxy(
+      { pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' },
+      { clientIdleTimeoutMs: 200 },
+    );
+    const idle = await RawClient.connect(proxy.port);
+    const busy = await RawClient.connect(proxy.port);
+    const t0 = performance.now();
+    const keepBusy = (async () => {
+      while (performance.now() - t0 < 600) expect(await busy.ask('get nothing\r\n')).toBe('END\r\n');
+    })();
+    expect(await idle.waitClosed(3000)).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+    await keepBusy;
+    expect(busy.closed).toBe(false);
+    busy.close();
+    await proxy.close();
+  });
+});
+
+describe('a destination that cannot keep up', () => {
+  test('past --target-max-pending-requests unwritten requests, replies are SERVER_ERROR 307 busy', async () => {
+    // A "server" that accepts and never reads: the proxy's writes fill the socket buffers.
+    const stuck = net.createServer((s) => s.pause());
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    const stuckPort = (stuck.address() as net.AddressInfo).port;
+    const proxy = await startProxy(
+      { pools: { S: { servers: [`127.0.0.1:${stuckPort}`] } }, route: 'PoolRoute|S' },
+      { serverTimeoutMs: 1000, targetMaxPendingRequests: 10, disableTkoTracking: true },
+    );
+    const c = await RawClient.connect(proxy.port);
+    const value = 'v'.repeat(256 * 1024);
+    const n = 60; // 15 MiB: more than the kernel buffers hold
+    c.send(Array.from({ length: n }, (_, i) => `set big${i} 0 0 ${value.length}\r\n${value}\r\n`).join(''));
+    const replies: string[] = [];
+    for (let i = 0; i < n; i++) replies.push(await c.readUntil('\r\n', 10_000));
+    const busy = replies.filter((r) => r === 'SERVER_ERROR 307 busy\r\n').length;
+    const timeouts = replies.filter((r) => r === 'SERVER_ERROR Reply timeout\r\n').length;
+    expect(busy + timeouts).toBe(n);
+    expect(busy).toBeGreaterThan(0);
+    expect(timeouts).toBeGreaterThan(0);
+    c.close();
+    await proxy.close();
+    stuck.close();
+  }, 30_000);
+});

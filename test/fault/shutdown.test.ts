@@ -1,0 +1,105 @@
+/**
+ * Graceful shutdown: SIGTERM stops accepting, lets in-flight requests finish (up to
+ * --drain-timeout-ms), closes the backends and exits 0; a second signal exits at once.
+ */
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { Memcached } from '../helpers/memcached.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { runTs, type Spawned } from '../helpers/process.js';
+
+let mc: Memcached;
+beforeAll(async () => {
+  mc = await Memcached.start();
+});
+afterAll(async () => {
+  mc.signal('SIGCONT');
+  await mc.stop();
+});
+
+async function spawnProxy(args: string[]): Promise<{ p: Spawned; port: number }> {
+  const port = await freePort();
+  const cfg = JSON.stringify({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
+  const p = runTs('proxy/cli.ts', [
+    '-p',
+    String(port),
+    '--listen-addresses',
+    '127.0.0.1',
+    '--config',
+    cfg,
+    ...args,
+  ]);
+  await waitForPort(port, 10_000);
+  await p.waitForOutput('serving');
+  return { p, port };
+}
+
+/** Waits until the proxy has received `n` gets (its cmd_get_count stat), through another connection. */
+async function routedGets(port: number, n: number): Promise<void> {
+  await vi.waitFor(async () => {
+    const c = await RawClient.connect(port);
+    c.send('stats\r\n');
+    const text = await c.readUntil('END\r\n');
+    c.close();
+    expect(Number(/STAT cmd_get_count (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(n);
+  });
+}
+
+async function refused(port: number): Promise<boolean> {
+  try {
+    (await RawClient.connect(port)).close();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+test('SIGTERM: in-flight requests get their replies, new connections are refused, exit 0', async () => {
+  const { p, port } = await spawnProxy(['--server-timeout', '5000', '--drain-timeout-ms', '5000']);
+  const c = await RawClient.connect(port);
+  expect(await c.ask('set d 0 0 2\r\nok\r\n')).toBe('STORED\r\n');
+  mc.signal('SIGSTOP');
+  c.send('get d\r\nget d\r\n');
+  await routedGets(port, 2);
+  p.proc.kill('SIGTERM');
+  await p.waitForOutput('draining client connections');
+  expect(await refused(port)).toBe(true);
+  mc.signal('SIGCONT');
+  // Both replies arrive, then the proxy closes the connection and exits 0.
+  expect(await c.readUntil('END\r\n')).toBe('VALUE d 0 2\r\nok\r\nEND\r\n');
+  expect(await c.readUntil('END\r\n')).toBe('VALUE d 0 2\r\nok\r\nEND\r\n');
+  expect(await c.waitClosed()).toBe(true);
+  expect(await p.exited).toEqual({ code: 0, signal: null });
+}, 30_000);
+
+test('the drain timeout bounds the wait; a second SIGTERM exits at once', async () => {
+  const { p, port } = await spawnProxy(['--server-timeout', '30000', '--drain-timeout-ms', '300']);
+  const c = await RawClient.connect(port);
+  mc.signal('SIGSTOP');
+  try {
+    c.send('get stuck\r\n');
+    await routedGets(port, 1);
+    const t0 = performance.now();
+    p.proc.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(250);
+    expect(ms).toBeLessThan(5000);
+    expect(await c.waitClosed()).toBe(true);
+    expect(p.stderr).toContain('drain timeout: closing sessions with requests still in flight');
+
+    const second = await spawnProxy(['--server-timeout', '30000', '--drain-timeout-ms', '60000']);
+    const c2 = await RawClient.connect(second.port);
+    c2.send('get stuck\r\n');
+    await routedGets(second.port, 1);
+    second.p.proc.kill('SIGTERM');
+    await second.p.waitForOutput('draining client connections');
+    const t1 = performance.now();
+    second.p.proc.kill('SIGTERM');
+    expect((await second.p.exited).code).toBe(0);
+    expect(performance.now() - t1).toBeLessThan(3000);
+    expect(second.p.stderr).toContain('second stop request; exiting now');
+  } finally {
+    mc.signal('SIGCONT');
+  }
+}, 30_000);
