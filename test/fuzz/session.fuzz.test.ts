@@ -138,7 +138,9 @@ function converse(
     let text = '';
     let finished = false;
     // A reply that never comes must fail the property, not hang it: give up after 2 s of silence.
-    let idle = setTimeout(() => finish(false), 2000);
+    let idle = setTimeout(() => {
+      finish(false);
+    }, 2000);
     const finish = (closed: boolean): void => {
       if (finished) return;
       finished = true;
@@ -149,7 +151,9 @@ function converse(
     s.on('data', (d: Buffer) => {
       text += d.toString('latin1');
       clearTimeout(idle);
-      idle = setTimeout(() => finish(false), 2000);
+      idle = setTimeout(() => {
+        finish(false);
+      }, 2000);
       if (done(text)) finish(false);
     });
     s.on('close', () => {
