@@ -37,7 +37,7 @@ import { spookyHash64, twangMix64 } from './hash64.js';
 import { isLocalIp } from './host-address.js';
 import { Macro, type MacroFn } from './macros.js';
 import type { Preprocessor } from './preprocessor.js';
-import { rendezvousPick } from './rendezvous.js';
+import { RendezvousHash } from './rendezvous.js';
 import type { Scope } from './scope.js';
 import { shuffled } from './shuffle.js';
 import {
@@ -258,7 +258,7 @@ function weightedHash(dict: JValue, key: JValue): string {
   else if (isString(key)) keyHash = spookyHash64(Buffer.from(key, 'utf8'));
   else return fail(`WeightedHash: key is ${typeName(key)}, expected string or int`);
   try {
-    return (nodes[rendezvousPick(nodes, keyHash)] as [string, number])[0];
+    return (nodes[new RendezvousHash(nodes).get(keyHash)] as [string, number])[0];
   } catch (err) {
     return fail(`WeightedHash: failed to compute hash: ${(err as Error).message}`);
   }

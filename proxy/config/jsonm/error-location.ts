@@ -14,7 +14,7 @@ import { childPath } from '../json-path.js';
 import type { Frame, JsonmError } from './value.js';
 
 /** How many chain steps to show at most (the first ones and the last ones). */
-const MAX_STEPS = 12;
+const MAX_STEPS = 20;
 
 function describe(f: Exclude<Frame, { kind: 'key' }>): string {
   switch (f.kind) {
@@ -75,9 +75,9 @@ export function configErrorOf(err: JsonmError, basePath = ''): ConfigError {
 function compress(steps: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < steps.length;) {
-    // Try the shortest period (1..3 steps) that repeats at i.
+    // Try the shortest period (1..8 steps) that repeats at least 3 times from i.
     let done = false;
-    for (let period = 1; period <= 3 && !done; period++) {
+    for (let period = 1; period <= 8 && !done; period++) {
       let reps = 1;
       while (sameRun(steps, i, i + reps * period, period)) reps++;
       if (reps >= 3) {
@@ -89,7 +89,7 @@ function compress(steps: string[]): string[] {
     if (!done) out.push(steps[i++] as string);
   }
   if (out.length <= MAX_STEPS) return out;
-  return [...out.slice(0, MAX_STEPS - 4), '…', ...out.slice(-3)];
+  return [...out.slice(0, MAX_STEPS - 7), '…', ...out.slice(-6)];
 }
 
 function sameRun(steps: string[], a: number, b: number, n: number): boolean {

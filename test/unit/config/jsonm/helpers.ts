@@ -61,3 +61,13 @@ export function configErrorOf(fn: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+/** `canonical` of `value` expanded (with `macros`), for comparing with `canonicalText`. */
+export function expandCanonical(value: unknown, macros: unknown = {}, opts: ExpandOpts = {}): string {
+  return canonical(expandValue(value, macros, opts));
+}
+
+/** The message of the ConfigError expanding `value` (with `macros`) throws. */
+export function expandError(value: unknown, macros: unknown = {}, opts: ExpandOpts = {}): string {
+  return configErrorOf(() => expandValue(value, macros, opts)).message;
+}
