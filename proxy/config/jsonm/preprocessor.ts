@@ -163,6 +163,7 @@ export class Preprocessor implements MacroHost, DefinitionSink {
    * @throws JsonmError for an unknown param, a non-string param inside text, or an odd `%`
    */
   private replaceParams(s: string, scope: Scope): JValue {
+    if (!s.includes('%') && !s.includes('\\')) return s;
     let buf = '';
     let pos = 0;
     while (pos < s.length) {

@@ -41,7 +41,9 @@ export function check(ok: boolean, message: string | (() => string)): asserts ok
   if (!ok) fail(typeof message === 'string' ? message : message());
 }
 
+/** The int64 range. */
 export const INT64_MIN = -(1n << 63n);
+/** The int64 range. */
 export const INT64_MAX = (1n << 63n) - 1n;
 
 /** Wraps to int64, as C++ integer arithmetic on folly::dynamic ints does. */
@@ -49,24 +51,31 @@ export function int64(v: bigint): bigint {
   return BigInt.asIntN(64, v);
 }
 
+/** An int (folly `isInt`). */
 export function isInt(v: JValue): v is bigint {
   return typeof v === 'bigint';
 }
+/** A double (folly `isDouble`). */
 export function isDouble(v: JValue): v is number {
   return typeof v === 'number';
 }
+/** An int or a double. */
 export function isNumber(v: JValue): v is bigint | number {
   return typeof v === 'bigint' || typeof v === 'number';
 }
+/** A string. */
 export function isString(v: JValue): v is string {
   return typeof v === 'string';
 }
+/** A boolean. */
 export function isBool(v: JValue): v is boolean {
   return typeof v === 'boolean';
 }
+/** An array. */
 export function isArray(v: JValue): v is JArray {
   return Array.isArray(v);
 }
+/** An object. */
 export function isObject(v: JValue): v is JObject {
   return v instanceof Map;
 }
