@@ -67,9 +67,13 @@ export interface ProxyOptions {
   maxClientOutputBytes: number;
   /** `--drain-timeout-ms` (mcsidecar): on SIGTERM, how long in-flight requests may take to finish. */
   drainTimeoutMs: number;
+  /** `--config-params name1:value1,...`: JSONM global params (`%name%`), as strings. */
+  configParams: Readonly<Record<string, string>>;
+  /** `--additional-config-params` (mcsidecar): like `--config-params`, and wins over it. */
+  additionalConfigParams: Readonly<Record<string, string>>;
 }
 
-type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate';
+type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
 
 interface OptionSpec {
   readonly key: keyof ProxyOptions;
@@ -112,6 +116,8 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   clientIdleTimeoutMs: 0,
   maxClientOutputBytes: 16 * 1024 * 1024,
   drainTimeoutMs: 5000,
+  configParams: {},
+  additionalConfigParams: {},
 };
 
 /** The option table. */
@@ -358,6 +364,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     origin: 'mcsidecar',
     help: 'on SIGTERM, how long in-flight requests may take to finish, ms',
   },
+  {
+    key: 'configParams',
+    flags: '--config-params <params>',
+    internal: 'config_params',
+    kind: 'map',
+    origin: 'mcrouter',
+    help: 'JSONM global params for the config, "name1:value1,name2:value2" (values are strings)',
+  },
+  {
+    key: 'additionalConfigParams',
+    flags: '--additional-config-params <params>',
+    internal: 'additional_config_params',
+    kind: 'map',
+    origin: 'mcsidecar',
+    help: 'more JSONM global params, same syntax; they win over --config-params',
+  },
 ];
 
 /**
@@ -404,6 +426,23 @@ function parseBool(name: string): (v: string) => boolean {
   };
 }
 
+/**
+ * Parses mcrouter's string-map option syntax `name1:value1,name2:value2` (`mcrouter/options.cpp`):
+ * each pair has exactly one `:`; a name given twice keeps its first value; '' is an empty map.
+ * @throws Error `Invalid string map pair: '<pair>'. Expected name:value.`
+ */
+export function parseStringMap(text: string): Record<string, string> {
+  const pairs: [string, string][] = [];
+  if (text === '') return {};
+  for (const pair of text.split(',')) {
+    const parts = pair.split(':');
+    if (parts.length !== 2) throw new Error(`Invalid string map pair: '${pair}'. Expected name:value.`);
+    const [name, value] = parts as [string, string];
+    if (!pairs.some(([n]) => n === name)) pairs.push([name, value]);
+  }
+  return Object.fromEntries(pairs);
+}
+
 function parserFor(spec: OptionSpec): (v: string) => unknown {
   const name = spec.flags.split(' ').find((f) => f.startsWith('--')) ?? spec.key;
   switch (spec.kind) {
@@ -442,6 +481,14 @@ function parserFor(spec: OptionSpec): (v: string) => unknown {
       };
     case 'string':
       return (v) => v;
+    case 'map':
+      return (v) => {
+        try {
+          return parseStringMap(v);
+        } catch (err) {
+          throw new InvalidArgumentError(`${name}: ${(err as Error).message}`);
+        }
+      };
   }
 }
 
@@ -504,6 +551,15 @@ export function parseProxyOptions(
 export function optionsAsPairs(options: ProxyOptions): [string, string][] {
   return OPTION_SPECS.map((spec) => {
     const v = options[spec.key];
-    return [spec.internal, Array.isArray(v) ? v.join(',') : String(v)];
+    if (Array.isArray(v)) return [spec.internal, v.join(',')];
+    if (typeof v === 'object') {
+      return [
+        spec.internal,
+        Object.entries(v)
+          .map(([k, x]) => `${k}:${x}`)
+          .join(','),
+      ];
+    }
+    return [spec.internal, String(v)];
   });
 }

@@ -11,7 +11,7 @@ import type { Destination } from '../destination/destination.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
 import { RouteFactory } from './route-factory.js';
-import { parseJsonc } from './jsonc.js';
+import { expandConfig } from './jsonm/expand-config.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
 import type { Pool } from './pool.js';
@@ -24,6 +24,10 @@ export interface ConfigBuildOptions {
   readonly sendInvalidRouteToDefault: boolean;
   /** `--server-timeout`, ms. */
   readonly serverTimeoutMs: number;
+  /** `--config-params`: JSONM global params (`%name%`). */
+  readonly configParams?: Readonly<Record<string, string>>;
+  /** `--additional-config-params`: more JSONM global params, winning over `configParams`. */
+  readonly additionalConfigParams?: Readonly<Record<string, string>>;
 }
 
 /** Where a config came from. */
@@ -43,7 +47,7 @@ export class ProxyConfig {
 
   constructor(
     readonly source: ConfigSource,
-    /** The config after comment stripping (and, later, macro expansion). */
+    /** The config after comment stripping and JSONM macro expansion (`preprocessed_config`). */
     readonly json: Record<string, unknown>,
     readonly root: RootRoute,
     readonly pools: ReadonlyMap<string, Pool>,
@@ -75,7 +79,10 @@ export class ProxyConfig {
 const ROUTING_PREFIX = /^\/[^/]+\/[^/]+\/$/;
 
 /**
- * Parses and builds a config from its text.
+ * Parses and builds a config from its text. The text always goes through the JSONM
+ * preprocessor first, as in mcrouter (`ProxyConfigBuilder`): `macros`, `@calls`, `%params%` and
+ * `@import`s are expanded (spec §1.7); the global params come from `opts` (the full
+ * `ProxyOptions` when the server builds it, for the `mcr_opts-*` params).
  * @throws ConfigError naming the JSON path and the reason
  */
 export function buildConfig(
@@ -83,11 +90,7 @@ export function buildConfig(
   destinations: DestinationMap,
   opts: ConfigBuildOptions,
 ): ProxyConfig {
-  const json = parseJsonc(source.text, source.path ?? 'inline config');
-  if (!isObject(json)) throw new ConfigError('', 'the config must be a JSON object');
-  if ('macros' in json) {
-    throw new ConfigError('macros', 'JSONM macros are not supported yet');
-  }
+  const { json, imports } = expandConfig(source.text, { path: source.path, options: opts });
   const factory = new RouteFactory(
     json.pools,
     json.named_handles,
@@ -103,7 +106,8 @@ export function buildConfig(
     throw new ConfigError('routes', (err as Error).message);
   }
   const pools = factory.allPools();
-  return new ProxyConfig(source, json, root, pools, factory.destinations);
+  const files = [...new Set([...(source.path !== null ? [source.path] : []), ...imports])];
+  return new ProxyConfig(source, json, root, pools, factory.destinations, files);
 }
 
 /** `route` or `routes` (array or object form) → (prefix, route) pairs (spec §1.2). */
