@@ -85,10 +85,11 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
     });
 
   // Stages.
+  const froms = new Map<number, From>(df.getFROMs().map((f) => [lineOf(f), f]));
   const stages: Stage[] = [];
   for (const i of df.getInstructions()) {
-    if (i.getKeyword() === 'FROM')
-      stages.push({ from: i as From, name: (i as From).getBuildStage(), instructions: [] });
+    const from = froms.get(lineOf(i));
+    if (from !== undefined) stages.push({ from, name: from.getBuildStage(), instructions: [] });
     else stages.at(-1)?.instructions.push(i);
   }
   if (stages.length < 2)
@@ -120,13 +121,13 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
       if (kw === 'RUN') {
         if (/(^|[;&|]\s*)cd\s/.test(text)) add('DL3003', i, 'use WORKDIR, not cd');
         if (/\bsudo\b/.test(text)) add('DL3004', i, 'no sudo');
-        if (/[^|]\|[^|]/.test(text) && !/pipefail/.test(content))
+        if (/[^|]\|[^|]/.test(text) && !content.includes('pipefail'))
           add('DL4006', i, 'a pipe in RUN needs SHELL ["/bin/bash", "-o", "pipefail", "-c"]');
         if (/apt-get\s+(dist-)?upgrade/.test(text)) add('DL3005', i, 'no apt-get upgrade');
         if (/apt-get\s+install/.test(text)) {
           if (!/apt-get\s+install\b[^;&|]*\s(-y|--yes)\b/.test(text))
             add('DL3014', i, 'apt-get install needs -y');
-          if (!/--no-install-recommends/.test(text))
+          if (!text.includes('--no-install-recommends'))
             add('DL3015', i, 'apt-get install needs --no-install-recommends');
           if (!/apt-get\s+update/.test(text.slice(0, text.indexOf('apt-get install'))))
             add('DL3009', i, 'apt-get update and install in the same RUN');
@@ -135,7 +136,7 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
         }
         if (/\bnpm\s+install\b|\bnpm\s+i\b/.test(text))
           add('DL3016', i, 'use npm ci with the lockfile, not npm install');
-        if (isFinal && /\bnpm\s+ci\b/.test(text) && !/--omit=dev/.test(text))
+        if (isFinal && /\bnpm\s+ci\b/.test(text) && !text.includes('--omit=dev'))
           add('MS3', i, 'the runtime stage installs production dependencies only (npm ci --omit=dev)');
         if (isFinal && /\bnpm\s+run\s+build\b|\btsc\b/.test(text))
           add('MS3', i, 'no build in the runtime stage');
