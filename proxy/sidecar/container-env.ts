@@ -20,6 +20,7 @@
  * - `MCSIDECAR_LOG_LEVEL` pino level for the launcher and the proxy, default info.
  * - `MCSIDECAR_STOP_TIMEOUT_MS` per child, SIGTERM → SIGKILL, default 8000 (Docker's own stop
  *   timeout is 10 s).
+ * - `MCSIDECAR_HEALTHCHECK_TIMEOUT_MS` the `healthcheck` exchange, default 2000.
  *
  * Why memcached binds 0.0.0.0 behind the proxy: the seed's `peers` pool addresses every
  * instance's memcached at `<instance IP>:11212`, which reaches this container through the
@@ -81,12 +82,23 @@ const schema = z.object({
     .regex(/^\d+$/, 'expected milliseconds')
     .transform(Number)
     .default(8000),
+  MCSIDECAR_HEALTHCHECK_TIMEOUT_MS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'expected milliseconds')
+    .transform(Number)
+    .default(2000),
 });
 
 /** The parsed contract: what the supervisor runs, plus the launcher's own settings. */
 export interface ContainerSettings {
   readonly sidecar: SidecarOptions;
   readonly logLevel: string;
+  /** Where `healthcheck` sends `version` on 127.0.0.1 or memcached's address: the served port, and memcached behind the proxy. */
+  readonly health: {
+    readonly servePort: number;
+    readonly memcached: { readonly host: string; readonly port: number } | null;
+    readonly timeoutMs: number;
+  };
 }
 
 function words(s: string): string[] {
@@ -142,6 +154,13 @@ export function containerSettings(
       : e.MCROUTER_CONFIG;
   return {
     logLevel: e.MCSIDECAR_LOG_LEVEL,
+    health: {
+      servePort: e.MCROUTER_PORT,
+      memcached: e.MCROUTER_ENABLED
+        ? { host: wildcard ? '127.0.0.1' : e.MEMCACHED_LISTEN, port: e.MEMCACHED_PORT }
+        : null,
+      timeoutMs: e.MCSIDECAR_HEALTHCHECK_TIMEOUT_MS,
+    },
     sidecar: {
       memcachedBin: 'memcached',
       memcachedListen: e.MEMCACHED_LISTEN,

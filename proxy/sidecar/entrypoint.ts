@@ -24,13 +24,9 @@ import { runSidecar } from './supervisor.js';
 export const EXIT_BAD_ENV = 3;
 
 async function healthcheck(env: NodeJS.ProcessEnv): Promise<number> {
-  const { sidecar } = containerSettings([], env);
-  const timeoutMs = Number(env.MCSIDECAR_HEALTHCHECK_TIMEOUT_MS ?? 2000);
+  const { health } = containerSettings([], env);
   try {
-    const lines = await checkHealth(
-      { servePort: sidecar.proxyPort, memcachedPort: sidecar.proxyEnabled ? sidecar.memcachedPort : null },
-      timeoutMs,
-    );
+    const lines = await checkHealth(health, health.timeoutMs);
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (err) {

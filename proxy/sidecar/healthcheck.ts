@@ -43,22 +43,21 @@ export function probeVersion(host: string, port: number, timeoutMs: number): Pro
   });
 }
 
-/** What to probe: the served port, and memcached behind the proxy when it runs. */
+/** What to probe: the served port on loopback, and memcached behind the proxy when it runs. */
 export interface HealthTargets {
   readonly servePort: number;
-  readonly memcachedPort: number | null;
+  readonly memcached: { readonly host: string; readonly port: number } | null;
 }
 
 /**
- * Probes every target on 127.0.0.1; resolves with one line per target. The proxy answers
- * `version` itself (as mcrouter does), so memcached behind it is probed separately.
+ * Probes every target; resolves with one line per target (`<port>: VERSION …`). The proxy
+ * answers `version` itself (as mcrouter does), so memcached behind it is probed separately.
+ * @param timeoutMs per target, in ms
  * @throws Error from the first target that fails
  */
 export async function checkHealth(targets: HealthTargets, timeoutMs: number): Promise<string[]> {
   const lines = [`${targets.servePort}: ${await probeVersion('127.0.0.1', targets.servePort, timeoutMs)}`];
-  if (targets.memcachedPort !== null)
-    lines.push(
-      `${targets.memcachedPort}: ${await probeVersion('127.0.0.1', targets.memcachedPort, timeoutMs)}`,
-    );
+  const mc = targets.memcached;
+  if (mc !== null) lines.push(`${mc.port}: ${await probeVersion(mc.host, mc.port, timeoutMs)}`);
   return lines;
 }

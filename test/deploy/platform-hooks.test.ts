@@ -298,6 +298,17 @@ describe('predeploy: mcconfgen --once before the containers start', () => {
     );
   });
 
+  test('a file it cannot write stops the hook (never swallowed as "unchanged")', () => {
+    const h = host();
+    writeFileSync(join(h.root, 'not-a-dir'), '');
+    const r = h.run(PREDEPLOY, ENV, { MCSIDECAR_ETC_DIR: join(h.root, 'not-a-dir/mcsidecar') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: cannot create the directory of ${join(h.root, 'not-a-dir/mcsidecar')}/mcconfgen.env`,
+    );
+    expect(h.calls()).toEqual([]);
+  });
+
   test('MCSIDECAR_IMAGE overrides the image (no ECR login for another registry)', () => {
     const h = host();
     const r = h.run(PREDEPLOY, { ...ENV, MCSIDECAR_IMAGE: 'ghcr.io/example/mcsidecar:0.1.0' });

@@ -75,7 +75,8 @@ print(found[0])' "$BUNDLE_DIR/Dockerrun.aws.json"
 }
 
 # write_if_changed FILE MODE: stdin → FILE (atomically) when the content differs; returns 0 if
-# it changed, 1 if not, and exits on an error (callers use it in conditions, where set -e is off).
+# it changed, 1 if not, and exits on an error (callers use it in conditions, where set -e is off,
+# and never at the end of a pipeline, where an exit would only leave the subshell).
 write_if_changed() {
   local file=$1 mode=$2 tmp
   mkdir -p "$(dirname "$file")" || die "cannot create the directory of $file"
@@ -94,14 +95,15 @@ write_if_changed() {
 # The env files mcconfgen.service and confgen-once read.
 write_env_files() {
   local image=$1 interval=$2
-  mkdir -p "$ETC_DIR"
   # Every MCCONFGEN_* property, one KEY=VALUE per line (docker --env-file: no quoting, no newlines).
-  python3 -c 'import json, sys
+  local vars
+  vars=$(python3 -c 'import json, sys
 env = json.loads(sys.argv[1])
 for k in sorted(env):
     v = str(env[k])
     if k.startswith("MCCONFGEN_") and "\n" not in v:
-        print("%s=%s" % (k, v))' "$ENV_JSON" | write_if_changed "$ETC_DIR/mcconfgen.env" 0600 || true
+        print("%s=%s" % (k, v))' "$ENV_JSON")
+  write_if_changed "$ETC_DIR/mcconfgen.env" 0600 <<<"$vars" || true
   write_if_changed "$ETC_DIR/host.env" 0644 <<EOT || true
 MCSIDECAR_IMAGE=$image
 MCSIDECAR_CONFIG_DIR=$CONFIG_DIR
@@ -155,10 +157,12 @@ cmd_mount_efs() {
 
   mkdir -p "$target"
   # One fstab line per mount point: replace ours, keep everything else.
-  {
+  local fstab
+  fstab=$(
     awk -v t="$target" '$2 != t' "$FSTAB" 2>/dev/null || true
     echo "$line"
-  } | write_if_changed "$FSTAB" 0644 && log "fstab: $line"
+  )
+  if write_if_changed "$FSTAB" 0644 <<<"$fstab"; then log "fstab: $line"; fi
 
   if mountpoint -q "$target"; then
     log "$target is already mounted"
@@ -229,7 +233,9 @@ cmd_confgen_service() {
     systemctl daemon-reload
     return 0
   fi
-  sed "s|@ETC_DIR@|$ETC_DIR|g" "$here/$unit" | write_if_changed "$SYSTEMD_DIR/$unit" 0644 || true
+  local text
+  text=$(sed "s|@ETC_DIR@|$ETC_DIR|g" "$here/$unit")
+  write_if_changed "$SYSTEMD_DIR/$unit" 0644 <<<"$text" || true
   pull_image "$image"
   systemctl daemon-reload
   systemctl enable "$unit"

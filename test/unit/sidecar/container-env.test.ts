@@ -32,6 +32,23 @@ describe('containerSettings', () => {
     expect(logLevel).toBe('info');
   });
 
+  test('health targets: the served port, memcached behind the proxy on its own address', () => {
+    expect(containerSettings([], {}).health).toEqual({ servePort: 11211, memcached: null, timeoutMs: 2000 });
+    expect(
+      containerSettings([], {
+        MCROUTER_ENABLED: 'yes',
+        MCROUTER_PORT: '2000',
+        MCSIDECAR_HEALTHCHECK_TIMEOUT_MS: '500',
+      }).health,
+    ).toEqual({ servePort: 2000, memcached: { host: '127.0.0.1', port: 11212 }, timeoutMs: 500 });
+    expect(
+      containerSettings([], { MCROUTER_ENABLED: 'yes', MEMCACHED_LISTEN: '10.0.0.5' }).health.memcached,
+    ).toEqual({
+      host: '10.0.0.5',
+      port: 11212,
+    });
+  });
+
   test.each([
     ['yes', true],
     ['YES', true],
@@ -84,6 +101,7 @@ describe('containerSettings', () => {
     [{ MEMCACHED_LISTEN: 'localhost' }, 'MEMCACHED_LISTEN', 'expected an IP address'],
     [{ MEMCACHED_MEMORY_MB: '1g' }, 'MEMCACHED_MEMORY_MB', 'expected a number of megabytes'],
     [{ MCSIDECAR_LOG_LEVEL: 'loud' }, 'MCSIDECAR_LOG_LEVEL', ''],
+    [{ MCSIDECAR_HEALTHCHECK_TIMEOUT_MS: '0' }, 'MCSIDECAR_HEALTHCHECK_TIMEOUT_MS', 'expected milliseconds'],
     [
       { MCROUTER_ENABLED: 'yes', MEMCACHED_PORT: '11211' },
       'MEMCACHED_PORT',
