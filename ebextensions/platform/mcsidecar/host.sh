@@ -46,14 +46,25 @@ die() {
   exit 1
 }
 
-# The EB environment properties, as a JSON object (read once, in the main shell: see the end).
-ENV_JSON='{}'
+# The EB environment properties (get-config environment, a JSON object), loaded once into
+# EB_ENV by load_env at the end of this file.
+declare -A EB_ENV=()
+load_env() {
+  local json script
+  json=$("$GET_CONFIG" environment) || die "cannot read the environment properties ($GET_CONFIG environment)"
+  script=$(python3 -c 'import json, shlex, sys
+env = json.loads(sys.argv[1])
+if not isinstance(env, dict):
+    sys.exit("get-config environment did not return an object")
+for k, v in sorted(env.items()):
+    print("EB_ENV[%s]=%s" % (shlex.quote(k), shlex.quote(str(v))))' "$json") || die "cannot parse the environment properties"
+  eval "$script"
+}
 
 # prop NAME [DEFAULT]: an environment property, or DEFAULT when unset or empty.
 prop() {
-  python3 -c 'import json, sys
-v = json.loads(sys.argv[1]).get(sys.argv[2])
-print(sys.argv[3] if v in (None, "") else v)' "$ENV_JSON" "$1" "${2-}"
+  local v=${EB_ENV[$1]-}
+  echo "${v:-${2-}}"
 }
 
 # The sidecar image: MCSIDECAR_IMAGE, else the Dockerrun.aws.json container with MCROUTER_ENABLED.
@@ -96,13 +107,12 @@ write_if_changed() {
 write_env_files() {
   local image=$1 interval=$2
   # Every MCCONFGEN_* property, one KEY=VALUE per line (docker --env-file: no quoting, no newlines).
-  local vars
-  vars=$(python3 -c 'import json, sys
-env = json.loads(sys.argv[1])
-for k in sorted(env):
-    v = str(env[k])
-    if k.startswith("MCCONFGEN_") and "\n" not in v:
-        print("%s=%s" % (k, v))' "$ENV_JSON")
+  local vars='' k
+  while IFS= read -r k; do
+    [[ $k == MCCONFGEN_* && ${EB_ENV[$k]} != *$'\n'* ]] || continue
+    vars+="$k=${EB_ENV[$k]}"$'\n'
+  done < <(printf '%s\n' "${!EB_ENV[@]}" | LC_ALL=C sort)
+  vars=${vars%$'\n'}
   write_if_changed "$ETC_DIR/mcconfgen.env" 0600 <<<"$vars" || true
   write_if_changed "$ETC_DIR/host.env" 0644 <<EOT || true
 MCSIDECAR_IMAGE=$image
@@ -251,5 +261,5 @@ case "${1-}" in
     exit 2
     ;;
 esac
-ENV_JSON=$("$GET_CONFIG" environment) || die "cannot read the environment properties ($GET_CONFIG environment)"
+load_env
 "cmd_${1//-/_}"
