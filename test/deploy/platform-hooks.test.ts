@@ -278,9 +278,14 @@ describe('predeploy: mcconfgen --once before the containers start', () => {
     expect(r.code, r.stderr).toBe(0);
     const dir = join(h.root, 'mnt/efs/mcsidecar');
     const etc = join(h.root, 'etc/mcsidecar');
-    expect(h.calls()).toEqual([
+    const calls = h.calls();
+    // `aws ecr get-login-password | docker login …`: the two start together, in either order; the
+    // token reaches docker login's stdin.
+    expect(calls.slice(0, 2).sort()).toEqual([
       'aws ecr get-login-password --region eu-west-1',
       'docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+    expect(calls.slice(2)).toEqual([
       'login-stdin TOKEN',
       `docker pull --quiet ${IMAGE}`,
       `docker run --rm --name mcconfgen-once --network host --no-healthcheck --env-file ${etc}/mcconfgen.env ` +
