@@ -180,7 +180,7 @@ describe('memcached behind the proxy (MCROUTER_ENABLED=yes)', () => {
     // SIGTERM is forwarded: the proxy shuts down first, then memcached; exit 0.
     p.proc.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(p.stderr).toMatch(/"name":"mcproxy"[^\n]*"reason":"SIGTERM","msg":"shutting down"/);
+    expect(p.stderr).toMatch(/"name":"mcproxy"[^\n]*"reason":"SIGTERM"[^\n]*"msg":"shutting down"/);
     expect(alive(mcPid)).toBe(false);
     expect(alive(proxyPid)).toBe(false);
   });
