@@ -10,6 +10,8 @@ import { Op, OP_NAMES } from '../protocol/op.js';
 import { Result, resultSeverity } from '../protocol/result.js';
 import { DestinationMap } from '../destination/destination-map.js';
 import { buildConfig, type ConfigSource, type ProxyConfig } from '../config/proxy-config.js';
+import { ConfigRetirement } from '../config/config-retirement.js';
+import { describeChange, type ConfigChange } from '../config/config-change.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
 import { statsReply } from '../admin/stats-reply.js';
@@ -46,6 +48,7 @@ export class ProxyServer {
   private clientErrorLogBudget = 0;
   private clientErrorLogWindow = 0;
   private clientErrorsSuppressed = 0;
+  private readonly retirement = new ConfigRetirement(this.destinations, () => this.current);
 
   /**
    * Builds the first config.
@@ -63,6 +66,31 @@ export class ProxyServer {
   /** The config snapshot new requests use. */
   get config(): ProxyConfig {
     return this.current;
+  }
+
+  /**
+   * Builds a new config from `source` completely, then swaps it in with one reference (spec §8).
+   * Requests already routed finish on the old route tree; destinations that stay keep their
+   * connection and health; the ones that left are drained and closed after a grace period
+   * (`ConfigRetirement`).
+   * @throws ConfigError (JSON path and reason) when the config is invalid: counted in
+   *   `config_failures`, and the old config keeps serving
+   */
+  reload(source: ConfigSource): ConfigChange {
+    this.stats.configFullAttempts++;
+    this.stats.configLastAttempt = Date.now();
+    let next: ProxyConfig;
+    try {
+      next = buildConfig(source, this.destinations, this.options);
+    } catch (err) {
+      this.stats.configFailures++;
+      this.retirement.sweep();
+      throw err;
+    }
+    const previous = this.current;
+    this.current = next;
+    this.retirement.retire(previous);
+    return describeChange(previous, next);
   }
 
   /**
@@ -208,6 +236,7 @@ export class ProxyServer {
     this.listeners.length = 0;
     for (const s of this.sessions) s.destroy();
     this.sessions.clear();
+    this.retirement.close();
     this.destinations.closeAll();
     await Promise.all(closed);
   }
