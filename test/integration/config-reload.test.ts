@@ -376,6 +376,45 @@ describe('destinations across a reload', () => {
   });
 });
 
+describe('requests routed before a swap', () => {
+  test('finish on the old route tree, even a later stage that goes to a destination that left', async () => {
+    const c = await Memcached.start();
+    try {
+      await directSet(b, 'stage2', 'warm-value');
+      const path = join(dir, 'mcrouter.json');
+      writeFileSync(
+        path,
+        JSON.stringify({
+          pools: { cold: { servers: [c.address] }, warm: { servers: [b.address] } },
+          route: { type: 'WarmUpRoute', cold: 'PoolRoute|cold', warm: 'PoolRoute|warm' },
+        }),
+      );
+      const { server, reloader, port } = await start(path, { watch: false });
+      const client = await RawClient.connect(port);
+      client.send('get warmup\r\n');
+      expect(await client.readUntil('END\r\n')).toBe('END\r\n');
+      const destC = [...server.destinations.all()].find((d) => d.hostPort === c.address);
+      // The get waits on the cold server while the config swaps to one without the warm pool.
+      c.signal('SIGSTOP');
+      try {
+        client.send('get stage2\r\n');
+        await vi.waitFor(() => {
+          expect(destC?.inflight).toBe(1);
+        });
+        writeFileSync(path, poolConfig([a.address]));
+        expect(await reloader.check()).toBe('reloaded');
+      } finally {
+        c.signal('SIGCONT');
+      }
+      // Cold misses; the old tree's warm stage still reaches b.
+      expect(await client.readUntil('END\r\n')).toBe('VALUE stage2 0 10\r\nwarm-value\r\nEND\r\n');
+      client.close();
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe('last good config on disk', () => {
   test('is written at start and after each reload, in mcrouter layout', async () => {
     const path = join(dir, 'mcrouter.json');
