@@ -12,6 +12,9 @@ export default defineConfig({
     maxWorkers: 2,
     // The proxy logs to stderr; tests that check log lines set up their own logger.
     // The proxy's --config-dump-root default (/var/mcrouter/config) is redirected to a temp dir.
-    env: { MCPROXY_LOG_LEVEL: 'silent', MCPROXY_CONFIG_DUMP_ROOT: join(tmpdir(), 'mcproxy-test-config-dumps') },
+    env: {
+      MCPROXY_LOG_LEVEL: 'silent',
+      MCPROXY_CONFIG_DUMP_ROOT: join(tmpdir(), 'mcproxy-test-config-dumps'),
+    },
   },
 });
