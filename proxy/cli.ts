@@ -70,11 +70,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
 
+  let reloader: ConfigReloader | null = null;
+  if (path !== null && !options.disableReloadConfigs) {
+    reloader = new ConfigReloader(server, { path, pollMs: options.configPollMs, dump, fromDisk });
+    await reloader.start();
+  }
+
   let bound: string[];
   try {
     bound = await server.listen();
   } catch (err) {
     log.fatal({ err }, 'cannot listen');
+    await reloader?.close();
     await server.close();
     return EXIT_START_FAILED;
   }
@@ -89,12 +96,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     `${server.versionString} serving`,
   );
-
-  let reloader: ConfigReloader | null = null;
-  if (path !== null && !options.disableReloadConfigs) {
-    reloader = new ConfigReloader(server, { path, pollMs: options.configPollMs, dump, fromDisk });
-    await reloader.start();
-  }
 
   return new Promise<number>((resolve) => {
     let stopping = false;

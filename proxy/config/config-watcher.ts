@@ -43,6 +43,7 @@ export class ConfigWatcher {
 
   /** Starts watching `paths` (absolute) and the periodic tick. */
   start(paths: readonly string[]): void {
+    if (this.closed) return;
     this.paths = new Set(paths);
     this.watcher = watch([...this.paths], {
       usePolling: true,
