@@ -70,6 +70,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
 
+  // Signals are caught from here on; one that arrives before the proxy serves is acted on then.
+  let pendingStop: string | null = null;
+  let stop = (reason: string): void => {
+    pendingStop ??= reason;
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+
   let reloader: ConfigReloader | null = null;
   if (path !== null && !options.disableReloadConfigs) {
     reloader = new ConfigReloader(server, { path, pollMs: options.configPollMs, dump, fromDisk });
@@ -99,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (reason: string): void => {
+    stop = (reason: string): void => {
       if (stopping) {
         log.warn({ reason }, 'second stop request; exiting now');
         process.exit(EXIT_OK);
@@ -112,13 +124,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           resolve(EXIT_OK);
         });
     };
-    process.on('SIGTERM', () => {
-      stop('SIGTERM');
+    server.onShutdownRequest((reason) => {
+      stop(reason);
     });
-    process.on('SIGINT', () => {
-      stop('SIGINT');
-    });
-    server.onShutdownRequest(stop);
+    if (pendingStop !== null) stop(pendingStop);
   });
 }
 
