@@ -8,9 +8,11 @@
  * `--validate-config`, an invalid config.
  */
 import { CommanderError } from 'commander';
-import { parseProxyOptions, type ParsedOptions } from './options.js';
-import { configureLogger } from './logger.js';
+import { parseProxyOptions, type ParsedOptions, type ProxyOptions } from './options.js';
+import { configureLogger, log } from './logger.js';
 import { readConfigSource, configPath } from './config/config-source.js';
+import { ConfigDump } from './config/config-dump.js';
+import { ConfigReloader } from './config/config-reloader.js';
 import { ProxyServer } from './server/proxy-server.js';
 import { McProxyError } from './errors.js';
 
@@ -30,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_OPTIONS;
   }
   const { options } = parsed;
-  const log = configureLogger({ level: options.logLevel, path: options.logPath });
+  configureLogger({ level: options.logLevel, path: options.logPath });
   if (parsed.ignored.length > 0)
     log.warn(
       { options: parsed.ignored },
@@ -42,21 +44,48 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_OPTIONS;
   }
 
+  const path = configPath(options);
+  const dump =
+    !validating && path !== null && options.configDumpRoot !== ''
+      ? new ConfigDump(options.configDumpRoot, String(options.ports[0] ?? 0))
+      : null;
   let server: ProxyServer;
+  let fromDisk = false;
   try {
     server = new ProxyServer(options, readConfigSource(options), argv);
   } catch (err) {
     const message = err instanceof McProxyError ? err.message : String(err);
-    log.fatal(
-      { code: (err as McProxyError).code, config: configPath(options) ?? 'inline' },
-      `invalid config: ${message}`,
-    );
-    process.stderr.write(`mcproxy: invalid config: ${message}\n`);
-    return validating ? EXIT_BAD_OPTIONS : EXIT_START_FAILED;
+    const recovered =
+      path !== null && dump !== null ? startFromDump(options, argv, dump, path, message) : null;
+    if (recovered === null) {
+      log.fatal({ code: (err as McProxyError).code, config: path ?? 'inline' }, `invalid config: ${message}`);
+      process.stderr.write(`mcproxy: invalid config: ${message}\n`);
+      return validating ? EXIT_BAD_OPTIONS : EXIT_START_FAILED;
+    }
+    server = recovered;
+    fromDisk = true;
   }
   if (options.validateConfig === 'exit') {
     log.info('config is valid');
     return EXIT_OK;
+  }
+
+  // Signals are caught from here on; one that arrives before the proxy serves is acted on then.
+  let pendingStop: string | null = null;
+  let stop = (reason: string): void => {
+    pendingStop ??= reason;
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+
+  let reloader: ConfigReloader | null = null;
+  if (path !== null && !options.disableReloadConfigs) {
+    reloader = new ConfigReloader(server, { path, pollMs: options.configPollMs, dump, fromDisk });
+    await reloader.start();
   }
 
   let bound: string[];
@@ -64,14 +93,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     bound = await server.listen();
   } catch (err) {
     log.fatal({ err }, 'cannot listen');
+    await reloader?.close();
     await server.close();
     return EXIT_START_FAILED;
   }
   log.info(
     {
       listen: bound,
-      config: configPath(options) ?? 'inline',
+      config: path ?? 'inline',
       configMd5: server.config.md5,
+      configFromDisk: fromDisk,
       pools: [...server.config.pools.keys()],
       options,
     },
@@ -80,26 +111,54 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (reason: string): void => {
+    stop = (reason: string): void => {
       if (stopping) {
         log.warn({ reason }, 'second stop request; exiting now');
         process.exit(EXIT_OK);
       }
       stopping = true;
       log.info({ reason, drainTimeoutMs: options.drainTimeoutMs }, 'shutting down');
-      void server.drain(options.drainTimeoutMs).then(() => {
-        log.info('stopped');
-        resolve(EXIT_OK);
-      });
+      void (reloader?.close() ?? Promise.resolve())
+        .then(() => server.drain(options.drainTimeoutMs))
+        .then(() => {
+          log.info('stopped');
+          resolve(EXIT_OK);
+        });
     };
-    process.on('SIGTERM', () => {
-      stop('SIGTERM');
+    server.onShutdownRequest((reason) => {
+      stop(reason);
     });
-    process.on('SIGINT', () => {
-      stop('SIGINT');
-    });
-    server.onShutdownRequest(stop);
+    if (pendingStop !== null) stop(pendingStop);
   });
+}
+
+/**
+ * The config file is unreadable or invalid at start-up: start from the last good copy kept under
+ * `--config-dump-root` if it is younger than `--max-dumped-config-age` (spec §8), counted in
+ * `configs_from_disk`.
+ * @returns the proxy, or null when there is no usable copy
+ */
+function startFromDump(
+  options: ProxyOptions,
+  argv: readonly string[],
+  dump: ConfigDump,
+  path: string,
+  reason: string,
+): ProxyServer | null {
+  const backup = dump.load(path, options.maxDumpedConfigAge);
+  if (backup === null) return null;
+  try {
+    const server = new ProxyServer(options, { text: backup.text, path }, argv);
+    server.stats.configsFromDisk++;
+    log.warn(
+      { config: path, backup: backup.file, ageSeconds: Math.round(backup.ageSeconds), reason },
+      'config file unusable; starting from the last good config kept on disk',
+    );
+    return server;
+  } catch (err) {
+    log.error({ backup: backup.file, err: (err as Error).message }, 'the kept config is invalid too');
+    return null;
+  }
 }
 
 main(process.argv.slice(2)).then(

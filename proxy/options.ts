@@ -71,6 +71,14 @@ export interface ProxyOptions {
   configParams: Readonly<Record<string, string>>;
   /** `--additional-config-params` (mcsidecar): like `--config-params`, and wins over it. */
   additionalConfigParams: Readonly<Record<string, string>>;
+  /** `--config-poll-ms` (mcsidecar): read-and-hash check of the config files every this many ms (±10 %). */
+  configPollMs: number;
+  /** `--config-dump-root`: where the last good config is kept; '' = off. */
+  configDumpRoot: string;
+  /** `--max-dumped-config-age`: oldest backup used at start-up, seconds; 0 = never use one. */
+  maxDumpedConfigAge: number;
+  /** `--disable-reload-configs`: never reload the config file. */
+  disableReloadConfigs: boolean;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
@@ -118,6 +126,10 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   drainTimeoutMs: 5000,
   configParams: {},
   additionalConfigParams: {},
+  configPollMs: 2000,
+  configDumpRoot: process.env.MCPROXY_CONFIG_DUMP_ROOT ?? '/var/mcrouter/config',
+  maxDumpedConfigAge: 43200,
+  disableReloadConfigs: false,
 };
 
 /** The option table. */
@@ -379,6 +391,42 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'map',
     origin: 'mcsidecar',
     help: 'more JSONM global params, same syntax; they win over --config-params',
+  },
+  {
+    key: 'configPollMs',
+    flags: '--config-poll-ms <ms>',
+    internal: 'config_poll_ms',
+    kind: 'int',
+    min: 10,
+    max: 3_600_000,
+    origin: 'mcsidecar',
+    help: 'read and hash the config files this often (ms, ±10 % jitter) to see changes NFS/EFS never reports',
+  },
+  {
+    key: 'configDumpRoot',
+    flags: '--config-dump-root <path>',
+    internal: 'config_dump_root',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'keep the last good config under this directory ("" = off)',
+  },
+  {
+    key: 'maxDumpedConfigAge',
+    flags: '--max-dumped-config-age <seconds>',
+    internal: 'max_dumped_config_age',
+    kind: 'int',
+    min: 0,
+    max: 1e9,
+    origin: 'mcrouter',
+    help: 'at start-up, use a kept config no older than this (s) when the config file is unusable (0 = never)',
+  },
+  {
+    key: 'disableReloadConfigs',
+    flags: '--disable-reload-configs [bool]',
+    internal: 'disable_reload_configs',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'do not reload the config file when it changes',
   },
 ];
 

@@ -17,8 +17,14 @@ export class ProxyStats {
   clientConnectionsTotal = 0;
   /** Connections refused (`--max-conns` reached, or shutting down). */
   rejectedConnections = 0;
-  /** Successful and failed config (re)loads. */
+  /** Failed config (re)loads (`config_failures`). */
   configFailures = 0;
+  /** Config (re)load attempts after the first config (`config_full_attempt`). */
+  configFullAttempts = 0;
+  /** Last reload attempt, successful or not, ms since the epoch; 0 = none yet. */
+  configLastAttempt = 0;
+  /** Configs loaded from the `--config-dump-root` backup (`configs_from_disk`). */
+  configsFromDisk = 0;
 
   /** Counts one incoming request. */
   countRequest(op: Op): void {

@@ -81,6 +81,10 @@ function basicStats(ctx: StatsContext, stat: (name: string, value: string | numb
   stat('ps_rss', process.memoryUsage.rss());
   stat('config_age', Math.floor((now - ctx.configLoadedAt) / 1000));
   stat('config_failures', s.configFailures);
+  stat('config_last_attempt', Math.floor((s.configLastAttempt || ctx.configLoadedAt) / 1000));
+  stat('config_last_success', Math.floor(ctx.configLoadedAt / 1000));
+  stat('config_full_attempt', s.configFullAttempts);
+  stat('configs_from_disk', s.configsFromDisk);
   OP_NAMES.forEach((name, op) => {
     stat(`cmd_${name}_count`, s.cmdCounts[op] ?? 0);
   });

@@ -10,6 +10,8 @@ import { Op, OP_NAMES } from '../protocol/op.js';
 import { Result, resultSeverity } from '../protocol/result.js';
 import { DestinationMap } from '../destination/destination-map.js';
 import { buildConfig, type ConfigSource, type ProxyConfig } from '../config/proxy-config.js';
+import { ConfigRetirement } from '../config/config-retirement.js';
+import { describeChange, type ConfigChange } from '../config/config-change.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
 import { statsReply } from '../admin/stats-reply.js';
@@ -48,6 +50,7 @@ export class ProxyServer {
   private clientErrorLogBudget = 0;
   private clientErrorLogWindow = 0;
   private clientErrorsSuppressed = 0;
+  private readonly retirement: ConfigRetirement;
 
   /**
    * Builds the first config.
@@ -68,6 +71,7 @@ export class ProxyServer {
       },
       { timeoutsUntilTko: options.timeoutsUntilTko, enabled: !options.disableTkoTracking },
     );
+    this.retirement = new ConfigRetirement(this.destinations, () => this.current);
     this.current = buildConfig(source, this.destinations, options);
     this.current.activate(this.destinations.tko.all());
   }
@@ -75,6 +79,32 @@ export class ProxyServer {
   /** The config snapshot new requests use. */
   get config(): ProxyConfig {
     return this.current;
+  }
+
+  /**
+   * Builds a new config from `source` completely, then swaps it in with one reference (spec §8).
+   * Requests already routed finish on the old route tree; destinations that stay keep their
+   * connection and health; the ones that left are drained and closed after a grace period
+   * (`ConfigRetirement`).
+   * @throws ConfigError (JSON path and reason) when the config is invalid: counted in
+   *   `config_failures`, and the old config keeps serving
+   */
+  reload(source: ConfigSource): ConfigChange {
+    this.stats.configFullAttempts++;
+    this.stats.configLastAttempt = Date.now();
+    let next: ProxyConfig;
+    try {
+      next = buildConfig(source, this.destinations, this.options);
+    } catch (err) {
+      this.stats.configFailures++;
+      this.retirement.sweep();
+      throw err;
+    }
+    const previous = this.current;
+    this.current = next;
+    next.activate(this.destinations.tko.all());
+    this.retirement.retire(previous);
+    return describeChange(previous, next);
   }
 
   /**
@@ -264,6 +294,7 @@ export class ProxyServer {
     this.listeners.length = 0;
     for (const s of this.sessions) s.destroy();
     this.sessions.clear();
+    this.retirement.close();
     this.destinations.closeAll();
     await Promise.all(closed);
   }

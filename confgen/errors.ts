@@ -1,0 +1,27 @@
+/**
+ * confgen's errors, with stable codes like the proxy's (`McProxyError`).
+ */
+import { McProxyError } from '../proxy/errors.js';
+
+/**
+ * A discovery source failed (an AWS API error after the SDK's retries, a DNS or Auto Discovery
+ * failure, a malformed reply). Nothing is written when one source fails.
+ */
+export class DiscoveryError extends McProxyError {
+  constructor(
+    /** The provider, e.g. `elasticache-auto-discovery:cfg.example:11211`. */
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${source}: ${message}`, 'MCCONFGEN_ERR_DISCOVERY');
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** A bad option or template (exit 2). */
+export class ConfgenOptionError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCCONFGEN_ERR_OPTION');
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * ElastiCache (memcached) nodes through the API: paginated `elasticache:DescribeCacheClusters`
+ * with `ShowCacheNodeInfo`, keeping only nodes in the `available` state that have an endpoint
+ * (nodes being added or removed have none). aws-deploy §2.1. The node's DNS name is used, not its
+ * IP: it survives node replacement and is what TLS verification needs.
+ */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DiscoveryError } from '../errors.js';
+import { hostPort } from '../topology.js';
+import { createElastiCacheClient, describeAwsError, type AwsSettings } from './aws-clients.js';
+import type { ServerProvider } from './provider.js';
+
+/** Options of `ElastiCacheNodesProvider`. */
+export interface ElastiCacheNodesOptions {
+  /** Cache cluster IDs (always passed, so the IAM policy can be scoped to the cluster ARN). */
+  readonly clusterIds: readonly string[];
+  readonly aws: AwsSettings;
+}
+
+/** DescribeCacheClusters page size (`MaxRecords`, 20–100). */
+const PAGE_SIZE = 100;
+
+/** See the file comment. */
+export class ElastiCacheNodesProvider implements ServerProvider {
+  readonly name: string;
+  private client: ElastiCacheClient | null = null;
+
+  constructor(private readonly opts: ElastiCacheNodesOptions) {
+    this.name = `elasticache-api:${opts.clusterIds.join(',')}`;
+  }
+
+  async list(): Promise<string[]> {
+    const sdk = await import('@aws-sdk/client-elasticache');
+    this.client ??= await createElastiCacheClient(this.opts.aws);
+    const out: string[] = [];
+    for (const id of this.opts.clusterIds) {
+      try {
+        const pages = sdk.paginateDescribeCacheClusters(
+          { client: this.client, pageSize: PAGE_SIZE },
+          { CacheClusterId: id, ShowCacheNodeInfo: true },
+        );
+        for await (const page of pages) {
+          for (const cluster of page.CacheClusters ?? []) {
+            if (cluster.Engine !== undefined && cluster.Engine !== 'memcached') {
+              throw new DiscoveryError(
+                this.name,
+                `cluster ${cluster.CacheClusterId ?? id} runs ${cluster.Engine}, not memcached`,
+              );
+            }
+            for (const node of cluster.CacheNodes ?? []) {
+              const ep = node.Endpoint;
+              if (node.CacheNodeStatus !== 'available' || ep?.Address === undefined || ep.Port === undefined)
+                continue;
+              out.push(hostPort(ep.Address, ep.Port));
+            }
+          }
+        }
+      } catch (err) {
+        if (err instanceof DiscoveryError) throw err;
+        throw new DiscoveryError(this.name, `DescribeCacheClusters ${id} failed: ${describeAwsError(err)}`, {
+          cause: err,
+        });
+      }
+    }
+    return out;
+  }
+}
