@@ -4,7 +4,8 @@
  * so container definitions and hook scripts can configure it; a flag on the command line wins.
  * Toggles take an optional value (`--once`, `--once=false`, `MCCONFGEN_ONCE=true`).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { boolArg, listArg, numberArg, parseCommand } from '../proxy/util/cli-args.js';
 import { ConfgenOptionError } from './errors.js';
 import { PACKAGE_VERSION } from '../proxy/version.js';
 
@@ -43,34 +44,6 @@ export function envName(flag: string): string {
   return `MCCONFGEN_${flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
 }
 
-function bool(name: string): (v: string) => boolean {
-  return (v) => {
-    const s = v.toLowerCase();
-    if (['true', '1', 'yes', 'on', ''].includes(s)) return true;
-    if (['false', '0', 'no', 'off'].includes(s)) return false;
-    throw new InvalidArgumentError(`${name}: expected true or false`);
-  };
-}
-
-function number(name: string, min: number, max: number, integer: boolean): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        `${name}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`,
-      );
-    }
-    return n;
-  };
-}
-
-function list(v: string): string[] {
-  return v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
 interface Spec {
   readonly flags: string;
   readonly help: string;
@@ -82,19 +55,19 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--once [bool]',
     help: 'run one cycle and exit (deploy hooks)',
-    parse: bool('--once'),
+    parse: boolArg('--once'),
     default: false,
   },
   {
     flags: '--interval <seconds>',
     help: 'service mode: seconds between cycles (±10 % jitter)',
-    parse: number('--interval', 1, 86400, false),
+    parse: numberArg('--interval', 1, 86400, false),
     default: 30,
   },
   {
     flags: '--dry-run [bool]',
     help: 'print the config and a diff against --output; write nothing',
-    parse: bool('--dry-run'),
+    parse: boolArg('--dry-run'),
     default: false,
   },
   { flags: '--output <path>', help: 'the config file to write (atomically)' },
@@ -102,7 +75,7 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--local-ttl <seconds>',
     help: 'coherent template: exptime of local copies filled from central',
-    parse: number('--local-ttl', 0, 2592000, true),
+    parse: numberArg('--local-ttl', 0, 2592000, true),
     default: 60,
   },
   {
@@ -116,13 +89,13 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--eb-use-environment-resources [bool]',
     help: 'peers: instance IDs from DescribeEnvironmentResources (the seed path) instead of tags',
-    parse: bool('--eb-use-environment-resources'),
+    parse: boolArg('--eb-use-environment-resources'),
     default: false,
   },
   {
     flags: '--elasticache-cluster-id <id>',
     help: 'central: nodes from DescribeCacheClusters (comma-separated IDs)',
-    parse: list,
+    parse: listArg,
     default: [],
   },
   {
@@ -135,13 +108,13 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--dns-server <ip[:port],...>',
     help: 'DNS servers for --dns-peers (default: the system)',
-    parse: list,
+    parse: listArg,
     default: [],
   },
   {
     flags: '--peer-port <port>',
     help: 'port of every peer memcached',
-    parse: number('--peer-port', 1, 65535, true),
+    parse: numberArg('--peer-port', 1, 65535, true),
     default: 11212,
   },
   { flags: '--local <auto|imds|host:port>', help: 'the local pool server (default 127.0.0.1:<peer-port>)' },
@@ -150,13 +123,13 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--max-peer-shrink <fraction>',
     help: 'largest shrink of the peer list written at once (0-1)',
-    parse: number('--max-peer-shrink', 0, 1, false),
+    parse: numberArg('--max-peer-shrink', 0, 1, false),
     default: 0.5,
   },
   {
     flags: '--shrink-confirmations <n>',
     help: 'cycles a larger shrink must be seen in a row before it is written',
-    parse: number('--shrink-confirmations', 1, 1000, true),
+    parse: numberArg('--shrink-confirmations', 1, 1000, true),
     default: 3,
   },
   { flags: '--log-level <level>', help: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
@@ -190,14 +163,7 @@ export function parseConfgenOptions(
   output?: { write: (s: string) => void },
 ): ConfgenOptions {
   const cmd = buildCommand();
-  if (output !== undefined) cmd.configureOutput({ writeOut: output.write, writeErr: output.write });
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError && err.exitCode === 0) throw err;
-    if (err instanceof CommanderError) throw new ConfgenOptionError(err.message.replace(/^error: /, ''));
-    throw err;
-  }
+  parseCommand(cmd, argv, output, (message) => new ConfgenOptionError(message));
   const o = cmd.opts<Record<string, unknown>>();
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const toBool = (v: unknown): boolean => v === true;

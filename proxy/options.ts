@@ -7,7 +7,8 @@
  * ignored, and mcrouter options we have no use for are accepted with a warning, so existing
  * command lines keep working.
  */
-import { Command, InvalidArgumentError, CommanderError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { boolArg, listArg, numberArg, parseCommand } from './util/cli-args.js';
 import { OptionError } from './errors.js';
 import { VERSION_STRING } from './version.js';
 
@@ -465,15 +466,6 @@ export interface ParsedOptions {
   readonly argv: readonly string[];
 }
 
-function parseBool(name: string): (v: string) => boolean {
-  return (v) => {
-    const s = v.toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(s)) return true;
-    if (['false', '0', 'no', 'off'].includes(s)) return false;
-    throw new InvalidArgumentError(`${name}: expected true or false`);
-  };
-}
-
 /**
  * Parses mcrouter's string-map option syntax `name1:value1,name2:value2` (`mcrouter/options.cpp`):
  * each pair has exactly one `:`; a name given twice keeps its first value; '' is an empty map.
@@ -495,16 +487,9 @@ function parserFor(spec: OptionSpec): (v: string) => unknown {
   const name = spec.flags.split(' ').find((f) => f.startsWith('--')) ?? spec.key;
   switch (spec.kind) {
     case 'bool':
-      return parseBool(name);
+      return boolArg(name);
     case 'int':
-      return (v) => {
-        if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name}: expected an integer`);
-        const n = Number(v);
-        if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-          throw new InvalidArgumentError(`${name}: must be in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`);
-        }
-        return n;
-      };
+      return numberArg(name, spec.min ?? -Infinity, spec.max ?? Infinity);
     case 'ports':
       return (v) =>
         v
@@ -517,11 +502,7 @@ function parserFor(spec: OptionSpec): (v: string) => unknown {
             return n;
           });
     case 'list':
-      return (v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '');
+      return listArg;
     case 'validate':
       return (v) => {
         if (v !== 'exit' && v !== 'run') throw new InvalidArgumentError(`${name}: expected "exit" or "run"`);
@@ -569,14 +550,7 @@ export function parseProxyOptions(
   output?: { write: (s: string) => void },
 ): ParsedOptions {
   const cmd = buildCommand();
-  if (output !== undefined) cmd.configureOutput({ writeOut: output.write, writeErr: output.write });
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError && err.exitCode === 0) throw err;
-    if (err instanceof CommanderError) throw new OptionError(err.message.replace(/^error: /, ''));
-    throw err;
-  }
+  parseCommand(cmd, argv, output, (message) => new OptionError(message));
   const raw = cmd.opts<Record<string, unknown>>();
   const options: ProxyOptions = { ...DEFAULT_OPTIONS, ports: [], listenAddresses: [] };
   for (const spec of OPTION_SPECS) {

@@ -84,6 +84,8 @@ const enum Slot {
   Dropped = 3,
 }
 
+const ANSWER_SENT = 1 << Slot.Sent;
+const ANSWER_PENDING = 1 << Slot.Pending;
 const REPLY_TIMEOUT = McReply.error(Result.Timeout, 'Reply timeout');
 const BUSY = McReply.error(Result.Busy);
 const INITIAL_CAPACITY = 64;
@@ -435,17 +437,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const socket = this.socket;
     this.detachSocket();
     socket?.destroy();
-    const reply = McReply.error(Result.LocalError, `destination ${this.hostPort} closed`);
-    while (this.head < this.tail) {
-      const i = this.head & this.mask;
-      const sink = this.sinks[i] ?? null;
-      const st = this.status[i];
-      this.sinks[i] = null;
-      this.reqs[i] = null;
-      this.head++;
-      if ((st === Slot.Sent || st === Slot.Pending) && sink !== null) sink.onReply(reply);
-    }
     this.sent = this.tail;
+    const reply = McReply.error(Result.LocalError, `destination ${this.hostPort} closed`);
+    this.failUpTo(this.tail, ANSWER_SENT | ANSWER_PENDING, null, reply);
     this.maybeFinishClose();
   }
 
@@ -517,44 +511,36 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * unwritten ones go out on a new connection.
    */
   private failWritten(message: string): void {
-    const reply = McReply.error(Result.RemoteError, message);
-    const end = this.sent;
-    while (this.head < end) {
-      const i = this.head & this.mask;
-      const sink = this.sinks[i] ?? null;
-      const st = this.status[i];
-      this.sinks[i] = null;
-      this.reqs[i] = null;
-      this.head++;
-      if (st === Slot.Sent && sink !== null) {
-        this.note(Result.RemoteError);
-        sink.onReply(reply);
-      }
-    }
+    this.failUpTo(this.sent, ANSWER_SENT, Result.RemoteError, McReply.error(Result.RemoteError, message));
     if (this.closing) this.maybeFinishClose();
     else if (this.sent < this.tail && this.socket === null) this.connect();
   }
 
   /** Connecting failed: every queued request fails with `result`. */
   private failQueued(result: Result, message: string): void {
-    const reply = McReply.error(result, message);
     // Nothing was written on this connection, so [head, tail) holds only unwritten entries
     // (and entries dropped earlier). Requests routed here by the callbacks below start over.
-    const end = this.tail;
-    this.sent = end;
+    this.sent = this.tail;
+    this.failUpTo(this.tail, ANSWER_PENDING, result, McReply.error(result, message));
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  /**
+   * Pops the ring up to `end`, answering `reply` to the entries whose state is in `answer` (a bit
+   * mask of `Slot`s) and counting them as `result` (none when `result` is null).
+   */
+  private failUpTo(end: number, answer: number, result: Result | null, reply: McReply): void {
     while (this.head < end) {
       const i = this.head & this.mask;
       const sink = this.sinks[i] ?? null;
-      const st = this.status[i];
+      const st = this.status[i] ?? Slot.Dropped;
       this.sinks[i] = null;
       this.reqs[i] = null;
       this.head++;
-      if (st === Slot.Pending && sink !== null) {
-        this.note(result);
-        sink.onReply(reply);
-      }
+      if ((answer & (1 << st)) === 0 || sink === null) continue;
+      if (result !== null) this.note(result);
+      sink.onReply(reply);
     }
-    if (this.closing) this.maybeFinishClose();
   }
 
   private grow(): void {

@@ -12,7 +12,8 @@
 import { McReply } from './reply.js';
 import { Op, isGetLike } from './op.js';
 import { Result } from './result.js';
-import { CR, LF, SPACE, bytesEqual, concatPieces, isUint64, parseUint } from './ascii.js';
+import { CR, LF, SPACE, bytesEqual, isUint64, parseUint } from './ascii.js';
+import { PendingBytes } from './pending-bytes.js';
 
 /** Receives parsed replies. */
 export interface ReplyParserSink {
@@ -39,8 +40,7 @@ const MAX_VALUE = 1 << 30;
 /** See the file comment. One instance per backend connection. */
 export class ReplyParser {
   private state = State.Line;
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
+  private readonly pending = new PendingBytes();
   /** While in Value: the header of the hit whose data is awaited. */
   private vFlags = 0;
   private vLength = 0;
@@ -51,8 +51,7 @@ export class ReplyParser {
   /** Forgets any partial reply (after the connection was reset). */
   reset(): void {
     this.state = State.Line;
-    this.pending = [];
-    this.pendingLen = 0;
+    this.pending.clear();
     this.vCas = null;
   }
 
@@ -63,16 +62,13 @@ export class ReplyParser {
     if (this.state === State.Value) {
       pos = this.continueValue(chunk);
       if (pos < 0) return;
-    } else if (this.pendingLen > 0) {
+    } else if (this.pending.length > 0) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
         this.savePartial(chunk);
         return;
       }
-      this.pending.push(chunk.subarray(0, nl + 1));
-      const line = concatPieces(this.pending, this.pendingLen + nl + 1);
-      this.pending = [];
-      this.pendingLen = 0;
+      const line = this.pending.complete(chunk, nl + 1);
       pos = this.handleLine(line, 0, line.length - 1, chunk, nl + 1);
       if (pos < 0) return;
     }
@@ -90,14 +86,12 @@ export class ReplyParser {
 
   private savePartial(piece: Buffer): void {
     this.pending.push(piece);
-    this.pendingLen += piece.length;
-    if (this.pendingLen > MAX_LINE) this.fail('reply line too long');
+    if (this.pending.length > MAX_LINE) this.fail('reply line too long');
   }
 
   private fail(message: string): number {
     this.state = State.Failed;
-    this.pending = [];
-    this.pendingLen = 0;
+    this.pending.clear();
     this.sink.onProtocolError(message);
     return -1;
   }
@@ -210,26 +204,17 @@ export class ReplyParser {
     const total = length + END_TAIL.length;
     if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
     this.state = State.Value;
-    if (dataPos < buf.length) {
-      const rest = buf.subarray(dataPos);
-      this.pending.push(rest);
-      this.pendingLen = rest.length;
-    }
+    if (dataPos < buf.length) this.pending.push(buf.subarray(dataPos));
     return -1;
   }
 
   private continueValue(chunk: Buffer): number {
-    const total = this.vLength + END_TAIL.length;
-    const need = total - this.pendingLen;
+    const need = this.vLength + END_TAIL.length - this.pending.length;
     if (chunk.length < need) {
       this.pending.push(chunk);
-      this.pendingLen += chunk.length;
       return -1;
     }
-    this.pending.push(chunk.subarray(0, need));
-    const block = concatPieces(this.pending, total);
-    this.pending = [];
-    this.pendingLen = 0;
+    const block = this.pending.complete(chunk, need);
     this.state = State.Line;
     return this.finishValue(block, 0) ? need : -1;
   }

@@ -15,17 +15,8 @@
  */
 import { McRequest } from './request.js';
 import { Op } from './op.js';
-import {
-  CR,
-  LF,
-  MAX_KEY_LENGTH,
-  SPACE,
-  bytesEqual,
-  concatPieces,
-  isUint64,
-  parseInt32,
-  parseUint,
-} from './ascii.js';
+import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, isUint64, parseInt32, parseUint } from './ascii.js';
+import { PendingBytes } from './pending-bytes.js';
 
 /** Commands the proxy answers itself instead of routing. */
 export enum LocalCommand {
@@ -116,8 +107,7 @@ let tokEnd = new Int32Array(64);
 export class RequestParser {
   private state = State.Line;
   /** Bytes of an incomplete line or data block, not yet parsed. */
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
+  private readonly pending = new PendingBytes();
   /** While in Data: the header of the storage command whose block is awaited. */
   private dOp: Op = Op.Set;
   private dKey: Buffer = McRequest.EMPTY;
@@ -151,8 +141,7 @@ export class RequestParser {
   /** Stops parsing; later chunks are ignored. */
   close(): void {
     this.state = State.Closed;
-    this.pending = [];
-    this.pendingLen = 0;
+    this.pending.clear();
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -175,7 +164,7 @@ export class RequestParser {
         if (pos < 0) return;
         break;
       case State.Line:
-        if (this.pendingLen > 0) {
+        if (this.pending.length > 0) {
           pos = this.continueLine(chunk);
           if (pos < 0) return;
         }
@@ -204,23 +193,19 @@ export class RequestParser {
       this.savePartialLine(chunk);
       return -1;
     }
-    this.pending.push(chunk.subarray(0, nl + 1));
-    const line = concatPieces(this.pending, this.pendingLen + nl + 1);
-    this.pending = [];
-    this.pendingLen = 0;
+    const line = this.pending.complete(chunk, nl + 1);
     return this.handleLine(line, 0, line.length - 1, chunk, nl + 1);
   }
 
   private savePartialLine(piece: Buffer): void {
     this.pending.push(piece);
-    this.pendingLen += piece.length;
     const limit = this.startsWithGet() ? this.maxGetLineLength : this.maxLineLength;
-    if (this.pendingLen > limit) this.fatal(MALFORMED);
+    if (this.pending.length > limit) this.fatal(MALFORMED);
   }
 
   /** Whether the pending partial line begins with a get-like command (longer lines allowed). */
   private startsWithGet(): boolean {
-    const first = this.pending[0];
+    const first = this.pending.first;
     if (first === undefined || first.length < 4) return true; // too short to tell yet
     if (first[0] !== 0x67 || first[1] !== 0x65 || first[2] !== 0x74) {
       // gat / gats
@@ -231,17 +216,12 @@ export class RequestParser {
 
   /** A data block started in an earlier chunk. Returns where to go on in `chunk`, or -1. */
   private continueData(chunk: Buffer): number {
-    const total = this.dLength + 2;
-    const need = total - this.pendingLen;
+    const need = this.dLength + 2 - this.pending.length;
     if (chunk.length < need) {
       this.pending.push(chunk);
-      this.pendingLen += chunk.length;
       return -1;
     }
-    this.pending.push(chunk.subarray(0, need));
-    const block = concatPieces(this.pending, total);
-    this.pending = [];
-    this.pendingLen = 0;
+    const block = this.pending.complete(chunk, need);
     this.state = State.Line;
     if (!this.finishData(block, 0)) return -1;
     return need;
@@ -414,11 +394,7 @@ export class RequestParser {
       return this.finishData(buf, dataPos) ? dataPos + total : -1;
     }
     this.state = State.Data;
-    if (dataPos < buf.length) {
-      const rest = buf.subarray(dataPos);
-      this.pending.push(rest);
-      this.pendingLen = rest.length;
-    }
+    if (dataPos < buf.length) this.pending.push(buf.subarray(dataPos));
     return -1;
   }
 
