@@ -47,6 +47,18 @@ export interface ProxyOptions {
   logPath: string;
   /** `--num-proxies`: accepted; this proxy runs one event loop. */
   numProxies: number;
+  /** `-a/--async-dir`: asynclog spool directory. */
+  asyncDir: string;
+  /** `--asynclog-disable`: return delete errors instead of spooling them. */
+  asynclogDisable: boolean;
+  /** `--use-asynclog-version2`: write version-2 asynclog lines. */
+  useAsynclogVersion2: boolean;
+  /** `--target-max-shadow-requests`: shadow requests in flight per shadow target. */
+  targetMaxShadowRequests: number;
+  /** `--hostid` (mcsidecar): host id for HostIdRoute/LatestRoute/KeySplitRoute; -1 = derived. */
+  hostId: number;
+  /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
+  replayAsynclog: boolean;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate';
@@ -82,6 +94,12 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   logLevel: 'info',
   logPath: '',
   numProxies: 1,
+  asyncDir: '/var/spool/mcrouter',
+  asynclogDisable: false,
+  useAsynclogVersion2: false,
+  targetMaxShadowRequests: 1000,
+  hostId: -1,
+  replayAsynclog: false,
 };
 
 /** The option table. */
@@ -229,6 +247,58 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     max: 1024,
     origin: 'mcrouter',
     help: 'accepted for compatibility; one event loop serves all clients',
+  },
+  {
+    key: 'asyncDir',
+    flags: '-a, --async-dir <dir>',
+    internal: 'async_spool',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'asynclog spool directory (failed deletes)',
+  },
+  {
+    key: 'asynclogDisable',
+    flags: '--asynclog-disable [bool]',
+    internal: 'asynclog_disable',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return delete errors to clients instead of spooling them',
+  },
+  {
+    key: 'useAsynclogVersion2',
+    flags: '--use-asynclog-version2 [bool]',
+    internal: 'use_asynclog_version2',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'write asynclog lines in version 2 (JSON object) format',
+  },
+  {
+    key: 'targetMaxShadowRequests',
+    flags: '--target-max-shadow-requests <n>',
+    internal: 'target_max_shadow_requests',
+    kind: 'int',
+    min: 0,
+    max: 1e9,
+    origin: 'mcrouter',
+    help: 'shadow requests in flight per shadow target; more are dropped',
+  },
+  {
+    key: 'hostId',
+    flags: '--hostid <n>',
+    internal: 'hostid',
+    kind: 'int',
+    min: 0,
+    max: 4294967295,
+    origin: 'mcsidecar',
+    help: 'host id for HostIdRoute/LatestRoute/KeySplitRoute (default: CRC-32 of the first non-loopback IPv4 address)',
+  },
+  {
+    key: 'replayAsynclog',
+    flags: '--replay-asynclog [bool]',
+    internal: 'replay_asynclog',
+    kind: 'bool',
+    origin: 'mcsidecar',
+    help: 're-send the deletes spooled under --async-dir, keep those that still fail, and exit',
   },
 ];
 

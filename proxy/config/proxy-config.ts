@@ -10,6 +10,9 @@ import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
+import { buildTopLevelRoute } from '../routes/prefix-selector-route.js';
+import type { ProxyStats } from '../admin/proxy-stats.js';
+import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { RouteFactory } from './route-factory.js';
 import { parseJsonc } from './jsonc.js';
 import { childPath } from './json-path.js';
@@ -23,6 +26,21 @@ export interface ConfigBuildOptions {
   readonly sendInvalidRouteToDefault: boolean;
   /** `--server-timeout`, ms. */
   readonly serverTimeoutMs: number;
+  /** `--hostid`: the host id; negative or absent = derived from this host's address. */
+  readonly hostId?: number | undefined;
+  /** `--target-max-shadow-requests`. */
+  readonly targetMaxShadowRequests?: number | undefined;
+  /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
+  readonly runtime?: RouteRuntime | undefined;
+}
+
+/**
+ * What a ProxyServer shares with every config it builds: its counters and its asynclog spool
+ * (null with `--asynclog-disable`). Without it a build gets fresh counters and no asynclog.
+ */
+export interface RouteRuntime {
+  readonly stats: ProxyStats;
+  readonly asyncLog: AsyncLogSink | null;
 }
 
 /** Where a config came from. */
@@ -78,7 +96,13 @@ export function buildConfig(
     json.pools,
     json.named_handles,
     destinations,
-    { serverTimeoutMs: opts.serverTimeoutMs },
+    {
+      serverTimeoutMs: opts.serverTimeoutMs,
+      hostId: opts.hostId !== undefined && opts.hostId >= 0 ? opts.hostId : undefined,
+      targetMaxShadowRequests: opts.targetMaxShadowRequests,
+      stats: opts.runtime?.stats,
+      asyncLog: opts.runtime?.asyncLog ?? null,
+    },
     ROUTE_BUILDERS,
   );
   const aliases = routeAliases(json, factory, opts.routePrefix);
@@ -89,7 +113,8 @@ export function buildConfig(
     throw new ConfigError('routes', (err as Error).message);
   }
   const pools = factory.allPools();
-  return new ProxyConfig(source, json, root, pools, factory.destinations);
+  const files = source.path !== null ? [source.path, ...factory.files] : [...factory.files];
+  return new ProxyConfig(source, json, root, pools, factory.destinations, files);
 }
 
 /** `route` or `routes` (array or object form) → (prefix, route) pairs (spec §1.2). */
@@ -103,7 +128,7 @@ function routeAliases(
   if (hasRoute && hasRoutes)
     throw new ConfigError('', "Invalid config: both 'route' and 'routes' are specified");
   if (!hasRoute && !hasRoutes) throw new ConfigError('', 'No route/routes in config');
-  if (hasRoute) return [{ prefix: routePrefix, route: factory.create(json.route, 'route') }];
+  if (hasRoute) return [{ prefix: routePrefix, route: buildTopLevelRoute(factory, json.route, 'route') }];
   const routes = json.routes;
   const out: RouteAlias[] = [];
   if (Array.isArray(routes)) {
@@ -114,7 +139,8 @@ function routeAliases(
       if (!Array.isArray(aliases) || aliases.length === 0) {
         throw new ConfigError(childPath(p, 'aliases'), 'expected a non-empty array of routing prefixes');
       }
-      const route = factory.create(entry.route, childPath(p, 'route'));
+      if (entry.route === undefined) throw new ConfigError(p, 'RoutePolicy: no route');
+      const route = buildTopLevelRoute(factory, entry.route, childPath(p, 'route'));
       aliases.forEach((alias, j) => {
         out.push({ prefix: checkAlias(alias, childPath(childPath(p, 'aliases'), j)), route });
       });
@@ -124,7 +150,7 @@ function routeAliases(
   if (!isObject(routes)) throw new ConfigError('routes', 'expected an array or an object');
   for (const [alias, value] of Object.entries(routes)) {
     const p = childPath('routes', alias);
-    out.push({ prefix: checkAlias(alias, p), route: factory.create(value, p) });
+    out.push({ prefix: checkAlias(alias, p), route: buildTopLevelRoute(factory, value, p) });
   }
   return out;
 }

@@ -9,7 +9,13 @@ import type { McRequest } from '../protocol/request.js';
 import { Op, OP_NAMES } from '../protocol/op.js';
 import { Result, resultSeverity } from '../protocol/result.js';
 import { DestinationMap } from '../destination/destination-map.js';
-import { buildConfig, type ConfigSource, type ProxyConfig } from '../config/proxy-config.js';
+import {
+  buildConfig,
+  type ConfigSource,
+  type ProxyConfig,
+  type RouteRuntime,
+} from '../config/proxy-config.js';
+import { AsyncLog } from '../asynclog/async-log.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
 import { statsReply } from '../admin/stats-reply.js';
@@ -39,6 +45,10 @@ export class ProxyServer {
   readonly stats = new ProxyStats();
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
+  /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (spec §2.2). */
+  readonly asyncLog: AsyncLog | null;
+  /** What every config build shares: pass it (as `runtime`) to `buildConfig` on a reload too. */
+  readonly runtime: RouteRuntime;
   private current: ProxyConfig;
   private readonly listeners: net.Server[] = [];
   private readonly sessions = new Set<ClientSession>();
@@ -57,7 +67,17 @@ export class ProxyServer {
     source: ConfigSource,
     private readonly argv: readonly string[] = [],
   ) {
-    this.current = buildConfig(source, this.destinations, options);
+    this.asyncLog = options.asynclogDisable
+      ? null
+      : new AsyncLog({
+          dir: options.asyncDir,
+          version2: options.useAsynclogVersion2,
+          onSpool: () => {
+            this.stats.asynclogRequests++;
+          },
+        });
+    this.runtime = { stats: this.stats, asyncLog: this.asyncLog };
+    this.current = buildConfig(source, this.destinations, { ...options, runtime: this.runtime });
   }
 
   /** The config snapshot new requests use. */
@@ -210,5 +230,6 @@ export class ProxyServer {
     this.sessions.clear();
     this.destinations.closeAll();
     await Promise.all(closed);
+    await this.asyncLog?.flush();
   }
 }
