@@ -110,12 +110,17 @@ export class ModifyKeyRoute implements RouteHandle {
   }
 }
 
+function hasSpaceOrControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 const keyPart = z
   .string()
-  .refine(
-    (s) => ![...s].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f),
-    'ModifyKeyRoute: invalid key prefix, space or control character',
-  )
+  .refine((s) => !hasSpaceOrControl(s), 'ModifyKeyRoute: invalid key prefix, space or control character')
   .refine((s) => s.length <= MAX_KEY_LENGTH, 'ModifyKeyRoute: invalid key prefix, key too long');
 
 const schema = z.looseObject({
