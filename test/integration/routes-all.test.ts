@@ -266,8 +266,9 @@ describe("AllAsyncRoute: every child in the background, NullRoute's reply at onc
         expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
       });
     });
-    await withProxy({ route: { type: 'AllAsyncRoute', children: [] } }, async (_cl, proxy) => {
+    await withProxy({ route: { type: 'AllAsyncRoute', children: [] } }, async (cl, proxy) => {
       expect(proxy.server.config.root.defaultRoute.name).toBe('null');
+      expect(await ask(cl, 'get k\r\n')).toBe('END\r\n');
     });
   });
 });
@@ -307,8 +308,9 @@ describe("AllInitialRoute: the first child's reply; the others in the background
     await withProxy({ route: { type: 'AllInitialRoute', children: [] } }, async (cl) => {
       expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
     });
-    await withProxy({ pools: pools(1), route: 'AllInitialRoute|Pool|P0' }, async (_cl, proxy) => {
+    await withProxy({ pools: pools(1), route: 'AllInitialRoute|Pool|P0' }, async (cl, proxy) => {
       expect(proxy.server.config.root.defaultRoute.name).toMatch(/^host\|pool=P0/);
+      expect(await proxySet(cl, 'k', 'v')).toBe('STORED\r\n');
     });
   });
 });
@@ -338,8 +340,9 @@ describe('RandomRoute: one child per request, uniformly', () => {
     await withProxy({ route: { type: 'RandomRoute', children: [] } }, async (cl) => {
       expect(await ask(cl, 'get k\r\n')).toBe('END\r\n');
     });
-    await withProxy({ pools: pools(1), route: 'RandomRoute|Pool|P0' }, async (_cl, proxy) => {
+    await withProxy({ pools: pools(1), route: 'RandomRoute|Pool|P0' }, async (cl, proxy) => {
       expect(proxy.server.config.root.defaultRoute.name).toMatch(/^host\|pool=P0/);
+      expect(await proxySet(cl, 'k', 'v')).toBe('STORED\r\n');
     });
   });
 });
