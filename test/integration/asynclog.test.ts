@@ -59,7 +59,7 @@ function spool(root: string): { path: string; lines: string[] }[] {
 }
 const lines = (root: string): string[] => spool(root).flatMap((f) => f.lines);
 /** The 4th element of an asynclog line (the destination part). */
-const body = (line: string | undefined): unknown => (JSON.parse(line ?? 'null') as unknown[])[3];
+const destPart = (line: string | undefined): unknown => (JSON.parse(line ?? 'null') as unknown[])[3];
 
 const pools = (): Record<string, unknown> => ({ D: { servers: [dead] }, L: { servers: [live.address] } });
 
@@ -86,7 +86,7 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
     expect(time).toBeGreaterThanOrEqual(Math.floor(before));
     expect(time).toBeLessThanOrEqual(Date.now() / 1000);
     // The routing prefix is stripped, as the server would have seen the key.
-    expect(body(file.lines[1])).toEqual(['127.0.0.1', deadPort, 'delete k2\r\n']);
+    expect(destPart(file.lines[1])).toEqual(['127.0.0.1', deadPort, 'delete k2\r\n']);
   });
 
   test('a timeout (stopped server) is spooled too; replies from a live server are not', async () => {
@@ -112,7 +112,7 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
     }
     const l = lines(dir);
     expect(l).toHaveLength(1);
-    expect(body(l[0])).toEqual(['127.0.0.1', expect.any(Number), 'delete slow\r\n']);
+    expect(destPart(l[0])).toEqual(['127.0.0.1', expect.any(Number), 'delete slow\r\n']);
   });
 
   test('--asynclog-disable: the error is returned and nothing is spooled', async () => {
@@ -198,7 +198,7 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
     );
     const l = lines(dir);
     expect(l).toHaveLength(1);
-    expect(body(l[0])).toEqual(['127.0.0.1', deadPort, 'delete direct\r\n']);
+    expect(destPart(l[0])).toEqual(['127.0.0.1', deadPort, 'delete direct\r\n']);
   });
 
   test('a spool that cannot be written: still NOT_FOUND, the loss is counted, the proxy carries on', async () => {

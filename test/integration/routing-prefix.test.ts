@@ -15,7 +15,12 @@ let ba: Memcached;
 let bb: Memcached;
 
 beforeAll(async () => {
-  [aa, ab, ba, bb] = await Promise.all([0, 1, 2, 3].map(() => Memcached.start()));
+  [aa, ab, ba, bb] = await Promise.all([
+    Memcached.start(),
+    Memcached.start(),
+    Memcached.start(),
+    Memcached.start(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([aa, ab, ba, bb].map((m) => m.stop()));
