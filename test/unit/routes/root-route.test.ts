@@ -44,7 +44,7 @@ describe('targets', () => {
     false,
   );
   const names = (key: string): string[] =>
-    root.targets(new McRequest(Op.Get, Buffer.from(key))).map((h) => h.name.split('|').pop());
+    root.targets(new McRequest(Op.Get, Buffer.from(key))).map((h) => h.name.split('|').pop() ?? '');
 
   test.each([
     ['k', ['aa']],
