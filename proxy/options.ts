@@ -59,6 +59,18 @@ export interface ProxyOptions {
   hostId: number;
   /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
   replayAsynclog: boolean;
+  /** `--miss-on-get-errors` (mcsidecar): answer get errors with a miss, mcrouter's default. */
+  missOnGetErrors: boolean;
+  /** `--disable-miss-on-get-errors`: get errors reach the client (mcsidecar's default). */
+  disableMissOnGetErrors: boolean;
+  /** `--miss-on-arith-errors` (mcsidecar): answer incr/decr errors NOT_FOUND, mcrouter's default. */
+  missOnArithErrors: boolean;
+  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (mcsidecar's default). */
+  disableMissOnArithErrors: boolean;
+  /** `--group-remote-errors`: every error reply becomes `SERVER_ERROR remote error`. */
+  groupRemoteErrors: boolean;
+  /** `--allow-only-gets`: anything but gets gets NullRoute's reply, unrouted. */
+  allowOnlyGets: boolean;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate';
@@ -100,6 +112,12 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   targetMaxShadowRequests: 1000,
   hostId: -1,
   replayAsynclog: false,
+  missOnGetErrors: false,
+  disableMissOnGetErrors: false,
+  missOnArithErrors: false,
+  disableMissOnArithErrors: false,
+  groupRemoteErrors: false,
+  allowOnlyGets: false,
 };
 
 /** The option table. */
@@ -299,6 +317,54 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'bool',
     origin: 'mcsidecar',
     help: 're-send the deletes spooled under --async-dir, keep those that still fail, and exit',
+  },
+  {
+    key: 'missOnGetErrors',
+    flags: '--miss-on-get-errors [bool]',
+    internal: 'miss_on_get_errors',
+    kind: 'bool',
+    origin: 'mcsidecar',
+    help: "answer get errors with a miss (mcrouter's default; off here)",
+  },
+  {
+    key: 'disableMissOnGetErrors',
+    flags: '--disable-miss-on-get-errors [bool]',
+    internal: 'disable_miss_on_get_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return get errors to clients (the default here)',
+  },
+  {
+    key: 'missOnArithErrors',
+    flags: '--miss-on-arith-errors [bool]',
+    internal: 'miss_on_arith_errors',
+    kind: 'bool',
+    origin: 'mcsidecar',
+    help: "answer incr/decr errors with NOT_FOUND (mcrouter's default; off here)",
+  },
+  {
+    key: 'disableMissOnArithErrors',
+    flags: '--disable-miss-on-arith-errors [bool]',
+    internal: 'disable_miss_on_arith_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return incr/decr errors to clients (the default here)',
+  },
+  {
+    key: 'groupRemoteErrors',
+    flags: '--group-remote-errors [bool]',
+    internal: 'group_remote_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'answer every error as "SERVER_ERROR remote error"',
+  },
+  {
+    key: 'allowOnlyGets',
+    flags: '--allow-only-gets [bool]',
+    internal: 'allow_only_gets',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: "route only gets; everything else gets NullRoute's reply",
   },
 ];
 

@@ -30,6 +30,15 @@ export interface ConfigBuildOptions {
   readonly hostId?: number | undefined;
   /** `--target-max-shadow-requests`. */
   readonly targetMaxShadowRequests?: number | undefined;
+  /** RootRoute post-processing (`--miss-on-get-errors` & co., see `RootOptions`). */
+  readonly missOnGetErrors?: boolean | undefined;
+  /** mcrouter's `--disable-miss-on-get-errors`: wins over `missOnGetErrors`. */
+  readonly disableMissOnGetErrors?: boolean | undefined;
+  readonly missOnArithErrors?: boolean | undefined;
+  /** mcrouter's `--disable-miss-on-arith-errors`: wins over `missOnArithErrors`. */
+  readonly disableMissOnArithErrors?: boolean | undefined;
+  readonly groupRemoteErrors?: boolean | undefined;
+  readonly allowOnlyGets?: boolean | undefined;
   /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
   readonly runtime?: RouteRuntime | undefined;
 }
@@ -108,7 +117,12 @@ export function buildConfig(
   const aliases = routeAliases(json, factory, opts.routePrefix);
   let root: RootRoute;
   try {
-    root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault);
+    root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault, {
+      missOnGetErrors: opts.missOnGetErrors === true && opts.disableMissOnGetErrors !== true,
+      missOnArithErrors: opts.missOnArithErrors === true && opts.disableMissOnArithErrors !== true,
+      groupRemoteErrors: opts.groupRemoteErrors === true,
+      allowOnlyGets: opts.allowOnlyGets === true,
+    });
   } catch (err) {
     throw new ConfigError('routes', (err as Error).message);
   }

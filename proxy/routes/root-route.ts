@@ -12,9 +12,18 @@
  * - several targets: the first target's reply is returned, the others run in the background;
  * - nothing → `SERVER_ERROR RootRoute: No rh found`, or the default route's pick with
  *   `--send-invalid-route-to-default`.
+ *
+ * Reply post-processing (`RootOptions`, mcrouter's RootRoute `routeImpl`): with miss-on-get-errors
+ * an error reply to a get-like request becomes a miss, with miss-on-arith-errors an error reply
+ * to incr/decr becomes NOT_FOUND (a request with no route still gets `No rh found`); with
+ * `--group-remote-errors` any remaining error becomes a bare REMOTE_ERROR
+ * (`SERVER_ERROR remote error`); with `--allow-only-gets` everything but get-like requests gets
+ * NullRoute's reply without being routed.
  */
-import type { ReplySink } from '../protocol/reply.js';
+import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
+import { isArithmetic, isGetLike } from '../protocol/op.js';
+import { Result, isErrorResult } from '../protocol/result.js';
 import { NO_ROUTE_REPLY, PrefixSelectorRoute } from './prefix-selector-route.js';
 import { DISCARD_SINK, traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
@@ -25,6 +34,41 @@ export interface RouteAlias {
 }
 
 const NONE: readonly RouteHandle[] = [];
+
+/** RootRoute's reply post-processing (see the file comment). All off by default. */
+export interface RootOptions {
+  readonly missOnGetErrors?: boolean;
+  readonly missOnArithErrors?: boolean;
+  readonly groupRemoteErrors?: boolean;
+  readonly allowOnlyGets?: boolean;
+}
+
+const REMOTE_ERROR = McReply.error(Result.RemoteError);
+
+/** Applies the post-processing to the reply of a routed request. */
+class RootSink implements ReplySink {
+  constructor(
+    private readonly opts: RootOptions,
+    private readonly req: McRequest,
+    private readonly sink: ReplySink,
+  ) {}
+
+  onReply(reply: McReply): void {
+    let r = reply;
+    if (isErrorResult(r.result)) {
+      const op = this.req.op;
+      if (
+        (this.opts.missOnGetErrors === true && isGetLike(op)) ||
+        (this.opts.missOnArithErrors === true && isArithmetic(op))
+      ) {
+        r = McReply.defaultFor(op);
+      } else if (this.opts.groupRemoteErrors === true) {
+        r = REMOTE_ERROR;
+      }
+    }
+    this.sink.onReply(r);
+  }
+}
 
 /** The route an alias contributes for `req`, or null. */
 function pick(route: RouteHandle, req: McRequest): RouteHandle | null {
@@ -71,18 +115,27 @@ export class RootRoute implements RouteHandle {
   /** (prefix, route) pairs, default first, for glob matching. */
   private readonly ordered: RouteAlias[];
   private readonly defaultTargets: RouteHandle[];
+  /** True when some post-processing option is on. */
+  private readonly post: boolean;
 
   /**
    * @param aliases every (prefix, route) pair; one prefix must be `defaultPrefix`
    * @param defaultPrefix the default routing prefix (`-R`)
    * @param sendInvalidRouteToDefault route unknown prefixes to the default route
+   * @param options reply post-processing (mcrouter's miss-on-get-errors & co.)
    * @throws Error `invalid default route: <prefix>` when no alias equals the default prefix
    */
   constructor(
     aliases: readonly RouteAlias[],
     readonly defaultPrefix: string,
     private readonly sendInvalidRouteToDefault: boolean,
+    private readonly options: RootOptions = {},
   ) {
+    this.post =
+      options.missOnGetErrors === true ||
+      options.missOnArithErrors === true ||
+      options.groupRemoteErrors === true ||
+      options.allowOnlyGets === true;
     // A prefix listed twice takes its last route, as mcrouter's `routeSelectors[alias] = ...`.
     const byPrefix = new Map<string, RouteHandle>();
     for (const a of aliases) byPrefix.set(a.prefix, a.route);
@@ -140,14 +193,33 @@ export class RootRoute implements RouteHandle {
   }
 
   route(req: McRequest, sink: ReplySink): void {
-    if (req.routingPrefixLength === 0) {
+    if (!this.post && req.routingPrefixLength === 0) {
       this.defaultRoute.route(req, sink);
+      return;
+    }
+    if (this.post) {
+      if (this.options.allowOnlyGets === true && !isGetLike(req.op)) {
+        sink.onReply(McReply.defaultFor(req.op));
+        return;
+      }
+      this.routeTo(this.targets(req), req, new RootSink(this.options, req, sink), sink);
       return;
     }
     const targets = this.targets(req);
     const first = targets[0];
     if (first === undefined) {
       sink.onReply(NO_ROUTE_REPLY);
+      return;
+    }
+    for (let i = 1; i < targets.length; i++) (targets[i] as RouteHandle).route(req, DISCARD_SINK);
+    first.route(req, sink);
+  }
+
+  /** Routes to `targets` (first answers into `sink`); no target: `No rh found` into `raw`. */
+  private routeTo(targets: readonly RouteHandle[], req: McRequest, sink: ReplySink, raw: ReplySink): void {
+    const first = targets[0];
+    if (first === undefined) {
+      raw.onReply(NO_ROUTE_REPLY);
       return;
     }
     for (let i = 1; i < targets.length; i++) (targets[i] as RouteHandle).route(req, DISCARD_SINK);

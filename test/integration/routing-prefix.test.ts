@@ -346,3 +346,72 @@ describe('named handles (mcrouter test_named_handles.py, #24)', () => {
     ).rejects.toThrow('named_handles.a: Ambiguous RouteHandle name: a vs "b"');
   });
 });
+
+describe("RootRoute reply post-processing (mcrouter's miss_on_get_errors & co., test_mcrouter_errors.py)", () => {
+  const dead = (): unknown => ({
+    pools: { D: { servers: ['127.0.0.1:1'] }, A: { servers: [aa.address] } },
+    routes: {
+      '/././': 'PoolRoute|D',
+      '/e/e/': { type: 'ErrorRoute', response: 'broken' },
+      '/a/a/': 'PoolRoute|A',
+    },
+  });
+
+  test('--miss-on-get-errors: get errors are misses; other errors and "No rh found" still surface', async () => {
+    await withProxy(
+      dead(),
+      async (cl) => {
+        expect(await ask(cl, 'get k\r\n')).toBe('END\r\n');
+        expect(await ask(cl, 'gat 10 k\r\n')).toBe('END\r\n');
+        expect(await ask(cl, 'get /e/e/k\r\n')).toBe('END\r\n');
+        expect(await proxySet(cl, '/e/e/k', 'v')).toBe('SERVER_ERROR broken\r\n');
+        expect(await ask(cl, 'get /x/y/k\r\n')).toBe('SERVER_ERROR RootRoute: No rh found\r\n');
+      },
+      { missOnGetErrors: true },
+    );
+    await withProxy(
+      dead(),
+      async (cl) => {
+        expect(await ask(cl, 'get /e/e/k\r\n')).toBe('SERVER_ERROR broken\r\n');
+      },
+      { missOnGetErrors: true, disableMissOnGetErrors: true },
+    );
+  });
+
+  test('--miss-on-arith-errors: incr/decr errors are NOT_FOUND', async () => {
+    await withProxy(
+      dead(),
+      async (cl) => {
+        expect(await ask(cl, 'incr /e/e/k 1\r\n')).toBe('NOT_FOUND\r\n');
+        expect(await ask(cl, 'decr /e/e/k 1\r\n')).toBe('NOT_FOUND\r\n');
+        expect(await ask(cl, 'touch /e/e/k 1\r\n')).toBe('SERVER_ERROR broken\r\n');
+      },
+      { missOnArithErrors: true },
+    );
+  });
+
+  test('--group-remote-errors: every error is a bare remote error', async () => {
+    await withProxy(
+      dead(),
+      async (cl) => {
+        expect(await ask(cl, 'get /e/e/k\r\n')).toBe('SERVER_ERROR remote error\r\n');
+        expect(await proxySet(cl, 'k', 'v')).toBe('SERVER_ERROR remote error\r\n');
+      },
+      { groupRemoteErrors: true },
+    );
+  });
+
+  test('--allow-only-gets: writes get NullRoute replies and are not sent', async () => {
+    await directSet(aa, 'k', 'there');
+    await withProxy(
+      dead(),
+      async (cl) => {
+        expect(await proxyGet(cl, '/a/a/k')).toBe('there');
+        expect(await proxySet(cl, '/a/a/k', 'new')).toBe('NOT_STORED\r\n');
+        expect(await ask(cl, 'delete /a/a/k\r\n')).toBe('NOT_FOUND\r\n');
+        expect(await has(aa, 'k', 'there')).toBe(true);
+      },
+      { allowOnlyGets: true },
+    );
+  });
+});
