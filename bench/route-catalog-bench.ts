@@ -20,7 +20,7 @@ const SINK: ReplySink = {
 const err = { type: 'ErrorRoute', result: 'mc_res_remote_error', response: 'x' };
 const cases: [string, unknown, string][] = [
   ['NullRoute (baseline)', 'NullRoute', 'key:1234'],
-  ['HashRoute over 8', 'HashRoute|[NullRoute,NullRoute]', 'key:1234'],
+  ['HashRoute over 8', { type: 'HashRoute', children: Array<string>(8).fill('NullRoute') }, 'key:1234'],
   [
     'AllSyncRoute over 3',
     { type: 'AllSyncRoute', children: ['NullRoute', 'NullRoute', 'NullRoute'] },
@@ -50,11 +50,7 @@ const cases: [string, unknown, string][] = [
 ];
 
 for (const [name, route, key] of cases) {
-  const json =
-    typeof route === 'string' && route.startsWith('HashRoute|')
-      ? { type: 'HashRoute', children: Array(8).fill('NullRoute') }
-      : route;
-  const cfg = buildConfig({ text: JSON.stringify({ route: json }), path: null }, new DestinationMap(), {
+  const cfg = buildConfig({ text: JSON.stringify({ route }), path: null }, new DestinationMap(), {
     routePrefix: '/././',
     sendInvalidRouteToDefault: false,
     serverTimeoutMs: 1000,
