@@ -2,6 +2,7 @@
  * An in-process proxy for tests: a real `ProxyServer` listening on a free loopback port, built
  * from a config object or text and the same options the CLI takes.
  */
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxyServer } from '../../proxy/server/proxy-server.js';
@@ -17,6 +18,9 @@ export interface TestProxy {
 
 /** The asynclog spool tests use unless they pass `asyncDir` (never `/var/spool/mcrouter`). */
 export const TEST_ASYNC_DIR = join(tmpdir(), `mcproxy-test-spool-${process.pid}`);
+process.on('exit', () => {
+  rmSync(TEST_ASYNC_DIR, { recursive: true, force: true });
+});
 
 /**
  * Starts a proxy with `config` (an object is JSON-encoded) and option overrides. The asynclog
