@@ -5,7 +5,8 @@
  *
  * Exit codes, as mcrouter's (spec §4): 0 ok (and `--validate-config` on a valid config),
  * 2 could not start (unreadable or invalid config, port in use), 3 bad options or, with
- * `--validate-config`, an invalid config.
+ * `--validate-config`, an invalid config. `--replay-asynclog` has its own (0 all replayed, 1 some
+ * kept, 2 spool unreadable; `asynclog/replay-command.ts`).
  */
 import { CommanderError } from 'commander';
 import { parseProxyOptions, type ParsedOptions, type ProxyOptions } from './options.js';
@@ -15,6 +16,7 @@ import { ConfigDump } from './config/config-dump.js';
 import { ConfigReloader } from './config/config-reloader.js';
 import { ProxyServer } from './server/proxy-server.js';
 import { McProxyError } from './errors.js';
+import { runReplayCommand } from './asynclog/replay-command.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -38,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       { options: parsed.ignored },
       'options ignored (unknown, or mcrouter options with no effect here)',
     );
+  if (options.replayAsynclog) return runReplayCommand(options);
   const validating = options.validateConfig !== '';
   if (!validating && options.ports.length === 0 && options.unixDomainSock === '') {
     log.fatal('invalid ports: give -p/--port or --unix-domain-sock');

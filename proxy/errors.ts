@@ -34,3 +34,10 @@ export class OptionError extends McProxyError {
     super(message, 'MCR_ERR_OPTION');
   }
 }
+
+/** The asynclog spool cannot be read or written (replay). */
+export class AsynclogError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCR_ERR_ASYNCLOG');
+  }
+}

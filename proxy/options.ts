@@ -80,6 +80,26 @@ export interface ProxyOptions {
   maxDumpedConfigAge: number;
   /** `--disable-reload-configs`: never reload the config file. */
   disableReloadConfigs: boolean;
+  /** `-a/--async-dir`: asynclog spool directory. */
+  asyncDir: string;
+  /** `--asynclog-disable`: return delete errors instead of spooling them. */
+  asynclogDisable: boolean;
+  /** `--use-asynclog-version2`: write version-2 asynclog lines. */
+  useAsynclogVersion2: boolean;
+  /** `--target-max-shadow-requests`: shadow requests in flight per shadow target. */
+  targetMaxShadowRequests: number;
+  /** `--hostid` (mcsidecar): host id for HostIdRoute/LatestRoute/KeySplitRoute; -1 = derived. */
+  hostId: number;
+  /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
+  replayAsynclog: boolean;
+  /** `--disable-miss-on-get-errors`: get errors reach the client (mcsidecar's default). */
+  disableMissOnGetErrors: boolean;
+  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (mcsidecar's default). */
+  disableMissOnArithErrors: boolean;
+  /** `--group-remote-errors`: every error reply becomes `SERVER_ERROR remote error`. */
+  groupRemoteErrors: boolean;
+  /** `--allow-only-gets`: anything but gets gets NullRoute's reply, unrouted. */
+  allowOnlyGets: boolean;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
@@ -131,6 +151,16 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   configDumpRoot: process.env.MCPROXY_CONFIG_DUMP_ROOT ?? '/var/mcrouter/config',
   maxDumpedConfigAge: 43200,
   disableReloadConfigs: false,
+  asyncDir: '/var/spool/mcrouter',
+  asynclogDisable: false,
+  useAsynclogVersion2: false,
+  targetMaxShadowRequests: 1000,
+  hostId: -1,
+  replayAsynclog: false,
+  disableMissOnGetErrors: false,
+  disableMissOnArithErrors: false,
+  groupRemoteErrors: false,
+  allowOnlyGets: false,
 };
 
 /** The option table. */
@@ -422,12 +452,96 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'at start-up, use a kept config no older than this (s) when the config file is unusable (0 = never)',
   },
   {
+    key: 'asyncDir',
+    flags: '-a, --async-dir <dir>',
+    internal: 'async_spool',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'asynclog spool directory (failed deletes)',
+  },
+  {
+    key: 'asynclogDisable',
+    flags: '--asynclog-disable [bool]',
+    internal: 'asynclog_disable',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return delete errors to clients instead of spooling them',
+  },
+  {
+    key: 'useAsynclogVersion2',
+    flags: '--use-asynclog-version2 [bool]',
+    internal: 'use_asynclog_version2',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'write asynclog lines in version 2 (JSON object) format',
+  },
+  {
+    key: 'targetMaxShadowRequests',
+    flags: '--target-max-shadow-requests <n>',
+    internal: 'target_max_shadow_requests',
+    kind: 'int',
+    min: 0,
+    max: 1e9,
+    origin: 'mcrouter',
+    help: 'shadow requests in flight per shadow target; more are dropped',
+  },
+  {
     key: 'disableReloadConfigs',
     flags: '--disable-reload-configs [bool]',
     internal: 'disable_reload_configs',
     kind: 'bool',
     origin: 'mcrouter',
     help: 'do not reload the config file when it changes',
+  },
+  {
+    key: 'hostId',
+    flags: '--hostid <n>',
+    internal: 'hostid',
+    kind: 'int',
+    min: 0,
+    max: 4294967295,
+    origin: 'mcsidecar',
+    help: 'host id for HostIdRoute/LatestRoute/KeySplitRoute (default: CRC-32 of the first non-loopback IPv4 address)',
+  },
+  {
+    key: 'replayAsynclog',
+    flags: '--replay-asynclog [bool]',
+    internal: 'replay_asynclog',
+    kind: 'bool',
+    origin: 'mcsidecar',
+    help: 're-send the deletes spooled under --async-dir, keep those that still fail, and exit',
+  },
+  {
+    key: 'disableMissOnGetErrors',
+    flags: '--disable-miss-on-get-errors [bool]',
+    internal: 'disable_miss_on_get_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return get errors to clients (by default they are misses, as mcrouter)',
+  },
+  {
+    key: 'disableMissOnArithErrors',
+    flags: '--disable-miss-on-arith-errors [bool]',
+    internal: 'disable_miss_on_arith_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'return incr/decr errors to clients (by default they are NOT_FOUND, as mcrouter)',
+  },
+  {
+    key: 'groupRemoteErrors',
+    flags: '--group-remote-errors [bool]',
+    internal: 'group_remote_errors',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'answer every error as "SERVER_ERROR remote error"',
+  },
+  {
+    key: 'allowOnlyGets',
+    flags: '--allow-only-gets [bool]',
+    internal: 'allow_only_gets',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: "route only gets; everything else gets NullRoute's reply",
   },
 ];
 

@@ -25,6 +25,18 @@ export class ProxyStats {
   configLastAttempt = 0;
   /** Configs loaded from the `--config-dump-root` backup (`configs_from_disk`). */
   configsFromDisk = 0;
+  /** Requests answered by DevNullRoute (`dev_null_requests`, spec §2.1). */
+  devNullRequests = 0;
+  /** Deletes spooled to the asynclog (`asynclog_requests`, spec §2.2). */
+  asynclogRequests = 0;
+  /** Requests FailoverRoute sent to a failover child (`failover_all`, spec §2.3.4). */
+  failoverAll = 0;
+  /** Failovers where every child tried answered an error (`failover_all_failed`). */
+  failoverAllFailed = 0;
+  /** Failovers refused by `failover_limit` (`failover_rate_limited`). */
+  failoverRateLimited = 0;
+  /** Shadow requests not sent because the target had `--target-max-shadow-requests` in flight. */
+  shadowRequestsDropped = 0;
 
   /** Counts one incoming request. */
   countRequest(op: Op): void {

@@ -50,6 +50,7 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
   } else if (group === '' || group === 'all' || group === 'detailed') {
     basicStats(ctx, stat);
   }
+  if (group === 'all' || group === 'detailed' || group === 'ods') routeStats(ctx.stats, stat);
   lines.push('END');
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -88,4 +89,14 @@ function basicStats(ctx: StatsContext, stat: (name: string, value: string | numb
   OP_NAMES.forEach((name, op) => {
     stat(`cmd_${name}_count`, s.cmdCounts[op] ?? 0);
   });
+}
+
+/** Counters routes keep (mcrouter's detailed/ods stats). */
+function routeStats(s: ProxyStats, stat: (name: string, value: string | number) => void): void {
+  stat('dev_null_requests', s.devNullRequests);
+  stat('asynclog_requests', s.asynclogRequests);
+  stat('failover_all', s.failoverAll);
+  stat('failover_all_failed', s.failoverAllFailed);
+  stat('failover_rate_limited', s.failoverRateLimited);
+  stat('shadow_requests_dropped', s.shadowRequestsDropped);
 }

@@ -10,6 +10,9 @@ import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
+import { buildTopLevelRoute } from '../routes/prefix-selector-route.js';
+import type { ProxyStats } from '../admin/proxy-stats.js';
+import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { RouteFactory } from './route-factory.js';
 import { expandConfig } from './jsonm/expand-config.js';
 import { childPath } from './json-path.js';
@@ -28,6 +31,28 @@ export interface ConfigBuildOptions {
   readonly configParams?: Readonly<Record<string, string>>;
   /** `--additional-config-params`: more JSONM global params, winning over `configParams`. */
   readonly additionalConfigParams?: Readonly<Record<string, string>>;
+  /** `--hostid`: the host id; negative or absent = derived from this host's address. */
+  readonly hostId?: number | undefined;
+  /** `--target-max-shadow-requests`. */
+  readonly targetMaxShadowRequests?: number | undefined;
+  /** RootRoute post-processing (`--miss-on-get-errors` & co., see `RootOptions`). */
+  /** `--disable-miss-on-get-errors`: get errors reach the client (mcrouter's default: a miss). */
+  readonly disableMissOnGetErrors?: boolean | undefined;
+  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (default: NOT_FOUND). */
+  readonly disableMissOnArithErrors?: boolean | undefined;
+  readonly groupRemoteErrors?: boolean | undefined;
+  readonly allowOnlyGets?: boolean | undefined;
+  /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
+  readonly runtime?: RouteRuntime | undefined;
+}
+
+/**
+ * What a ProxyServer shares with every config it builds: its counters and its asynclog spool
+ * (null with `--asynclog-disable`). Without it a build gets fresh counters and no asynclog.
+ */
+export interface RouteRuntime {
+  readonly stats: ProxyStats;
+  readonly asyncLog: AsyncLogSink | null;
 }
 
 /** Where a config came from. */
@@ -95,18 +120,29 @@ export function buildConfig(
     json.pools,
     json.named_handles,
     destinations,
-    { serverTimeoutMs: opts.serverTimeoutMs },
+    {
+      serverTimeoutMs: opts.serverTimeoutMs,
+      hostId: opts.hostId !== undefined && opts.hostId >= 0 ? opts.hostId : undefined,
+      targetMaxShadowRequests: opts.targetMaxShadowRequests,
+      stats: opts.runtime?.stats,
+      asyncLog: opts.runtime?.asyncLog ?? null,
+    },
     ROUTE_BUILDERS,
   );
   const aliases = routeAliases(json, factory, opts.routePrefix);
   let root: RootRoute;
   try {
-    root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault);
+    root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault, {
+      missOnGetErrors: opts.disableMissOnGetErrors !== true,
+      missOnArithErrors: opts.disableMissOnArithErrors !== true,
+      groupRemoteErrors: opts.groupRemoteErrors === true,
+      allowOnlyGets: opts.allowOnlyGets === true,
+    });
   } catch (err) {
     throw new ConfigError('routes', (err as Error).message);
   }
   const pools = factory.allPools();
-  const files = [...new Set([...(source.path !== null ? [source.path] : []), ...imports])];
+  const files = [...new Set([...(source.path !== null ? [source.path] : []), ...imports, ...factory.files])];
   return new ProxyConfig(source, json, root, pools, factory.destinations, files);
 }
 
@@ -121,7 +157,7 @@ function routeAliases(
   if (hasRoute && hasRoutes)
     throw new ConfigError('', "Invalid config: both 'route' and 'routes' are specified");
   if (!hasRoute && !hasRoutes) throw new ConfigError('', 'No route/routes in config');
-  if (hasRoute) return [{ prefix: routePrefix, route: factory.create(json.route, 'route') }];
+  if (hasRoute) return [{ prefix: routePrefix, route: buildTopLevelRoute(factory, json.route, 'route') }];
   const routes = json.routes;
   const out: RouteAlias[] = [];
   if (Array.isArray(routes)) {
@@ -132,7 +168,8 @@ function routeAliases(
       if (!Array.isArray(aliases) || aliases.length === 0) {
         throw new ConfigError(childPath(p, 'aliases'), 'expected a non-empty array of routing prefixes');
       }
-      const route = factory.create(entry.route, childPath(p, 'route'));
+      if (entry.route === undefined) throw new ConfigError(p, 'RoutePolicy: no route');
+      const route = buildTopLevelRoute(factory, entry.route, childPath(p, 'route'));
       aliases.forEach((alias, j) => {
         out.push({ prefix: checkAlias(alias, childPath(childPath(p, 'aliases'), j)), route });
       });
@@ -142,7 +179,7 @@ function routeAliases(
   if (!isObject(routes)) throw new ConfigError('routes', 'expected an array or an object');
   for (const [alias, value] of Object.entries(routes)) {
     const p = childPath('routes', alias);
-    out.push({ prefix: checkAlias(alias, p), route: factory.create(value, p) });
+    out.push({ prefix: checkAlias(alias, p), route: buildTopLevelRoute(factory, value, p) });
   }
   return out;
 }

@@ -8,34 +8,62 @@
  * Every error is a `ConfigError` naming the JSON path, e.g.
  * `route.operation_policies.set.children[0]: unknown pool "peer"`.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
 import type { RouteHandle } from '../routes/route-handle.js';
 import { DestinationRoute } from '../routes/destination-route.js';
 import { ErrorRoute } from '../routes/error-route.js';
+import { ProxyStats } from '../admin/proxy-stats.js';
+import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { parseServerAddress } from './server-address.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
+import { parseJsonc } from './jsonc.js';
+import { effectiveHostId } from './host-id.js';
 import { parsePoolOptions, tkoThresholds, type Pool } from './pool.js';
 import { PoolTkoTracker, type TkoTracker } from '../destination/tko-tracker.js';
 
 /**
  * Builds one route type. `json` is the route object, the `rest` of a `Type|rest` string, or null
- * for a bare type name.
+ * for a bare type name. Most builders return one handle; a few (`ShadowRoute`, like mcrouter's
+ * `makeShadowRoutes`) return a list, which is spliced into the surrounding list.
  * @throws ConfigError
  */
-export type RouteBuilder = (factory: RouteFactory, json: unknown, path: string) => RouteHandle;
+export type RouteBuilder = (
+  factory: RouteFactory,
+  json: unknown,
+  path: string,
+) => RouteHandle | readonly RouteHandle[];
 
-/** Options the factory needs from the command line. */
+/** Options the factory needs from the command line, and the process-wide objects routes share. */
 export interface RouteFactoryOptions {
   /** `--server-timeout`, ms: the default pool `server_timeout`. */
   readonly serverTimeoutMs: number;
+  /**
+   * 32-bit host id for HostIdRoute, LatestRoute and KeySplitRoute (`--hostid`); the default is
+   * derived from this host's first non-loopback address (`effectiveHostId`, spec open question 7).
+   */
+  readonly hostId?: number | undefined;
+  /** Counters routes bump (`dev_null_requests`, failover counters). A fresh set when absent. */
+  readonly stats?: ProxyStats | undefined;
+  /**
+   * Where PoolRoute spools failed deletes (spec §2.2). Null or absent: asynclog is off
+   * (`--asynclog-disable`), and a failed delete returns its error.
+   */
+  readonly asyncLog?: AsyncLogSink | null | undefined;
+  /** `--target-max-shadow-requests`: shadow requests in flight per shadow target (default 1000). */
+  readonly targetMaxShadowRequests?: number | undefined;
 }
 
 /** See the file comment. One instance per config build. */
 export class RouteFactory {
   private readonly poolJson: Record<string, unknown>;
+  /** Pool JSON after `inherit` is resolved, by name (mcrouter's `PoolFactory`). */
+  private readonly resolvedPoolJson = new Map<string, { json: unknown; path: string }>();
+  private readonly poolsResolving = new Set<string>();
   private readonly pools = new Map<string, Pool>();
   private readonly poolsBuilding = new Set<string>();
   private readonly namedJson = new Map<string, { json: unknown; path: string }>();
@@ -43,6 +71,14 @@ export class RouteFactory {
   private readonly namedBuilding = new Set<string>();
   /** Destinations referenced by this config. */
   readonly destinations = new Set<Destination>();
+  /** Absolute paths of the `file:` pool files read while building (for reload watching). */
+  readonly files: string[] = [];
+  /** The host id routes use (see `RouteFactoryOptions.hostId`). */
+  readonly hostId: number;
+  /** Shared counters. */
+  readonly stats: ProxyStats;
+  /** The asynclog spool, or null when asynclog is disabled. */
+  readonly asyncLog: AsyncLogSink | null;
 
   /**
    * @param pools the config's `pools` object (may be empty)
@@ -59,6 +95,9 @@ export class RouteFactory {
     if (pools !== undefined && !isObject(pools))
       throw new ConfigError('pools', 'expected an object of pools');
     this.poolJson = pools ?? {};
+    this.hostId = effectiveHostId(options.hostId);
+    this.stats = options.stats ?? new ProxyStats();
+    this.asyncLog = options.asyncLog ?? null;
     this.registerNamedHandles(namedHandles);
   }
 
@@ -99,30 +138,96 @@ export class RouteFactory {
       return out;
     }
     if (typeof json === 'string') return this.fromString(json, path);
-    if (isObject(json)) return [this.fromObject(json, path)];
+    if (isObject(json)) return this.fromObject(json, path);
     throw new ConfigError(path, 'expected a route: a string, an object with "type", or an array');
   }
 
   /**
-   * A pool by name (from `pools`) or an inline pool object (`{"name": ..., "servers": [...]}`).
-   * @throws ConfigError for an unknown pool or bad pool options
+   * A pool by name, or an inline pool object (`{"name": ..., "servers": [...]}`), as mcrouter's
+   * `PoolFactory` resolves them (spec §1.3): a name from `pools`; a name `file:<path>` read from
+   * that JSON file (absolute, or relative to the working directory, as mcrouter); `inherit`
+   * copies every key the pool does not set from the named pool (itself resolved the same way).
+   * An inline pool whose name is already known is that pool.
+   * @throws ConfigError for an unknown pool, an unreadable pool file, an inheritance cycle, or bad
+   *   pool options
    */
   pool(ref: unknown, path: string): Pool {
+    let name: string;
     if (typeof ref === 'string') {
-      const known = this.pools.get(ref);
-      if (known !== undefined) return known;
-      const json = this.poolJson[ref];
-      if (json === undefined) throw new ConfigError(path, `unknown pool ${JSON.stringify(ref)}`);
-      return this.buildPool(ref, json, childPath('pools', ref));
-    }
-    if (isObject(ref)) {
-      const name = ref.name;
-      if (typeof name !== 'string' || name === '') {
+      name = ref;
+    } else if (isObject(ref)) {
+      const n = ref.name;
+      if (typeof n !== 'string' || n === '') {
         throw new ConfigError(path, 'an inline pool needs a "name"');
       }
-      return this.pools.get(name) ?? this.buildPool(name, ref, path);
+      name = n;
+      if (!this.resolvedPoolJson.has(name) && !(name in this.poolJson)) {
+        this.resolvedPoolJson.set(name, { json: this.resolveInherit(name, ref, path), path });
+      }
+    } else {
+      throw new ConfigError(path, 'expected a pool name or a pool object');
     }
-    throw new ConfigError(path, 'expected a pool name or a pool object');
+    const known = this.pools.get(name);
+    if (known !== undefined) return known;
+    const resolved = this.poolJsonFor(name, path);
+    return this.buildPool(name, resolved.json, resolved.path);
+  }
+
+  /** The pool's JSON with `inherit` applied. */
+  private poolJsonFor(name: string, refPath: string): { json: unknown; path: string } {
+    const done = this.resolvedPoolJson.get(name);
+    if (done !== undefined) return done;
+    let json: unknown;
+    let path: string;
+    if (name in this.poolJson) {
+      json = this.poolJson[name];
+      path = childPath('pools', name);
+    } else if (name.startsWith('file:')) {
+      json = this.readPoolFile(name, refPath);
+      path = name;
+    } else {
+      throw new ConfigError(refPath, `unknown pool ${JSON.stringify(name)}`);
+    }
+    const out = { json: this.resolveInherit(name, json, path), path };
+    this.resolvedPoolJson.set(name, out);
+    return out;
+  }
+
+  private resolveInherit(name: string, json: unknown, path: string): unknown {
+    if (!isObject(json) || json.inherit === undefined) return json;
+    const parentName = json.inherit;
+    const p = childPath(path, 'inherit');
+    if (typeof parentName !== 'string') throw new ConfigError(p, `Pool ${name}: inherit is not a string`);
+    if (this.poolsResolving.has(name)) throw new ConfigError(p, 'Cycle in pool inheritance');
+    this.poolsResolving.add(name);
+    try {
+      const parent = this.poolJsonFor(parentName, p).json;
+      const merged: Record<string, unknown> = isObject(parent) ? { ...parent } : {};
+      for (const [k, v] of Object.entries(json)) merged[k] = v;
+      delete merged.inherit;
+      return merged;
+    } finally {
+      this.poolsResolving.delete(name);
+    }
+  }
+
+  private readPoolFile(name: string, refPath: string): unknown {
+    const file = resolve(name.slice(5));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        refPath,
+        `Can not read pool: ${name} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    if (!this.files.includes(file)) this.files.push(file);
+    try {
+      return parseJsonc(text, file);
+    } catch (err) {
+      throw new ConfigError(refPath, `pool ${name}: ${(err as Error).message}`);
+    }
   }
 
   private buildPool(name: string, json: unknown, path: string): Pool {
@@ -196,27 +301,27 @@ export class RouteFactory {
       if (rest === null) throw new ConfigError(path, '"Pool" needs a pool name: "Pool|<name>"');
       list = [...this.pool(rest, path).destinationRoutes];
     } else {
-      list = [this.build(type, rest, path)];
+      list = this.build(type, rest, path);
     }
     this.named.set(s, list);
     return list;
   }
 
-  private fromObject(obj: Record<string, unknown>, path: string): RouteHandle {
+  private fromObject(obj: Record<string, unknown>, path: string): RouteHandle[] {
     const type = obj.type;
     if (typeof type !== 'string')
       throw new ConfigError(childPath(path, 'type'), 'a route object needs a string "type"');
     const name = obj.name;
     if (typeof name === 'string') {
       const cached = this.named.get(name);
-      if (cached?.length === 1) return cached[0] as RouteHandle;
+      if (cached !== undefined) return cached;
     }
-    const handle = this.build(type, obj, path);
-    if (typeof name === 'string') this.named.set(name, [handle]);
-    return handle;
+    const list = this.build(type, obj, path);
+    if (typeof name === 'string') this.named.set(name, list);
+    return list;
   }
 
-  private build(type: string, json: unknown, path: string): RouteHandle {
+  private build(type: string, json: unknown, path: string): RouteHandle[] {
     const builder = this.builders.get(type);
     if (builder === undefined) {
       throw new ConfigError(
@@ -224,7 +329,8 @@ export class RouteFactory {
         `unknown route handle type ${JSON.stringify(type)} (and no named handle by that name)`,
       );
     }
-    return builder(this, json, path);
+    const built = builder(this, json, path);
+    return Array.isArray(built) ? [...(built as readonly RouteHandle[])] : [built as RouteHandle];
   }
 
   private registerNamedHandles(json: unknown): void {
@@ -236,6 +342,9 @@ export class RouteFactory {
           throw new ConfigError(p, 'a named handle needs a "name"');
         this.namedJson.set(item.name, { json: item, path: p });
       });
+      // mcrouter builds the array form at once (`factory.create` per entry), the object form on
+      // first reference.
+      json.forEach((item, i) => this.createList(item, childPath('named_handles', i)));
       return;
     }
     if (!isObject(json)) throw new ConfigError('named_handles', 'expected an array or an object');

@@ -21,6 +21,11 @@ export class McRequest {
   private prefixLen = -1;
   /** End of the routing key inside `key` (before `|#|`), -1 until computed. */
   private hashEnd = -1;
+  /**
+   * Set on shadow copies: a failed delete is not spooled to the asynclog (mcrouter clears the
+   * asynclog name in shadow fibers, spec §2.3.3). Copied by `withKey` / `withExptime`.
+   */
+  noAsynclog = false;
 
   /**
    * @param op operation
@@ -69,7 +74,7 @@ export class McRequest {
 
   /** A copy with another key (routing fields recomputed). */
   withKey(key: Buffer): McRequest {
-    return new McRequest(
+    const r = new McRequest(
       this.op,
       key,
       this.flags,
@@ -79,6 +84,8 @@ export class McRequest {
       this.delta,
       this.noreply,
     );
+    r.noAsynclog = this.noAsynclog;
+    return r;
   }
 
   /** A copy with another exptime (seconds). */
@@ -95,6 +102,14 @@ export class McRequest {
     );
     r.prefixLen = this.prefixLen;
     r.hashEnd = this.hashEnd;
+    r.noAsynclog = this.noAsynclog;
+    return r;
+  }
+
+  /** A copy marked `noAsynclog` (a shadow request). */
+  asShadow(): McRequest {
+    const r = this.withExptime(this.exptime);
+    r.noAsynclog = true;
     return r;
   }
 

@@ -33,10 +33,14 @@ export class HashRoute implements RouteHandle {
     this.name = `selection|hash|${hashName}${salt !== '' ? `|salt=${salt}` : ''}`;
   }
 
+  /** Index of the child `req` hashes to. */
+  pickIndex(req: McRequest): number {
+    return this.select(req.key, req.routingKeyStart, req.routingKeyEnd);
+  }
+
   /** The child `req` hashes to. */
   pick(req: McRequest): RouteHandle {
-    const i = this.select(req.key, req.routingKeyStart, req.routingKeyEnd);
-    return this.children[i] ?? (this.children[0] as RouteHandle);
+    return this.children[this.pickIndex(req)] ?? (this.children[0] as RouteHandle);
   }
 
   route(req: McRequest, sink: ReplySink): void {

@@ -1,14 +1,24 @@
 /**
  * PoolRoute: hashes each request to one server of a pool (`makePoolRoute` in
  * `mcrouter/routes/McRouteHandleProvider-inl.h`, spec §2.2). `"PoolRoute|A"` or
- * `{"type": "PoolRoute", "pool": "A" | {inline pool}, "hash": "Ch3" | {hash_func, salt, weights}}`.
- * A pool with `weights` hashes with WeightedCh3 unless `hash` says otherwise.
+ * `{"type": "PoolRoute", "pool": "A" | {inline pool}, "hash": "Ch3" | {hash_func, salt, weights},
+ * "shadows": [...], "rates": {...}, "asynclog": bool, "asynclog_name": "...", "name": "..."}`.
+ *
+ * Built inside out, as mcrouter: the pool's servers (`Pool|A`), each with deletes spooled to the
+ * asynclog (unless `asynclog: false` or `--asynclog-disable`; the asynclog name is
+ * `asynclog_name`, else `name`, else the pool name); then `shadows` per server index; then the
+ * hash (WeightedCh3 when the pool has `weights`, unless `hash` says otherwise); then `rates`
+ * (RateLimitRoute).
  */
 import { z } from 'zod';
 import type { RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
 import { parseWith } from '../config/schema.js';
+import { DestinationRoute } from './destination-route.js';
 import { makeHashRoute, type HashOptions } from './hash-route.js';
+import { RateLimitRoute, parseRates } from './rate-limit-route.js';
+import { makeShadowRoutes } from './shadow-route.js';
+import type { RouteHandle } from './route-handle.js';
 
 const hashSchema = z.union([
   z.string(),
@@ -20,23 +30,38 @@ const hashSchema = z.union([
 ]);
 
 const poolRouteSchema = z.looseObject({
-  pool: z.unknown(),
+  pool: z.unknown().refine((v) => v !== undefined, 'PoolRoute: pool not found'),
   hash: hashSchema.optional(),
+  rates: z.unknown().optional(),
+  asynclog: z.boolean('asynclog is not a boolean').optional(),
+  asynclog_name: z.string('asynclog_name is not a string').optional(),
+  name: z.string().optional(),
 });
 
 /** See the file comment. */
 export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
   let poolRef: unknown = json;
-  let hash: z.output<typeof hashSchema> | undefined;
+  let o: z.output<typeof poolRouteSchema> | null = null;
   let poolPath = path;
   if (typeof json !== 'string') {
-    const o = parseWith(poolRouteSchema, json, path);
+    o = parseWith(poolRouteSchema, json, path);
     poolRef = o.pool;
-    hash = o.hash;
     poolPath = childPath(path, 'pool');
   }
   const pool = factory.pool(poolRef, poolPath);
+  let destinations: RouteHandle[] = [...pool.destinationRoutes];
+  const asyncLog = factory.asyncLog;
+  if (asyncLog !== null && o?.asynclog !== false) {
+    const name = o?.asynclog_name ?? o?.name ?? pool.name;
+    destinations = destinations.map((d) =>
+      d instanceof DestinationRoute ? d.withAsynclog({ sink: asyncLog, name }) : d,
+    );
+  }
+  if (o !== null && typeof json === 'object' && json !== null) {
+    destinations = makeShadowRoutes(factory, json as Record<string, unknown>, destinations, path);
+  }
   // A pool with weights hashes with WeightedCh3 unless `hash` says otherwise (spec §2.2 step 3).
+  const hash = o?.hash;
   let opts: HashOptions = { hashFunc: pool.weights !== null ? 'WeightedCh3' : 'Ch3', weights: pool.weights };
   if (typeof hash === 'string') opts = { ...opts, hashFunc: hash };
   else if (hash !== undefined) {
@@ -46,5 +71,8 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
       weights: hash.weights ?? pool.weights,
     };
   }
-  return makeHashRoute(pool.destinationRoutes, opts, pool.name, pool.errorOnEmpty, path);
+  let route = makeHashRoute(destinations, opts, pool.name, pool.errorOnEmpty, path);
+  if (o?.rates !== undefined)
+    route = new RateLimitRoute(route, parseRates(o.rates, childPath(path, 'rates')));
+  return route;
 };

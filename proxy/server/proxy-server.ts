@@ -9,9 +9,15 @@ import type { McRequest } from '../protocol/request.js';
 import { Op, OP_NAMES } from '../protocol/op.js';
 import { Result, resultSeverity } from '../protocol/result.js';
 import { DestinationMap } from '../destination/destination-map.js';
-import { buildConfig, type ConfigSource, type ProxyConfig } from '../config/proxy-config.js';
 import { ConfigRetirement } from '../config/config-retirement.js';
 import { describeChange, type ConfigChange } from '../config/config-change.js';
+import {
+  buildConfig,
+  type ConfigSource,
+  type ProxyConfig,
+  type RouteRuntime,
+} from '../config/proxy-config.js';
+import { AsyncLog } from '../asynclog/async-log.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
 import { statsReply } from '../admin/stats-reply.js';
@@ -41,6 +47,10 @@ export class ProxyServer {
   readonly stats = new ProxyStats();
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
+  /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (spec §2.2). */
+  readonly asyncLog: AsyncLog | null;
+  /** What every config build shares: pass it (as `runtime`) to `buildConfig` on a reload too. */
+  readonly runtime: RouteRuntime;
   private current: ProxyConfig;
   private readonly listeners: net.Server[] = [];
   private readonly sessions = new Set<ClientSession>();
@@ -62,6 +72,16 @@ export class ProxyServer {
     source: ConfigSource,
     private readonly argv: readonly string[] = [],
   ) {
+    this.asyncLog = options.asynclogDisable
+      ? null
+      : new AsyncLog({
+          dir: options.asyncDir,
+          version2: options.useAsynclogVersion2,
+          onSpool: () => {
+            this.stats.asynclogRequests++;
+          },
+        });
+    this.runtime = { stats: this.stats, asyncLog: this.asyncLog };
     this.destinations = new DestinationMap(
       {
         probeDelayInitialMs: options.probeTimeoutInitialMs,
@@ -72,7 +92,7 @@ export class ProxyServer {
       { timeoutsUntilTko: options.timeoutsUntilTko, enabled: !options.disableTkoTracking },
     );
     this.retirement = new ConfigRetirement(this.destinations, () => this.current);
-    this.current = buildConfig(source, this.destinations, options);
+    this.current = buildConfig(source, this.destinations, { ...options, runtime: this.runtime });
     this.current.activate(this.destinations.tko.all());
   }
 
@@ -94,7 +114,7 @@ export class ProxyServer {
     this.stats.configLastAttempt = Date.now();
     let next: ProxyConfig;
     try {
-      next = buildConfig(source, this.destinations, this.options);
+      next = buildConfig(source, this.destinations, { ...this.options, runtime: this.runtime });
     } catch (err) {
       this.stats.configFailures++;
       this.retirement.sweep();
@@ -297,5 +317,6 @@ export class ProxyServer {
     this.retirement.close();
     this.destinations.closeAll();
     await Promise.all(closed);
+    await this.asyncLog?.flush();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,7 +21,8 @@ async function setup(
   const mcs = await Promise.all(Array.from({ length: servers }, () => Memcached.start()));
   const proxy = await startProxy(
     { pools: { A: { servers: mcs.map((m) => m.address), ...pool } }, route: 'PoolRoute|A' },
-    options,
+    // These tests read the errors clients would otherwise see as misses.
+    { ...SHOW_ERRORS, ...options },
   );
   const client = await RawClient.connect(proxy.port);
   cleanups.push(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import net from 'node:net';
 import { Memcached } from '../helpers/memcached.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let direct: Memcached;
@@ -17,7 +17,11 @@ beforeAll(async () => {
   // Three servers behind the proxy: keys hash to different destinations, so replies complete
   // out of order and the session must put them back in order.
   behind = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
-  proxy = await startProxy({ pools: { A: { servers: behind.map((m) => m.address) } }, route: 'PoolRoute|A' });
+  // Compared with memcached's own replies (incr on a non-number: memcached's CLIENT_ERROR).
+  proxy = await startProxy(
+    { pools: { A: { servers: behind.map((m) => m.address) } }, route: 'PoolRoute|A' },
+    SHOW_ERRORS,
+  );
 });
 afterAll(async () => {
   await proxy.close();

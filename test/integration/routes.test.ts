@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { freePort } from '../helpers/ports.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { directGet, directSet, directTtl } from '../helpers/direct.js';
 import { createHashSelector } from '../../proxy/hash/hash-selector.js';
@@ -35,7 +35,8 @@ async function withProxy(
   fn: (client: RawClient, proxy: TestProxy) => Promise<void>,
   timeoutMs = 300,
 ): Promise<void> {
-  const proxy = await startProxy(config, { serverTimeoutMs: timeoutMs });
+  // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
+  const proxy = await startProxy(config, { ...SHOW_ERRORS, serverTimeoutMs: timeoutMs });
   const client = await RawClient.connect(proxy.port);
   try {
     await fn(client, proxy);

@@ -6,7 +6,7 @@
  * |---|---|
  * | `default-route` | `-R/--route-prefix`, e.g. `/././` |
  * | `default-region`, `default-cluster` | its two parts |
- * | `hostid` | this host's 32-bit id (int), see `host-address.ts` |
+ * | `hostid` | the host id (int): `--hostid`, else this host's, see `host-id.ts` |
  * | `router-name` | the first listening port (as standalone mcrouter), `0` without one |
  * | `service-name` | `mcrouter` |
  * | `service-router-capable` | `0` (int) |
@@ -20,11 +20,11 @@
  * change the built-in names. A `constDef` in the config's `macros` replaces any of them.
  */
 import { DEFAULT_OPTIONS, OPTION_SPECS, type ProxyOptions } from '../../options.js';
-import { hostId } from './host-address.js';
+import { effectiveHostId } from '../host-id.js';
 import type { JValue } from './value.js';
 
 /** The options global params are made of (a full `ProxyOptions` at run time; missing = default). */
-export type GlobalParamOptions = Partial<ProxyOptions>;
+export type GlobalParamOptions = { readonly [K in keyof ProxyOptions]?: ProxyOptions[K] | undefined };
 
 /** Region and cluster of a routing prefix `/region/cluster/`. */
 function prefixParts(prefix: string): [string, string] {
@@ -34,7 +34,8 @@ function prefixParts(prefix: string): [string, string] {
 
 /** The global params for a config built with `options` (see the file comment). */
 export function globalParams(options: GlobalParamOptions): Map<string, JValue> {
-  const o: ProxyOptions = { ...DEFAULT_OPTIONS, ...options };
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o: ProxyOptions = { ...DEFAULT_OPTIONS, ...given };
   const out = new Map<string, JValue>();
   const put = (name: string, value: JValue): void => {
     if (!out.has(name)) out.set(name, value);
@@ -43,7 +44,7 @@ export function globalParams(options: GlobalParamOptions): Map<string, JValue> {
   put('default-route', o.routePrefix);
   put('default-region', region);
   put('default-cluster', cluster);
-  put('hostid', BigInt(hostId()));
+  put('hostid', BigInt(effectiveHostId(o.hostId)));
   put('router-name', String(o.ports[0] ?? 0));
   put('service-name', 'mcrouter');
   put('service-router-capable', 0n);

@@ -1,0 +1,69 @@
+/**
+ * Helpers shared by the route-handle test files: a proxy per config, one request → one reply, and
+ * memcached's own counters.
+ */
+import type { ProxyOptions } from '../../proxy/options.js';
+import type { Memcached } from './memcached.js';
+import { SHOW_ERRORS, startProxy, type TestProxy } from './proxy.js';
+import { RawClient } from './raw-client.js';
+
+/**
+ * Runs `fn` with a proxy for `config` and a connected client, then closes both.
+ * @param options proxy options; `serverTimeoutMs` defaults to 300
+ */
+export async function withProxy(
+  config: unknown,
+  fn: (client: RawClient, proxy: TestProxy) => Promise<void>,
+  options: Partial<ProxyOptions> = {},
+): Promise<void> {
+  // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
+  const proxy = await startProxy(config, { ...SHOW_ERRORS, serverTimeoutMs: 300, ...options });
+  const client = await RawClient.connect(proxy.port);
+  try {
+    await fn(client, proxy);
+  } finally {
+    client.close();
+    await proxy.close();
+  }
+}
+
+/** Sends one request and reads one reply line (or up to END for a hit). */
+export async function ask(client: RawClient, request: string): Promise<string> {
+  client.send(request);
+  const first = await client.readUntil('\r\n');
+  if (first.startsWith('VALUE ')) return first + (await client.readUntil('END\r\n'));
+  return first;
+}
+
+/** `get <key>` through the proxy: the value, or null for a miss; throws on an error reply. */
+export async function proxyGet(client: RawClient, key: string): Promise<string | null> {
+  const reply = await ask(client, `get ${key}\r\n`);
+  if (reply === 'END\r\n') return null;
+  const m = /^VALUE \S+ \d+ \d+\r\n([\s\S]*)\r\nEND\r\n$/.exec(reply);
+  if (m === null) throw new Error(`unexpected reply to get ${key}: ${JSON.stringify(reply)}`);
+  return m[1] as string;
+}
+
+/** `set <key> 0 <exptime> …` through the proxy; returns the reply line. */
+export function proxySet(client: RawClient, key: string, value: string, exptime = 0): Promise<string> {
+  return ask(client, `set ${key} 0 ${exptime} ${Buffer.byteLength(value)}\r\n${value}\r\n`);
+}
+
+/** One `STAT <name>` value of memcached's `stats`, as a number. */
+export async function memcachedStat(m: Memcached, name: string): Promise<number> {
+  const c = await RawClient.connect(m.port);
+  c.send('stats\r\n');
+  const text = await c.readUntil('END\r\n');
+  c.close();
+  const match = new RegExp(`STAT ${name} (\\d+)`).exec(text);
+  if (match === null) throw new Error(`no stat ${name}`);
+  return Number(match[1]);
+}
+
+/** One `STAT <name>` of the proxy's `stats <group>`. */
+export async function proxyStat(client: RawClient, name: string, group = 'all'): Promise<string | null> {
+  client.send(group === '' ? 'stats\r\n' : `stats ${group}\r\n`);
+  const text = await client.readUntil('END\r\n');
+  const match = new RegExp(`STAT ${name} (\\S+)`).exec(text);
+  return match === null ? null : (match[1] as string);
+}
