@@ -35,7 +35,7 @@ describe('host id', () => {
         new DestinationMap(),
         { ...OPTS, ...(hostid !== undefined ? { hostId: hostid } : {}) },
       );
-      const id = Number((cfg.json.pools as { p: { name_from_hostid: number } }).p.name_from_hostid);
+      const id = (cfg.json.pools as { p: { name_from_hostid: number } }).p.name_from_hostid;
       expect(id).toBe(effectiveHostId(hostid));
       expect(cfg.root.defaultRoute.name).toBe(`error|log|mc_res_local_error|child${id % 7}`);
     }
