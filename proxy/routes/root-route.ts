@@ -155,7 +155,11 @@ export class RootRoute implements RouteHandle {
       if (!inRegion.includes(a.route)) inRegion.push(a.route);
     }
     this.defaultTargets = [def];
+    this.defaultIsSelector = def instanceof PrefixSelectorRoute;
   }
+
+  /** The default alias is a PrefixSelectorRoute (it picks per key, so no direct path). */
+  private readonly defaultIsSelector: boolean;
 
   /**
    * The route for keys without a routing prefix (the default alias' route; a
@@ -193,26 +197,24 @@ export class RootRoute implements RouteHandle {
   }
 
   route(req: McRequest, sink: ReplySink): void {
-    if (!this.post && req.routingPrefixLength === 0) {
-      this.defaultRoute.route(req, sink);
+    const op = req.op;
+    const o = this.options;
+    if (o.allowOnlyGets === true && !isGetLike(op)) {
+      sink.onReply(McReply.defaultFor(op));
       return;
     }
-    if (this.post) {
-      if (this.options.allowOnlyGets === true && !isGetLike(req.op)) {
-        sink.onReply(McReply.defaultFor(req.op));
-        return;
-      }
-      this.routeTo(this.targets(req), req, new RootSink(this.options, req, sink), sink);
+    // Wrap the sink only when its reply may be rewritten (one allocation, for gets by default).
+    const rewrite =
+      this.post &&
+      (o.groupRemoteErrors === true ||
+        (o.missOnGetErrors === true && isGetLike(op)) ||
+        (o.missOnArithErrors === true && isArithmetic(op)));
+    const s = rewrite ? new RootSink(o, req, sink) : sink;
+    if (req.routingPrefixLength === 0 && !this.defaultIsSelector) {
+      this.defaultRoute.route(req, s);
       return;
     }
-    const targets = this.targets(req);
-    const first = targets[0];
-    if (first === undefined) {
-      sink.onReply(NO_ROUTE_REPLY);
-      return;
-    }
-    for (let i = 1; i < targets.length; i++) (targets[i] as RouteHandle).route(req, DISCARD_SINK);
-    first.route(req, sink);
+    this.routeTo(this.targets(req), req, s, sink);
   }
 
   /** Routes to `targets` (first answers into `sink`); no target: `No rh found` into `raw`. */
