@@ -79,6 +79,10 @@ export interface ProxyOptions {
   maxDumpedConfigAge: number;
   /** `--disable-reload-configs`: never reload the config file. */
   disableReloadConfigs: boolean;
+  /** `--metrics-port` (mcsidecar): Prometheus endpoint port; 0 = off. */
+  metricsPort: number;
+  /** `--metrics-address` (mcsidecar): IP the Prometheus endpoint binds. */
+  metricsAddress: string;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
@@ -130,6 +134,8 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   configDumpRoot: process.env.MCPROXY_CONFIG_DUMP_ROOT ?? '/var/mcrouter/config',
   maxDumpedConfigAge: 43200,
   disableReloadConfigs: false,
+  metricsPort: 0,
+  metricsAddress: '127.0.0.1',
 };
 
 /** The option table. */
@@ -427,6 +433,24 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'bool',
     origin: 'mcrouter',
     help: 'do not reload the config file when it changes',
+  },
+  {
+    key: 'metricsPort',
+    flags: '--metrics-port <port>',
+    internal: 'metrics_port',
+    kind: 'int',
+    min: 0,
+    max: 65535,
+    origin: 'mcsidecar',
+    help: 'serve Prometheus metrics on http://<metrics-address>:<port>/metrics (0 = off)',
+  },
+  {
+    key: 'metricsAddress',
+    flags: '--metrics-address <ip>',
+    internal: 'metrics_address',
+    kind: 'string',
+    origin: 'mcsidecar',
+    help: 'IP the metrics endpoint binds (default 127.0.0.1: this host only)',
   },
 ];
 
