@@ -140,8 +140,8 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   probesSent = 0;
 
   // Counters for stats (spec §5.2) and metrics.
-  /** Replies by result value. */
-  readonly resultCounts = new Uint32Array(64);
+  /** Replies by result value (doubles: exact to 2^53, where 32 bits wrap in hours under load). */
+  readonly resultCounts = new Float64Array(64);
   /** Latencies of the replies the server sent (write to reply), µs. */
   readonly latency = new LatencyHistogram();
   /**

@@ -155,7 +155,7 @@ export class ProxyServer {
   private serviceInfo(req: McRequest, sink: ReplySink): void {
     this.stats.adminRequests++;
     const text = serviceInfo(this, req.key.toString('latin1', SERVICE_INFO_PREFIX.length));
-    sink.onReply(new McReply(Result.Found, Buffer.from(text, 'latin1'), 0));
+    sink.onReply(new McReply(Result.Found, Buffer.from(text, 'utf8'), 0));
   }
 
   /** `flush_all` goes to every destination of every pool, synchronously (spec §10). */
