@@ -133,7 +133,9 @@ describe('while load runs', () => {
     expect(values(during, 'mcproxy_replies_total', { op: 'get' }).reduce((a, b) => a + b, 0)).toBeGreaterThan(
       0,
     );
-    expect(one(during, 'mcproxy_client_connections')).toBe(4);
+    // The load's 4 connections (the one that filled the keys may not be noticed as closed yet).
+    expect(one(during, 'mcproxy_client_connections')).toBeGreaterThanOrEqual(4);
+    expect(one(during, 'mcproxy_client_connections')).toBeLessThanOrEqual(5);
 
     for (const m of mcs) {
       const labels = { destination: m.address, timeout_ms: '1000' };
@@ -169,7 +171,12 @@ describe('TKO and config reloads', () => {
     const m = await Memcached.start();
     const dead = `127.0.0.1:${await freePort()}`;
     const cfg = { pools: { A: { servers: [m.address] }, D: { servers: [dead] } }, route: 'PoolRoute|D' };
-    const p = await startProxy(cfg, { metricsPort: await freePort() });
+    const p = await startProxy(cfg, {
+      metricsPort: await freePort(),
+      // No probe of the dead server during the test: the counts below stay exact.
+      probeTimeoutInitialMs: 3_600_000,
+      probeTimeoutMaxMs: 3_600_000,
+    });
     const address = p.server.metricsAddress ?? '';
     const c = await RawClient.connect(p.port);
     expect(await c.ask('get x\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException: connect failed/);
