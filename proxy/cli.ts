@@ -34,7 +34,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_OPTIONS;
   }
   const { options } = parsed;
-  configureLogger({ level: options.logLevel, path: options.logPath });
+  try {
+    configureLogger({ level: options.logLevel, path: options.logPath });
+  } catch (err) {
+    process.stderr.write(`mcproxy: ${(err as Error).message}\n`);
+    return EXIT_BAD_OPTIONS;
+  }
   if (parsed.ignored.length > 0)
     log.warn(
       { options: parsed.ignored },
@@ -102,9 +107,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   log.info(
     {
+      event: 'startup',
+      version: server.versionString,
       listen: bound,
+      metrics: server.metricsAddress,
       config: path ?? 'inline',
       configMd5: server.config.md5,
+      configFiles: server.config.files,
       configFromDisk: fromDisk,
       pools: [...server.config.pools.keys()],
       options,

@@ -2,6 +2,8 @@
  * Structured logging (pino JSON lines). One process-wide logger, replaced at start-up by
  * `configureLogger` from `--log-level` / `-L`. Nothing in the hot path logs per request.
  */
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
 
 /** The process logger. Reassigned by `configureLogger`; import it as a live binding. */
@@ -10,14 +12,32 @@ export let log: Logger = pino({ name: 'mcproxy', level: process.env.MCPROXY_LOG_
 /**
  * Replaces the process logger.
  * @param opts.level pino level (`fatal` … `trace`, or `silent`)
- * @param opts.path log file (mcrouter's `-L/--log-path`); stderr when empty
+ * @param opts.path log file (mcrouter's `-L/--log-path`), appended to, its directory created;
+ *   stderr when empty
  * @param opts.name the `name` field of every line
+ * @throws Error (`cannot open log file <path>: <code>`) when the file cannot be opened for
+ *   appending: it is opened here, synchronously, so a bad path fails at start-up instead of
+ *   losing the log
  */
 export function configureLogger(opts: { level: string; path?: string; name?: string }): Logger {
-  const dest =
-    opts.path !== undefined && opts.path !== ''
-      ? pino.destination({ dest: opts.path, mkdir: true, sync: false })
-      : pino.destination({ fd: 2, sync: false });
+  let fd = 2;
+  if (opts.path !== undefined && opts.path !== '') {
+    try {
+      mkdirSync(dirname(opts.path), { recursive: true });
+      fd = openSync(opts.path, 'a');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(`cannot open log file ${opts.path}: ${e.code ?? e.message}`, { cause: err });
+    }
+  }
+  const dest = pino.destination({ fd, sync: false });
+  let reported = false;
+  dest.on('error', (err: Error) => {
+    // A log that cannot be written (disk full, ...) must not stop the proxy; say so once.
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`mcproxy: cannot write the log: ${err.message}\n`);
+  });
   log = pino({ name: opts.name ?? 'mcproxy', level: opts.level }, dest);
   return log;
 }

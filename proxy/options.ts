@@ -92,14 +92,18 @@ export interface ProxyOptions {
   hostId: number;
   /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
   replayAsynclog: boolean;
-  /** `--disable-miss-on-get-errors`: get errors reach the client (mcsidecar's default). */
+  /** `--disable-miss-on-get-errors`: get errors reach the client (default: a miss, as mcrouter). */
   disableMissOnGetErrors: boolean;
-  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (mcsidecar's default). */
+  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (default: NOT_FOUND). */
   disableMissOnArithErrors: boolean;
   /** `--group-remote-errors`: every error reply becomes `SERVER_ERROR remote error`. */
   groupRemoteErrors: boolean;
   /** `--allow-only-gets`: anything but gets gets NullRoute's reply, unrouted. */
   allowOnlyGets: boolean;
+  /** `--metrics-port` (mcsidecar): Prometheus endpoint port; 0 = off. */
+  metricsPort: number;
+  /** `--metrics-address` (mcsidecar): IP the Prometheus endpoint binds. */
+  metricsAddress: string;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
@@ -161,6 +165,8 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   disableMissOnArithErrors: false,
   groupRemoteErrors: false,
   allowOnlyGets: false,
+  metricsPort: 0,
+  metricsAddress: '127.0.0.1',
 };
 
 /** The option table. */
@@ -501,7 +507,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     min: 0,
     max: 4294967295,
     origin: 'mcsidecar',
-    help: 'host id for HostIdRoute/LatestRoute/KeySplitRoute (default: CRC-32 of the first non-loopback IPv4 address)',
+    help: "host id for HostIdRoute/LatestRoute/KeySplitRoute and %hostid% (default: mcrouter's hash of this host's first non-loopback address)",
   },
   {
     key: 'replayAsynclog',
@@ -542,6 +548,24 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'bool',
     origin: 'mcrouter',
     help: "route only gets; everything else gets NullRoute's reply",
+  },
+  {
+    key: 'metricsPort',
+    flags: '--metrics-port <port>',
+    internal: 'metrics_port',
+    kind: 'int',
+    min: 0,
+    max: 65535,
+    origin: 'mcsidecar',
+    help: 'serve Prometheus metrics on http://<metrics-address>:<port>/metrics (0 = off)',
+  },
+  {
+    key: 'metricsAddress',
+    flags: '--metrics-address <ip>',
+    internal: 'metrics_address',
+    kind: 'string',
+    origin: 'mcsidecar',
+    help: 'IP the metrics endpoint binds (default 127.0.0.1: this host only)',
   },
 ];
 

@@ -1,15 +1,36 @@
 /**
- * Counters the proxy keeps for `stats` (spec §5.2). Plain numbers bumped in the hot path; the
- * text is built only when a client asks.
+ * Counters the proxy keeps for `stats` (spec §5.2) and the metrics endpoint. Plain numbers bumped
+ * in the hot path; the text is built only when a client asks.
  */
-import { OP_NAMES, type Op } from '../protocol/op.js';
+import { OP_NAMES, Op } from '../protocol/op.js';
+
+/** Replies are counted per (op, result) at `op * RESULT_SLOTS + result`. */
+export const RESULT_SLOTS = 64;
+
+/** mcrouter's duration smoothing window (`ExponentialSmoothData<64>` in `ProxyStats`). */
+const DURATION_WINDOW = 64;
 
 /** See the file comment. */
 export class ProxyStats {
   /** Process start, ms since the epoch. */
   readonly startedAt = Date.now();
-  /** Requests received by op (`cmd_<op>_count`). */
+  /** Requests received by op (`cmd_<op>_count`); admin gets are not counted, as in mcrouter. */
   readonly cmdCounts = new Float64Array(OP_NAMES.length);
+  /**
+   * Replies written to clients (and noreply completions) by op and result, at
+   * `op * RESULT_SLOTS + result` (`request_replied`, `request_error`, metrics).
+   */
+  readonly replyCounts = new Float64Array(OP_NAMES.length * RESULT_SLOTS);
+  /**
+   * Time from a request's arrival to its reply's write, µs, smoothed over 64 requests as
+   * mcrouter's `duration_us`; and the same for get-like and update-like requests. NaN until the
+   * first sample.
+   */
+  durationUs = NaN;
+  durationGetUs = NaN;
+  durationUpdateUs = NaN;
+  /** Admin requests answered (`get __mcrouter__.*`): in `request_sent`, not in `cmd_get_count`. */
+  adminRequests = 0;
   /** Requests rejected by the parser (malformed, bad key, too large). */
   clientErrors = 0;
   /** Client connections open now, and ever accepted. */
@@ -42,4 +63,23 @@ export class ProxyStats {
   countRequest(op: Op): void {
     this.cmdCounts[op] = (this.cmdCounts[op] ?? 0) + 1;
   }
+
+  /**
+   * Counts one reply and, when `durationMs` ≥ 0, samples the request's duration.
+   * @param durationMs time from the request's arrival to its reply, ms; negative = not measured
+   */
+  countReply(op: Op, result: number, durationMs: number): void {
+    const i = op * RESULT_SLOTS + result;
+    this.replyCounts[i] = (this.replyCounts[i] ?? 0) + 1;
+    if (durationMs < 0) return;
+    const us = durationMs * 1000;
+    this.durationUs = smooth(this.durationUs, us);
+    if (op <= Op.Gats) this.durationGetUs = smooth(this.durationGetUs, us);
+    else if (op >= Op.Set && op <= Op.Cas) this.durationUpdateUs = smooth(this.durationUpdateUs, us);
+  }
+}
+
+/** mcrouter's `ExponentialSmoothData<64>::insertSample`: the first sample is taken as it is. */
+function smooth(avg: number, sample: number): number {
+  return avg === avg ? (sample + (DURATION_WINDOW - 1) * avg) / DURATION_WINDOW : sample;
 }

@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ProxyStats } from '../admin/proxy-stats.js';
-import { McProxyError } from '../errors.js';
+import { ConfigError, McProxyError } from '../errors.js';
 import { log } from '../logger.js';
 import type { ConfigChange } from './config-change.js';
 import type { ConfigDump } from './config-dump.js';
@@ -169,9 +169,10 @@ export class ConfigReloader {
       stats.configFullAttempts++;
       stats.configFailures++;
       stats.configLastAttempt = Date.now();
+      const reason = `cannot read config file ${this.opts.path}: ${main?.code ?? 'unknown error'}`;
       log.error(
-        { config: this.opts.path, code: main?.code },
-        `Failed to reconfigure: cannot read config file ${this.opts.path}: ${main?.code ?? 'unknown error'}`,
+        { event: 'reconfigure_failed', config: this.opts.path, code: main?.code, jsonPath: '', reason },
+        `Failed to reconfigure: ${reason}`,
       );
       return 'failed';
     }
@@ -182,7 +183,14 @@ export class ConfigReloader {
     } catch (err) {
       const code = err instanceof McProxyError ? err.code : undefined;
       log.error(
-        { config: this.opts.path, code, md5: md5(main.content) },
+        {
+          event: 'reconfigure_failed',
+          config: this.opts.path,
+          code,
+          md5: md5(main.content),
+          jsonPath: err instanceof ConfigError ? err.path : undefined,
+          reason: err instanceof ConfigError ? err.reason : (err as Error).message,
+        },
         `Failed to reconfigure: ${(err as Error).message}`,
       );
       return 'failed';
@@ -199,6 +207,7 @@ export class ConfigReloader {
     this.watcher?.setPaths(files);
     log.info(
       {
+        event: 'reconfigured',
         config: this.opts.path,
         md5: change.config.md5,
         previousMd5: change.previous.md5,

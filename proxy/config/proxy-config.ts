@@ -83,6 +83,8 @@ export class ProxyConfig {
      * `@import`ed and `file:` pool file. A reload watches all of them (spec §8).
      */
     readonly files: readonly string[] = source.path !== null ? [source.path] : [],
+    /** MD5 (hex) of each `@import`ed file as the build read it (`config_sources_info`). */
+    readonly fileMd5s: ReadonlyMap<string, string> = new Map(),
   ) {
     this.md5 = createHash('md5').update(source.text).digest('hex');
   }
@@ -115,7 +117,7 @@ export function buildConfig(
   destinations: DestinationMap,
   opts: ConfigBuildOptions,
 ): ProxyConfig {
-  const { json, imports } = expandConfig(source.text, { path: source.path, options: opts });
+  const { json, imports, importMd5s } = expandConfig(source.text, { path: source.path, options: opts });
   const factory = new RouteFactory(
     json.pools,
     json.named_handles,
@@ -143,7 +145,7 @@ export function buildConfig(
   }
   const pools = factory.allPools();
   const files = [...new Set([...(source.path !== null ? [source.path] : []), ...imports, ...factory.files])];
-  return new ProxyConfig(source, json, root, pools, factory.destinations, files);
+  return new ProxyConfig(source, json, root, pools, factory.destinations, files, importMd5s);
 }
 
 /** `route` or `routes` (array or object form) → (prefix, route) pairs (spec §1.2). */

@@ -6,6 +6,7 @@
 import {
   DEFAULT_DESTINATION_LIMITS,
   Destination,
+  DestinationState,
   destinationKey,
   type DestinationLimits,
   type DestinationSettings,
@@ -20,9 +21,29 @@ export interface TkoOptions {
   readonly enabled: boolean;
 }
 
+/**
+ * Counters of every destination this process has had, current and removed, so process-wide
+ * totals (`num_connections_opened`, `result_*_count`, metrics counters) never go backwards when
+ * a reload removes a server.
+ */
+export interface DestinationTotals {
+  /** Replies by result value (`Destination.resultCounts` summed). */
+  readonly results: Float64Array;
+  connectionsOpened: number;
+  connectionsClosed: number;
+}
+
 /** See the file comment. */
 export class DestinationMap {
   private readonly byKey = new Map<string, Destination>();
+  /** Removed from the map by `retain` and still draining: their counters still move. */
+  private readonly retiring = new Set<Destination>();
+  /** Counters of destinations that are gone (folded in once closed). */
+  private readonly gone: DestinationTotals = {
+    results: new Float64Array(64),
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+  };
   /** TKO state per host:port (spec §6). */
   readonly tko: TkoTrackerMap;
 
@@ -67,9 +88,30 @@ export class DestinationMap {
       if (keep.has(d)) continue;
       this.byKey.delete(key);
       d.close();
+      this.retiring.add(d);
       closed.push(d);
     }
     return closed;
+  }
+
+  /**
+   * Process-wide counters: every current destination, every removed one still draining, and
+   * those already closed. Cost: one pass over the destinations (admin and scrape paths only).
+   */
+  totals(): DestinationTotals {
+    for (const d of this.retiring) {
+      if (d.state !== DestinationState.Closed) continue;
+      this.retiring.delete(d);
+      addCounters(this.gone, d);
+    }
+    const out: DestinationTotals = {
+      results: Float64Array.from(this.gone.results),
+      connectionsOpened: this.gone.connectionsOpened,
+      connectionsClosed: this.gone.connectionsClosed,
+    };
+    for (const d of this.byKey.values()) addCounters(out, d);
+    for (const d of this.retiring) addCounters(out, d);
+    return out;
   }
 
   /** Closes every destination now, failing what is still in flight (shutdown). */
@@ -77,4 +119,11 @@ export class DestinationMap {
     for (const d of this.byKey.values()) d.destroy();
     this.byKey.clear();
   }
+}
+
+function addCounters(into: DestinationTotals, d: Destination): void {
+  const r = d.resultCounts;
+  for (let i = 0; i < r.length; i++) if (r[i] !== 0) into.results[i] = (into.results[i] ?? 0) + (r[i] ?? 0);
+  into.connectionsOpened += d.connectionsOpened;
+  into.connectionsClosed += d.connectionsClosed;
 }

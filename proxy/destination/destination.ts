@@ -36,6 +36,7 @@ import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
 import { watchDeadlines, type Tickable } from './deadline-ticker.js';
 import { connectErrorMessage, connectTimeoutMessage, ioErrorMessage } from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { log } from '../logger.js';
 
 /** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
@@ -140,12 +141,16 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** Probes sent since the last TKO mark (stats and logs). */
   probesSent = 0;
 
-  // Counters for stats (spec §5.2).
-  /** Replies by result value. */
-  readonly resultCounts = new Uint32Array(64);
-  /** Sum of reply latencies, µs, and how many were summed. */
-  latencySumUs = 0;
-  latencyCount = 0;
+  // Counters for stats (spec §5.2) and metrics.
+  /** Replies by result value (doubles: exact to 2^53, where 32 bits wrap in hours under load). */
+  readonly resultCounts = new Float64Array(64);
+  /** Latencies of the replies the server sent (write to reply), µs. */
+  readonly latency = new LatencyHistogram();
+  /**
+   * mcrouter's `avg_latency_us` (`stats servers`): exponentially smoothed over 16 samples, replies
+   * and timeouts; NaN before the first sample.
+   */
+  avgLatencyUs = NaN;
   connectionsOpened = 0;
   connectionsClosed = 0;
 
@@ -165,6 +170,16 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   ) {
     this.hostPort = settings.address.hostPort;
     this.key = destinationKey(settings.address, settings.timeoutMs);
+  }
+
+  /** Sum of reply latencies, µs. */
+  get latencySumUs(): number {
+    return this.latency.sumUs;
+  }
+
+  /** Replies whose latency was recorded. */
+  get latencyCount(): number {
+    return this.latency.count;
   }
 
   /** Requests written and awaiting a reply (zombies included). */
@@ -268,8 +283,10 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.sinks[i] = null;
     this.head++;
     if (st !== Slot.Sent || sink === null) return; // a zombie: already answered with a timeout
-    this.latencySumUs += (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
-    this.latencyCount++;
+    const us = (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
+    this.latency.record(us);
+    const avg = this.avgLatencyUs;
+    this.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
     this.note(reply.result);
     sink.onReply(reply);
     if (this.closing) this.maybeFinishClose();
@@ -310,6 +327,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
         this.sinks[i] = null;
         this.reqs[i] = null;
         this.note(Result.Timeout);
+        this.sampleTimeout(now - ((this.deadlines[i] ?? now) - this.settings.timeoutMs));
         sink?.onReply(REPLY_TIMEOUT);
       }
       n++;
@@ -318,6 +336,13 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const busy = this.head < this.tail || this.connecting;
     if (!busy) this.watching = false;
     return busy;
+  }
+
+  /** A timeout counts in `avg_latency_us` as mcrouter's (its latency is the wait, ms). */
+  private sampleTimeout(waitedMs: number): void {
+    const us = waitedMs * 1000;
+    const avg = this.avgLatencyUs;
+    this.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
   }
 
   // ---- health ----
@@ -339,14 +364,28 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     return this.tkoReply;
   }
 
+  /**
+   * Logs a TKO transition (spec §6; mcrouter's `TkoLog`). Stable fields: `event` (`tko_marked`,
+   * `tko_soft_to_hard`, `tko_recovered`, `tko_removed`), `destination` (host:port), `kind`
+   * (`soft`/`hard`), `reason` (`mc_res_*`), `numFailures`, `probesSent`, and the process-wide
+   * `softTkos`/`hardTkos` after the change.
+   */
   private onTkoTransition(t: TkoTransition): void {
     const t0 = this.tracker;
+    const totals = { softTkos: t0.counters.soft, hardTkos: t0.counters.hard };
     switch (t) {
       case TkoTransition.MarkedSoft:
       case TkoTransition.MarkedHard: {
         const kind = t === TkoTransition.MarkedSoft ? 'soft' : 'hard';
         log.warn(
-          { destination: this.hostPort, reason: t0.reasonName, numFailures: t0.consecutiveFailures },
+          {
+            event: 'tko_marked',
+            destination: this.hostPort,
+            kind,
+            reason: t0.reasonName,
+            numFailures: t0.consecutiveFailures,
+            ...totals,
+          },
           `${this.hostPort} marked ${kind} TKO`,
         );
         this.probeDelayMs = this.limits.probeDelayInitialMs;
@@ -356,13 +395,20 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       }
       case TkoTransition.SoftToHard:
         log.warn(
-          { destination: this.hostPort, reason: t0.reasonName },
+          {
+            event: 'tko_soft_to_hard',
+            destination: this.hostPort,
+            kind: 'hard',
+            reason: t0.reasonName,
+            numFailures: t0.consecutiveFailures,
+            ...totals,
+          },
           `${this.hostPort} soft TKO became hard TKO`,
         );
         return;
       case TkoTransition.Recovered:
         log.info(
-          { destination: this.hostPort, probesSent: this.probesSent },
+          { event: 'tko_recovered', destination: this.hostPort, probesSent: this.probesSent, ...totals },
           `${this.hostPort} recovered from TKO`,
         );
         return;
@@ -421,8 +467,12 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.probeTimer = null;
     }
     if (this.tracker.responsible === this) {
-      log.info({ destination: this.hostPort }, `${this.hostPort} was TKO, removed from config`);
       this.tracker.recordSuccess();
+      const c = this.tracker.counters;
+      log.info(
+        { event: 'tko_removed', destination: this.hostPort, softTkos: c.soft, hardTkos: c.hard },
+        `${this.hostPort} was TKO, removed from config`,
+      );
     }
     this.maybeFinishClose();
   }

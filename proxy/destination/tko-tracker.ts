@@ -114,7 +114,8 @@ export class TkoTracker {
     readonly hostPort: string,
     private readonly threshold: number,
     private readonly enabled: boolean,
-    private readonly counters: TkoCounters,
+    /** The process-wide TKO counts this tracker updates. */
+    readonly counters: TkoCounters,
   ) {}
 
   /** True while soft or hard TKO. */

@@ -21,6 +21,7 @@ import { LocalCommand, RequestParser, type RequestSink } from '../protocol/reque
 import { ReplyWriter } from '../protocol/reply-writer.js';
 import { scheduleFlush, type Flushable } from './flush-queue.js';
 import type { ProxyServer } from './proxy-server.js';
+import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
 /** Replies of every session are composed here, then copied out per flush (flushes are synchronous). */
@@ -32,8 +33,11 @@ abstract class Slot {
   done = false;
   /** Requests this slot accounts for in the session's outstanding count. */
   abstract readonly requests: number;
-  /** Appends this slot's reply bytes. */
-  abstract write(w: ReplyWriter): void;
+  /**
+   * Appends this slot's reply bytes, and counts its replies in `stats` (`now`: the flush time,
+   * `performance.now()` ms, for request durations).
+   */
+  abstract write(w: ReplyWriter, stats: ProxyStats, now: number): void;
 }
 
 /** A routed single-key (or keyless) request. */
@@ -43,6 +47,8 @@ class RoutedSlot extends Slot implements ReplySink {
   constructor(
     private readonly session: ClientSession,
     private readonly req: McRequest,
+    /** When the request's bytes arrived (`performance.now()`, ms). */
+    private readonly startedAt: number,
   ) {
     super();
   }
@@ -57,8 +63,9 @@ class RoutedSlot extends Slot implements ReplySink {
   /** Requests this slot stands for (until its reply is written). */
   readonly requests = 1;
 
-  write(w: ReplyWriter): void {
+  write(w: ReplyWriter, stats: ProxyStats, now: number): void {
     w.reply(this.req.op, this.req.key, this.reply);
+    stats.countReply(this.req.op, this.reply.result, now - this.startedAt);
   }
 }
 
@@ -82,6 +89,8 @@ class MultiGetSlot extends Slot {
   constructor(
     private readonly session: ClientSession,
     private readonly reqs: readonly McRequest[],
+    /** When the request's bytes arrived (`performance.now()`, ms). */
+    private readonly startedAt: number,
   ) {
     super();
     this.replies = new Array<McReply | null>(reqs.length).fill(null);
@@ -101,13 +110,16 @@ class MultiGetSlot extends Slot {
     return this.reqs.length;
   }
 
-  write(w: ReplyWriter): void {
+  write(w: ReplyWriter, stats: ProxyStats, now: number): void {
     const op = this.reqs[0]?.op ?? Op.Get;
+    const replies = this.replies.map((r) => r ?? McReply.NOT_FOUND);
     w.multiGet(
       op,
       this.reqs.map((r) => r.key),
-      this.replies.map((r) => r ?? McReply.NOT_FOUND),
+      replies,
     );
+    const duration = now - this.startedAt;
+    for (const r of replies) stats.countReply(op, r.result, duration);
   }
 }
 
@@ -149,6 +161,8 @@ export class ClientSession implements RequestSink, Flushable {
   private draining = false;
   private readonly parser: RequestParser;
   private readonly noreplySink = new NoreplySink(this);
+  /** When the last chunk arrived (`performance.now()`, ms): the start of its requests' durations. */
+  private readAt = 0;
   private readonly maxOutstanding: number;
   private readonly maxOutputBytes: number;
 
@@ -176,6 +190,7 @@ export class ClientSession implements RequestSink, Flushable {
       this.updateReading();
     });
     socket.on('data', (chunk: Buffer) => {
+      this.readAt = performance.now();
       this.parser.feed(chunk);
     });
     socket.on('error', (err: Error) => {
@@ -189,7 +204,6 @@ export class ClientSession implements RequestSink, Flushable {
   // ---- RequestSink ----
 
   onRequest(req: McRequest): void {
-    this.server.stats.countRequest(req.op);
     if (req.op === Op.FlushAll && !this.server.options.enableFlushCmd) {
       if (!req.noreply) this.push(new TextSlot('SERVER_ERROR Command disabled\r\n'));
       return;
@@ -198,7 +212,7 @@ export class ClientSession implements RequestSink, Flushable {
     if (req.noreply) {
       this.server.route(req, this.noreplySink);
     } else {
-      const slot = new RoutedSlot(this, req);
+      const slot = new RoutedSlot(this, req, this.readAt);
       this.push(slot);
       this.server.route(req, slot);
     }
@@ -206,12 +220,11 @@ export class ClientSession implements RequestSink, Flushable {
   }
 
   onMultiGet(reqs: McRequest[]): void {
-    const slot = new MultiGetSlot(this, reqs);
+    const slot = new MultiGetSlot(this, reqs, this.readAt);
     this.push(slot);
     this.outstanding += reqs.length;
     for (let i = 0; i < reqs.length; i++) {
       const req = reqs[i] as McRequest;
-      this.server.stats.countRequest(req.op);
       this.server.route(req, new MultiGetPart(slot, i));
     }
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
@@ -309,10 +322,12 @@ export class ClientSession implements RequestSink, Flushable {
   flush(): void {
     if (this.closed) return;
     const w = WRITER;
+    const stats = this.server.stats;
     let s = this.head;
+    const now = s?.done === true ? performance.now() : 0;
     let written = 0;
     while (s?.done === true) {
-      s.write(w);
+      s.write(w, stats, now);
       written += s.requests;
       s = s.next;
     }

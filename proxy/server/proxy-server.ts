@@ -21,6 +21,11 @@ import { AsyncLog } from '../asynclog/async-log.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
 import { statsReply } from '../admin/stats-reply.js';
+import { StatRates } from '../admin/stat-rates.js';
+import { COUNTER_COUNT, cumulativeCounters } from '../admin/stat-counters.js';
+import { isServiceInfoKey, serviceInfo, SERVICE_INFO_PREFIX } from '../admin/service-info.js';
+import { MetricsServer } from '../admin/metrics-server.js';
+import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
 import { log } from '../logger.js';
@@ -45,6 +50,11 @@ export class ProxyServer {
   /** Destinations shared by every config generation (spec §1.3). */
   readonly destinations: DestinationMap;
   readonly stats = new ProxyStats();
+  /** Rates for `stats` (`cmd_<op>`, `request_*`, `result_*`): 240 one-second bins. */
+  readonly rates: StatRates;
+  /** Prometheus metrics (`--metrics-port`), created on first use. */
+  private metricsRegistry: ProxyMetrics | null = null;
+  private metricsServer: MetricsServer | null = null;
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
   /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (spec §2.2). */
@@ -94,6 +104,10 @@ export class ProxyServer {
     this.retirement = new ConfigRetirement(this.destinations, () => this.current);
     this.current = buildConfig(source, this.destinations, { ...options, runtime: this.runtime });
     this.current.activate(this.destinations.tko.all());
+    this.rates = new StatRates(COUNTER_COUNT, (out) => {
+      cumulativeCounters(this.stats, this.destinations.totals(), out);
+    });
+    this.rates.start();
   }
 
   /** The config snapshot new requests use. */
@@ -132,6 +146,11 @@ export class ProxyServer {
    * becomes LOCAL_ERROR `Error routing request of type <op>: <message>` (spec §7).
    */
   route(req: McRequest, sink: ReplySink): void {
+    if (req.op === Op.Get && isServiceInfoKey(req.key)) {
+      this.serviceInfo(req, sink);
+      return;
+    }
+    this.stats.countRequest(req.op);
     if (req.op === Op.FlushAll) {
       this.flushAll(req, sink);
       return;
@@ -147,6 +166,16 @@ export class ProxyServer {
         ),
       );
     }
+  }
+
+  /**
+   * Answers `get __mcrouter__.<cmd>` itself (spec §5.1): always a hit with flags 0, never routed,
+   * not counted in `cmd_get_count` (as mcrouter).
+   */
+  private serviceInfo(req: McRequest, sink: ReplySink): void {
+    this.stats.adminRequests++;
+    const text = serviceInfo(this, req.key.toString('latin1', SERVICE_INFO_PREFIX.length));
+    sink.onReply(new McReply(Result.Found, Buffer.from(text, 'utf8'), 0));
   }
 
   /** `flush_all` goes to every destination of every pool, synchronously (spec §10). */
@@ -166,10 +195,29 @@ export class ProxyServer {
       stats: this.stats,
       version: this.versionString,
       commandArgs: this.argv.join(' '),
-      destinations: this.destinations.all(),
+      destinations: this.destinations,
       configLoadedAt: this.current.builtAt,
-      tko: this.destinations.tko,
+      rates: this.rates,
+      requestsInFlight: this.requestsInFlight,
     });
+  }
+
+  /** Requests read from clients and not answered yet, over every session. */
+  get requestsInFlight(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.inFlight;
+    return n;
+  }
+
+  /** The Prometheus metrics of this proxy (built on first use). */
+  get metrics(): ProxyMetrics {
+    this.metricsRegistry ??= new ProxyMetrics(this);
+    return this.metricsRegistry;
+  }
+
+  /** Where the metrics endpoint listens (`http://<address>/metrics`), or null when off. */
+  get metricsAddress(): string | null {
+    return this.metricsServer?.address ?? null;
   }
 
   /**
@@ -178,6 +226,10 @@ export class ProxyServer {
    * @returns the bound addresses, e.g. `127.0.0.1:11211` or a socket path
    */
   async listen(): Promise<string[]> {
+    if (this.options.metricsPort > 0 && this.metricsServer === null) {
+      this.metricsServer = new MetricsServer(this.metrics);
+      await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
+    }
     const bound: string[] = [];
     const { ports, listenAddresses, unixDomainSock } = this.options;
     for (const port of ports) {
@@ -287,7 +339,10 @@ export class ProxyServer {
     this.clientErrorLogBudget--;
     const suppressed = this.clientErrorsSuppressed;
     this.clientErrorsSuppressed = 0;
-    log.warn({ client, reply, suppressed }, 'client protocol error; closing connection');
+    log.warn(
+      { event: 'client_error', client, reply, suppressed },
+      'client protocol error; closing connection',
+    );
   }
 
   /** Registers a handler for a shutdown request (the `shutdown` command). */
@@ -315,8 +370,10 @@ export class ProxyServer {
     for (const s of this.sessions) s.destroy();
     this.sessions.clear();
     this.retirement.close();
+    this.rates.stop();
     this.destinations.closeAll();
     await Promise.all(closed);
     await this.asyncLog?.flush();
+    await this.metricsServer?.close();
   }
 }

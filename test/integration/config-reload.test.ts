@@ -398,9 +398,12 @@ describe('requests routed before a swap', () => {
       c.signal('SIGSTOP');
       try {
         client.send('get stage2\r\n');
-        await vi.waitFor(() => {
-          expect(destC?.inflight).toBe(1);
-        });
+        await vi.waitFor(
+          () => {
+            expect(destC?.inflight).toBe(1);
+          },
+          { timeout: 5000 },
+        );
         writeFileSync(path, poolConfig([a.address]));
         expect(await reloader.check()).toBe('reloaded');
       } finally {

@@ -34,6 +34,8 @@ export interface ExpandedConfig {
   readonly json: Record<string, unknown>;
   /** Absolute paths of every `@import`ed file, in first-read order. */
   readonly imports: readonly string[];
+  /** MD5 (hex) of each imported file's text, by path. */
+  readonly importMd5s: ReadonlyMap<string, string>;
 }
 
 /**
@@ -41,15 +43,18 @@ export interface ExpandedConfig {
  * @throws ConfigError naming the JSON path, the macros/imports involved, and the reason
  */
 export function expandConfig(text: string, opts: ExpandOptions): ExpandedConfig {
-  const { value, imports } = expandConfigValue(text, opts);
-  return { json: toPlain(value) as Record<string, unknown>, imports };
+  const { value, imports, importMd5s } = expandConfigValue(text, opts);
+  return { json: toPlain(value) as Record<string, unknown>, imports, importMd5s };
 }
 
 /**
  * `expandConfig`, keeping JSONM values (ints as bigints, distinct from doubles).
  * @throws ConfigError as `expandConfig`
  */
-export function expandConfigValue(text: string, opts: ExpandOptions): { value: JObject; imports: string[] } {
+export function expandConfigValue(
+  text: string,
+  opts: ExpandOptions,
+): { value: JObject; imports: string[]; importMd5s: ReadonlyMap<string, string> } {
   const source = opts.path ?? 'inline config';
   const importer = new Importer(opts.path === null ? process.cwd() : dirname(opts.path));
   const prep = new Preprocessor(
@@ -87,5 +92,5 @@ export function expandConfigValue(text: string, opts: ExpandOptions): { value: J
     throw err;
   }
   if (!isObject(expanded)) throw new ConfigError('', 'the config must expand to a JSON object');
-  return { value: expanded, imports: importer.files };
+  return { value: expanded, imports: importer.files, importMd5s: importer.digests };
 }

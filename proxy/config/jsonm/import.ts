@@ -15,6 +15,7 @@
  * Only regular files are read. Every file read is recorded (absolute path) so a config reload
  * can watch it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Macro } from './macros.js';
@@ -26,6 +27,8 @@ import { check, JsonmError, isString, typeName, type JValue } from './value.js';
 /** Resolves and reads imported files, and remembers which. */
 export class Importer {
   private readonly read = new Set<string>();
+  /** MD5 (hex) of each file's text as read (`__mcrouter__.config_sources_info`). */
+  readonly digests = new Map<string, string>();
 
   /** @param baseDir the directory relative paths resolve against */
   constructor(readonly baseDir: string) {}
@@ -51,6 +54,7 @@ export class Importer {
       throw new JsonmError(`cannot read ${file}: ${e.code ?? e.message}`);
     }
     this.read.add(file);
+    this.digests.set(file, createHash('md5').update(text).digest('hex'));
     return text;
   }
 
