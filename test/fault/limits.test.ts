@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import net from 'node:net';
 import { Memcached } from '../helpers/memcached.js';
-import { freePort, waitForPort } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { rssBytes, runTs, type Spawned } from '../helpers/process.js';
+import { rssBytes, spawnProxy } from '../helpers/process.js';
 import { startProxy } from '../helpers/proxy.js';
 
-const CLI = 'proxy/cli.ts';
+/** One pool on the test memcached. */
+const poolConfig = (): unknown => ({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
 let mc: Memcached;
 beforeAll(async () => {
   mc = await Memcached.start();
@@ -22,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await mc.stop();
 });
-
-async function spawnProxy(args: string[]): Promise<{ p: Spawned; port: number }> {
-  const port = await freePort();
-  const cfg = JSON.stringify({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
-  const p = runTs(CLI, ['-p', String(port), '--listen-addresses', '127.0.0.1', '--config', cfg, ...args]);
-  await waitForPort(port, 10_000);
-  return { p, port };
-}
 
 /** cmd_get_count from `stats`, through a separate connection. */
 async function getCount(port: number): Promise<number> {
@@ -78,7 +70,7 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
   test('the proxy stops reading it: sending more does not grow it; every reply arrives once the client reads', async () => {
     // A long server timeout: on a busy machine 34,133 queued gets can take memcached over 1 s, and
     // timed-out (short) replies would let the proxy read on; this test is about backpressure.
-    const { p, port } = await spawnProxy(['--server-timeout', '60000']);
+    const { p, port } = await spawnProxy(poolConfig(), ['--server-timeout', '60000']);
     try {
       const pid = p.proc.pid as number;
       const before = await rssBytes(pid);
@@ -110,7 +102,7 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
   }, 120_000);
 
   test('--max-client-outstanding-reqs: with a hung server, reading stops near the limit', async () => {
-    const { p, port } = await spawnProxy([
+    const { p, port } = await spawnProxy(poolConfig(), [
       '--max-client-outstanding-reqs',
       '1000',
       '--server-timeout',

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { freePort, waitForPort } from '../helpers/ports.js';
+import { isPortClosed } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { runTs, type Spawned } from '../helpers/process.js';
+import { spawnProxy, type Spawned } from '../helpers/process.js';
 
 let mc: Memcached;
 beforeAll(async () => {
@@ -17,21 +17,11 @@ afterAll(async () => {
   await mc.stop();
 });
 
-async function spawnProxy(args: string[]): Promise<{ p: Spawned; port: number }> {
-  const port = await freePort();
-  const cfg = JSON.stringify({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
-  const p = runTs('proxy/cli.ts', [
-    '-p',
-    String(port),
-    '--listen-addresses',
-    '127.0.0.1',
-    '--config',
-    cfg,
-    ...args,
-  ]);
-  await waitForPort(port, 10_000);
-  await p.waitForOutput('serving');
-  return { p, port };
+/** The proxy CLI in front of the test memcached, once it logged that it serves. */
+async function start(args: string[]): Promise<{ p: Spawned; port: number }> {
+  const r = await spawnProxy({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' }, args);
+  await r.p.waitForOutput('serving');
+  return r;
 }
 
 /** Waits until the proxy has received `n` gets (its cmd_get_count stat), through another connection. */
@@ -45,17 +35,8 @@ async function routedGets(port: number, n: number): Promise<void> {
   });
 }
 
-async function refused(port: number): Promise<boolean> {
-  try {
-    (await RawClient.connect(port)).close();
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 test('SIGTERM: in-flight requests get their replies, new connections are refused, exit 0', async () => {
-  const { p, port } = await spawnProxy(['--server-timeout', '5000', '--drain-timeout-ms', '5000']);
+  const { p, port } = await start(['--server-timeout', '5000', '--drain-timeout-ms', '5000']);
   const c = await RawClient.connect(port);
   expect(await c.ask('set d 0 0 2\r\nok\r\n')).toBe('STORED\r\n');
   mc.signal('SIGSTOP');
@@ -63,7 +44,7 @@ test('SIGTERM: in-flight requests get their replies, new connections are refused
   await routedGets(port, 2);
   p.proc.kill('SIGTERM');
   await p.waitForOutput('draining client connections');
-  expect(await refused(port)).toBe(true);
+  expect(await isPortClosed(port)).toBe(true);
   mc.signal('SIGCONT');
   // Both replies arrive, then the proxy closes the connection and exits 0.
   expect(await c.readUntil('END\r\n')).toBe('VALUE d 0 2\r\nok\r\nEND\r\n');
@@ -73,7 +54,7 @@ test('SIGTERM: in-flight requests get their replies, new connections are refused
 }, 30_000);
 
 test('the drain timeout bounds the wait; a second SIGTERM exits at once', async () => {
-  const { p, port } = await spawnProxy(['--server-timeout', '30000', '--drain-timeout-ms', '300']);
+  const { p, port } = await start(['--server-timeout', '30000', '--drain-timeout-ms', '300']);
   const c = await RawClient.connect(port);
   mc.signal('SIGSTOP');
   try {
@@ -88,7 +69,7 @@ test('the drain timeout bounds the wait; a second SIGTERM exits at once', async 
     expect(await c.waitClosed()).toBe(true);
     expect(p.stderr).toContain('drain timeout: closing sessions with requests still in flight');
 
-    const second = await spawnProxy(['--server-timeout', '30000', '--drain-timeout-ms', '60000']);
+    const second = await start(['--server-timeout', '30000', '--drain-timeout-ms', '60000']);
     const c2 = await RawClient.connect(second.port);
     c2.send('get stuck\r\n');
     await routedGets(second.port, 1);

@@ -38,3 +38,17 @@ export async function waitForPort(port: number, timeoutMs = 5000, host = '127.0.
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** True when nothing accepts connections on `port` (127.0.0.1) right now. */
+export function isPortClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => {
+      resolve(true);
+    });
+  });
+}

@@ -72,3 +72,27 @@ export async function rssBytes(pid: number): Promise<number> {
   if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(kb) * 1024;
 }
+
+/**
+ * Starts the `mcproxy` CLI (through tsx) on a free loopback port with `config` (an object is
+ * JSON-encoded, a string is passed as is) and extra `args`; resolves once it accepts connections.
+ */
+export async function spawnProxy(
+  config: unknown,
+  args: readonly string[] = [],
+): Promise<{ p: Spawned; port: number }> {
+  const { freePort, waitForPort } = await import('./ports.js');
+  const port = await freePort();
+  const cfg = typeof config === 'string' ? config : JSON.stringify(config);
+  const p = runTs('proxy/cli.ts', [
+    '-p',
+    String(port),
+    '--listen-addresses',
+    '127.0.0.1',
+    '--config',
+    cfg,
+    ...args,
+  ]);
+  await waitForPort(port, 10_000);
+  return { p, port };
+}

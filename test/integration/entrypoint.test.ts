@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../helpers/config.js';
-import { freePort, waitForPort } from '../helpers/ports.js';
+import { freePort, isPortClosed, waitForPort } from '../helpers/ports.js';
 import { Spawned } from '../helpers/process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -56,15 +56,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function refused(port: number): Promise<boolean> {
-  try {
-    (await RawClient.connect(port)).close();
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 async function stat(port: number, group: string, name: string): Promise<string | undefined> {
   const c = await RawClient.connect(port);
   c.send(`stats ${group}\r\n`);
@@ -107,7 +98,7 @@ describe('memcached alone (MCROUTER_ENABLED unset)', () => {
     p.proc.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(alive(pid)).toBe(false);
-    expect(await refused(port)).toBe(true);
+    expect(await isPortClosed(port)).toBe(true);
   });
 
   test('healthcheck: exit 0 with the VERSION line when memcached answers, 1 when nothing listens', async () => {
@@ -191,7 +182,7 @@ describe('memcached behind the proxy (MCROUTER_ENABLED=yes)', () => {
     expect(await p.exited).toEqual({ code: 1, signal: null });
     expect(p.stderr).toContain('memcached exited; stopping the sidecar');
     expect(alive(proxyPid)).toBe(false);
-    expect(await refused(proxyPort)).toBe(true);
+    expect(await isPortClosed(proxyPort)).toBe(true);
   });
 
   test('the proxy killed: memcached is stopped and the entrypoint exits 1', async () => {
@@ -200,7 +191,7 @@ describe('memcached behind the proxy (MCROUTER_ENABLED=yes)', () => {
     expect(await p.exited).toEqual({ code: 1, signal: null });
     expect(p.stderr).toContain('mcproxy exited; stopping the sidecar');
     expect(alive(mcPid)).toBe(false);
-    expect(await refused(mcPort)).toBe(true);
+    expect(await isPortClosed(mcPort)).toBe(true);
   });
 
   test('MCROUTER_CONFIG defaults to file:/usr/local/etc/mcrouter.conf (the seed path)', async () => {

@@ -2,20 +2,11 @@
  * The main job (`npm start` → mcsidecar): memcached behind the proxy, both supervised.
  */
 import { expect, test } from 'vitest';
-import { freePort, waitForPort } from '../helpers/ports.js';
+import { freePort, isPortClosed, waitForPort } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { runTs } from '../helpers/process.js';
 
 const MAIN = 'proxy/sidecar/main.ts';
-
-async function portClosed(port: number): Promise<boolean> {
-  try {
-    (await RawClient.connect(port)).close();
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 test('serves memcached traffic through the proxy; SIGTERM stops both and exits 0', async () => {
   const [proxyPort, mcPort] = [await freePort(), await freePort()];
@@ -42,8 +33,8 @@ test('serves memcached traffic through the proxy; SIGTERM stops both and exits 0
   c.close();
   p.proc.kill('SIGTERM');
   expect(await p.exited).toEqual({ code: 0, signal: null });
-  expect(await portClosed(mcPort)).toBe(true);
-  expect(await portClosed(proxyPort)).toBe(true);
+  expect(await isPortClosed(mcPort)).toBe(true);
+  expect(await isPortClosed(proxyPort)).toBe(true);
 });
 
 test('the example config: npm start -- --config file:examples/colocated.json', async () => {
@@ -81,7 +72,7 @@ test('if memcached dies, the proxy is stopped and the sidecar exits non-zero', a
   process.kill(Number(pid), 'SIGKILL');
   expect((await p.exited).code).toBe(1);
   expect(p.stderr).toContain('memcached exited; stopping the sidecar');
-  expect(await portClosed(proxyPort)).toBe(true);
+  expect(await isPortClosed(proxyPort)).toBe(true);
 });
 
 test('a clear message when memcached is not installed', async () => {
