@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { freePort } from '../helpers/ports.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
+import { ask, withProxy } from '../helpers/route-test.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { directGet, directSet, directTtl } from '../helpers/direct.js';
 import { createHashSelector } from '../../proxy/hash/hash-selector.js';
@@ -28,31 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a, b, c, slow].map((m) => m.stop()));
 });
-
-/** Runs `fn` with a proxy for `config`, then closes it. */
-async function withProxy(
-  config: unknown,
-  fn: (client: RawClient, proxy: TestProxy) => Promise<void>,
-  timeoutMs = 300,
-): Promise<void> {
-  // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
-  const proxy = await startProxy(config, { ...SHOW_ERRORS, serverTimeoutMs: timeoutMs });
-  const client = await RawClient.connect(proxy.port);
-  try {
-    await fn(client, proxy);
-  } finally {
-    client.close();
-    await proxy.close();
-  }
-}
-
-/** Sends one request and reads one reply line (or up to END for gets). */
-async function ask(client: RawClient, request: string): Promise<string> {
-  client.send(request);
-  const first = await client.readUntil('\r\n');
-  if (first.startsWith('VALUE ')) return first + (await client.readUntil('END\r\n'));
-  return first;
-}
 
 describe('AllFastestRoute: first reply that is not a failover error, else the last', () => {
   test('a dead child does not stop a live one: STORED', async () => {
@@ -93,7 +69,7 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
           expect(await ask(cl, 'get af-miss\r\n')).toBe('END\r\n');
           expect(performance.now() - t0).toBeLessThan(1000);
         },
-        2000,
+        { serverTimeoutMs: 2000 },
       );
     } finally {
       slow.signal('SIGCONT');
@@ -114,7 +90,7 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
             'CLIENT_ERROR cannot increment or decrement non-numeric value\r\n',
           );
         },
-        2000,
+        { serverTimeoutMs: 2000 },
       );
     } finally {
       slow.signal('SIGCONT');
