@@ -25,7 +25,8 @@ export function parseJsonc(text: string, source: string): unknown {
   return value;
 }
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
+/** 1-based line and column of a character offset in `text` (for syntax error messages). */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

@@ -4,9 +4,10 @@
  * The other requests finish in the background (`mcrouter/lib/routes/AllFastestRoute.h`,
  * spec §2.3.1). A fast NOT_FOUND beats a slower hit; CLIENT_ERROR is returned at once.
  */
-import type { McReply, ReplySink } from '../protocol/reply.js';
+import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
-import { isFailoverErrorResult } from '../protocol/result.js';
+import { isFailoverErrorResult, type Result } from '../protocol/result.js';
+import { FirstReplyState } from './first-reply-state.js';
 import { z } from 'zod';
 import type { RouteBuilder, RouteFactory } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
@@ -14,22 +15,9 @@ import { parseWith } from '../config/schema.js';
 import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
-class AllFastestState implements ReplySink {
-  private done = false;
-
-  constructor(
-    private readonly sink: ReplySink,
-    private remaining: number,
-  ) {}
-
-  onReply(reply: McReply): void {
-    this.remaining--;
-    if (this.done) return;
-    if (this.remaining === 0 || !isFailoverErrorResult(reply.result)) {
-      this.done = true;
-      this.sink.onReply(reply);
-    }
-  }
+/** AllFastestRoute's answer: the first reply that is not a failover error. */
+function notFailoverError(result: Result): boolean {
+  return !isFailoverErrorResult(result);
 }
 
 /** See the file comment. Built with ≥ 2 children (0 → NullRoute, 1 → the child). */
@@ -39,7 +27,7 @@ export class AllFastestRoute implements RouteHandle {
   constructor(readonly children: readonly RouteHandle[]) {}
 
   route(req: McRequest, sink: ReplySink): void {
-    const state = new AllFastestState(sink, this.children.length);
+    const state = new FirstReplyState(sink, this.children.length, notFailoverError);
     for (const child of this.children) child.route(req, state);
   }
 

@@ -15,37 +15,19 @@
  * (mcrouter's limit is 255, which memcached would refuse).
  */
 import { z } from 'zod';
-import type { McReply, ReplySink } from '../protocol/reply.js';
+import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
 import { isHitResult } from '../protocol/result.js';
 import type { RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
 import { parseWith } from '../config/schema.js';
+import { FirstReplyState } from './first-reply-state.js';
 import { DISCARD_SINK, traverseOne, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 const MAX_KEY_LENGTH = 250;
 /** `::` plus up to three digits (replicas ≤ 1000). */
 const EXTRA = 5;
-
-/** Collects the replies of a first-hit get: the first hit, else the last reply. */
-class FirstHitState implements ReplySink {
-  private done = false;
-
-  constructor(
-    private readonly sink: ReplySink,
-    private remaining: number,
-  ) {}
-
-  onReply(reply: McReply): void {
-    this.remaining--;
-    if (this.done) return;
-    if (isHitResult(reply.result) || this.remaining === 0) {
-      this.done = true;
-      this.sink.onReply(reply);
-    }
-  }
-}
 
 /** See the file comment. */
 export class KeySplitRoute implements RouteHandle {
@@ -84,7 +66,7 @@ export class KeySplitRoute implements RouteHandle {
     switch (req.op) {
       case Op.Get:
         if (this.firstHit) {
-          const state = new FirstHitState(sink, this.replicas);
+          const state = new FirstReplyState(sink, this.replicas, isHitResult);
           for (let id = 0; id < this.replicas; id++)
             this.destination.route(this.replicaRequest(req, id), state);
           return;

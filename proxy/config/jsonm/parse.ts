@@ -4,6 +4,7 @@
  * `e` or `E` is an int64, anything else a double. (An integer literal beyond int64, an error in
  * folly, becomes a double here.) Duplicate keys: the last one wins, as in folly.
  */
+import { lineColumn } from '../jsonc.js';
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { JsonmError, INT64_MAX, INT64_MIN, type JValue } from './value.js';
 
@@ -54,16 +55,4 @@ function toValue(node: Node, text: string): JValue {
     default:
       return null;
   }
-}
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
 }
