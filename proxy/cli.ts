@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `mcproxy`: the mcrouter-compatible proxy's command line
- * (`mcproxy [options] -p port(s) --config file:<config-file>`).
+ * (`mcproxy [options] -p port(s) --config file:<config-file>`), and its bulk-copy subcommands
+ * `mcproxy warm …` / `mcproxy migrate …` (warm/warm-command.ts, docs/prewarm.md).
  *
  * Exit codes, as mcrouter's (spec §4): 0 ok (and `--validate-config` on a valid config),
  * 2 could not start (unreadable or invalid config, port in use), 3 bad options or, with
@@ -17,6 +18,7 @@ import { ConfigReloader } from './config/config-reloader.js';
 import { ProxyServer } from './server/proxy-server.js';
 import { McProxyError } from './errors.js';
 import { runReplayCommand } from './asynclog/replay-command.js';
+import { runWarmCommand } from './warm/warm-command.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -25,6 +27,7 @@ export const EXIT_BAD_OPTIONS = 3;
 
 /** Runs the proxy until a signal; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'warm' || argv[0] === 'migrate') return runWarmCommand(argv[0], argv.slice(1));
   let parsed: ParsedOptions;
   try {
     parsed = parseProxyOptions(argv);

@@ -41,3 +41,24 @@ export class AsynclogError extends McProxyError {
     super(message, 'MCR_ERR_ASYNCLOG');
   }
 }
+
+/**
+ * A prewarm or migration could not run (`proxy/warm/`). Codes:
+ * - `MCR_ERR_WARM_ENUM_REFUSED`: the source refused `lru_crawler metadump` (crawler disabled,
+ *   dumping disabled, or an older memcached / ElastiCache without the command).
+ * - `MCR_ERR_WARM_ENUM_BUSY`: the source's LRU crawler is busy with another crawl (try again).
+ * - `MCR_ERR_WARM_SOURCE`: a source or destination could not be reached, closed, or replied with
+ *   something other than the meta protocol (memcached < 1.6).
+ * - `MCR_ERR_WARM_NO_PEER`: `--from peers` found no reachable peer holding any item.
+ * `server` is the `host:port` concerned.
+ */
+export class WarmError extends McProxyError {
+  constructor(
+    message: string,
+    code:
+      'MCR_ERR_WARM_ENUM_REFUSED' | 'MCR_ERR_WARM_ENUM_BUSY' | 'MCR_ERR_WARM_SOURCE' | 'MCR_ERR_WARM_NO_PEER',
+    readonly server: string,
+  ) {
+    super(`${server}: ${message}`, code);
+  }
+}

@@ -21,6 +21,9 @@
  * - `MCSIDECAR_STOP_TIMEOUT_MS` per child, SIGTERM → SIGKILL, default 8000 (Docker's own stop
  *   timeout is 10 s).
  * - `MCSIDECAR_HEALTHCHECK_TIMEOUT_MS` the `healthcheck` exchange, default 2000.
+ * - `MCSIDECAR_PREWARM`  `peers` or `host:port[,…]`: before the proxy serves, copy the hottest keys
+ *   into memcached (docs/prewarm.md); empty = off.
+ * - `MCSIDECAR_PREWARM_DEADLINE_MS` the proxy serves after this long at most, default 15000.
  *
  * Why memcached binds 0.0.0.0 behind the proxy: the seed's `peers` pool addresses every
  * instance's memcached at `<instance IP>:11212`, which reaches this container through the
@@ -87,6 +90,16 @@ const schema = z.object({
     .regex(/^[1-9]\d*$/, 'expected milliseconds')
     .transform(Number)
     .default(2000),
+  MCSIDECAR_PREWARM: z
+    .string()
+    .trim()
+    .regex(/^(peers|[^\s,]+:\d+(,[^\s,]+:\d+)*)?$/, 'expected peers or host:port[,host:port…]')
+    .default(''),
+  MCSIDECAR_PREWARM_DEADLINE_MS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'expected milliseconds')
+    .transform(Number)
+    .default(15000),
 });
 
 /** The parsed contract: what the supervisor runs, plus the launcher's own settings. */
@@ -172,6 +185,10 @@ export function containerSettings(
       proxyArgs: ['--log-level', e.MCSIDECAR_LOG_LEVEL, ...words(e.MCROUTER_ARGS)],
       stopTimeoutMs: e.MCSIDECAR_STOP_TIMEOUT_MS,
       startTimeoutMs: 10_000,
+      prewarm:
+        e.MCSIDECAR_PREWARM !== ''
+          ? { from: e.MCSIDECAR_PREWARM, deadlineMs: e.MCSIDECAR_PREWARM_DEADLINE_MS }
+          : null,
     },
   };
 }

@@ -4,7 +4,8 @@
  * one-pool default config, both supervised (see supervisor.ts).
  *
  *   mcsidecar [--port 11211] [--memcached-port 11212] [--memcached-bin memcached]
- *             [--memcached-arg <arg>]... [--no-proxy] [mcproxy options, e.g. --config file:x.json]
+ *             [--memcached-arg <arg>]... [--no-proxy] [--prewarm peers|host:port]
+ *             [--prewarm-deadline-ms 15000] [mcproxy options, e.g. --config file:x.json]
  *
  * Options it does not know are passed to mcproxy.
  */
@@ -33,6 +34,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-proxy', 'run memcached alone on --port')
     .option('--config <config>', 'mcproxy config: file:<path> or inline JSON (default: one local pool)')
     .option('--log-level <level>', 'log level', 'info')
+    .option(
+      '--prewarm <source>',
+      'before serving, copy the hottest keys into memcached from peers or host:port',
+    )
+    .option(
+      '--prewarm-deadline-ms <ms>',
+      'start serving after this long even if the prewarm has not finished',
+      '15000',
+    )
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .exitOverride();
@@ -51,6 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     proxy: boolean;
     config?: string;
     logLevel: string;
+    prewarm?: string;
+    prewarmDeadlineMs: string;
   }>();
   const log = configureLogger({ level: o.logLevel, name: 'mcsidecar' });
   return runSidecar(
@@ -65,6 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       proxyArgs: ['--log-level', o.logLevel, ...cmd.args],
       stopTimeoutMs: 10_000,
       startTimeoutMs: 10_000,
+      prewarm: o.prewarm !== undefined ? { from: o.prewarm, deadlineMs: Number(o.prewarmDeadlineMs) } : null,
     },
     log,
   );

@@ -5,7 +5,8 @@
  * Unlike the seed's `mcrouter ... &`, both processes are supervised: if either exits, the other is
  * stopped and the supervisor exits non-zero, so the orchestrator (ECS, systemd, a terminal)
  * notices. SIGTERM/SIGINT stop the proxy first (it drains), then memcached, and exit 0; a second
- * signal kills both at once.
+ * signal kills both at once. With `prewarm`, `mcproxy warm` fills memcached between its start and
+ * the proxy's, for at most the deadline (docs/prewarm.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -36,6 +37,16 @@ export interface SidecarOptions {
   readonly stopTimeoutMs: number;
   /** How long memcached may take to accept connections, ms. */
   readonly startTimeoutMs: number;
+  /** Prewarm memcached before the proxy starts (docs/prewarm.md), or null. */
+  readonly prewarm?: PrewarmSettings | null;
+}
+
+/** `--prewarm` / `MCSIDECAR_PREWARM`: what `mcproxy warm` copies from, and for how long at most. */
+export interface PrewarmSettings {
+  /** `peers` (the warmest server of the config's `peers` pool) or `host:port[,…]`. */
+  readonly from: string;
+  /** The proxy starts after this long even if the warm has not finished, ms. */
+  readonly deadlineMs: number;
 }
 
 /** Exit code when a child died on its own or could not start. */
@@ -100,6 +111,57 @@ async function stopChild(child: ChildProcess | null, timeoutMs: number): Promise
 }
 
 /**
+ * Runs `mcproxy warm` into the fresh memcached, as a child process of its own, before the proxy
+ * starts: the copy gets the CPU to itself and the proxy never serves a half-built config or
+ * competes with it. `finished` resolves when the warm exits or at the deadline, whichever comes
+ * first (the warm stops starting batches at the deadline itself; a straggler is then stopped);
+ * a failed warm (no peer, enumeration refused) is logged and the sidecar serves anyway.
+ */
+function startPrewarm(
+  opts: SidecarOptions,
+  settings: PrewarmSettings,
+  memcachedPort: number,
+  log: Logger,
+): { child: ChildProcess; finished: Promise<void> } {
+  const target = `${opts.memcachedListen === '0.0.0.0' || opts.memcachedListen === '::' ? '127.0.0.1' : opts.memcachedListen}:${memcachedPort}`;
+  const args = [
+    ...process.execArgv,
+    proxyEntryPoint(),
+    'warm',
+    '--from',
+    settings.from,
+    '--to',
+    target,
+    '--deadline-ms',
+    String(settings.deadlineMs),
+    '--progress',
+    'log',
+    ...(opts.config !== null ? ['--config', opts.config] : []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  log.info({ childPid: child.pid, from: settings.from, deadlineMs: settings.deadlineMs }, 'prewarm started');
+  const finished = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn({ deadlineMs: settings.deadlineMs }, 'prewarm deadline passed; starting the proxy');
+      void stopChild(child, 1000);
+      resolve();
+    }, settings.deadlineMs + 1000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) log.info('prewarm finished');
+      else log.warn({ code }, 'prewarm failed; serving anyway (cold keys warm up on demand)');
+      resolve();
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      log.warn({ err: err.message }, 'prewarm could not start; serving anyway');
+      resolve();
+    });
+  });
+  return { child, finished };
+}
+
+/**
  * Runs the sidecar until a signal or a child's death.
  * @returns the exit code: 0 after a requested stop, EXIT_CHILD_FAILED when a child died or failed
  *   to start (including memcached missing from PATH)
@@ -121,7 +183,9 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
   const memcached = spawn(opts.memcachedBin, mcArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
   const spawnFailed = new Promise<Error>((resolve) => memcached.once('error', resolve));
 
+  let prewarm: { child: ChildProcess; finished: Promise<void> } | null = null;
   const shutdown = async (code: number): Promise<void> => {
+    await stopChild(prewarm?.child ?? null, opts.stopTimeoutMs);
     await stopChild(proxy, opts.stopTimeoutMs);
     await stopChild(memcached, opts.stopTimeoutMs);
     resolveDone(code);
@@ -172,6 +236,12 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
     return EXIT_CHILD_FAILED;
   }
   log.info({ childPid: memcached.pid, port: memcachedPort }, 'memcached started');
+
+  if (opts.prewarm != null && !state.stopping) {
+    prewarm = startPrewarm(opts, opts.prewarm, memcachedPort, log);
+    await prewarm.finished;
+    prewarm = null;
+  }
 
   if (opts.proxyEnabled && !state.stopping) {
     const config = opts.config ?? defaultConfig(opts.memcachedListen, opts.memcachedPort);

@@ -120,4 +120,25 @@ describe('containerSettings', () => {
       expect(errorOf(() => containerSettings(args, {})).variable).toBe('argv');
     },
   );
+
+  test('MCSIDECAR_PREWARM: off by default; peers or host:port lists with a deadline; anything else refused', () => {
+    expect(containerSettings([], {}).sidecar.prewarm).toBeNull();
+    expect(containerSettings([], { MCSIDECAR_PREWARM: 'peers' }).sidecar.prewarm).toEqual({
+      from: 'peers',
+      deadlineMs: 15000,
+    });
+    expect(
+      containerSettings([], {
+        MCSIDECAR_PREWARM: '10.0.0.5:11212,10.0.0.6:11212',
+        MCSIDECAR_PREWARM_DEADLINE_MS: '5000',
+      }).sidecar.prewarm,
+    ).toEqual({ from: '10.0.0.5:11212,10.0.0.6:11212', deadlineMs: 5000 });
+    expect(errorOf(() => containerSettings([], { MCSIDECAR_PREWARM: 'yes' })).variable).toBe(
+      'MCSIDECAR_PREWARM',
+    );
+    expect(
+      errorOf(() => containerSettings([], { MCSIDECAR_PREWARM: 'peers', MCSIDECAR_PREWARM_DEADLINE_MS: '0' }))
+        .variable,
+    ).toBe('MCSIDECAR_PREWARM_DEADLINE_MS');
+  });
 });
