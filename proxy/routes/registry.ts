@@ -15,6 +15,7 @@ import { buildFailoverRoute } from './failover-route.js';
 import { buildFailoverWithExptimeRoute } from './failover-with-exptime-route.js';
 import { buildHashRoute } from './hash-route.js';
 import { buildHostIdRoute } from './host-id-route.js';
+import { buildInvalidateRoute } from './invalidate-route.js';
 import { buildKeySplitRoute } from './key-split-route.js';
 import { buildL1L2CacheRoute } from './l1l2-cache-route.js';
 import { buildLatestRoute } from './latest-route.js';
@@ -43,6 +44,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['FailoverWithExptimeRoute', buildFailoverWithExptimeRoute],
   ['HashRoute', buildHashRoute],
   ['HostIdRoute', buildHostIdRoute],
+  ['InvalidateRoute', buildInvalidateRoute],
   ['KeySplitRoute', buildKeySplitRoute],
   ['L1L2CacheRoute', buildL1L2CacheRoute],
   ['LatestRoute', buildLatestRoute],

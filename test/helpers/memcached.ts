@@ -3,6 +3,7 @@
  * (and on process exit, so a crashed test run leaves no orphan).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { freePort, waitForPort } from './ports.js';
 
 const live = new Set<ChildProcess>();
@@ -50,6 +51,19 @@ export class Memcached {
   /** Sends a signal (SIGSTOP to hang it, SIGCONT to resume, SIGKILL to kill). */
   signal(sig: NodeJS.Signals): void {
     this.proc?.kill(sig);
+  }
+
+  /**
+   * SIGSTOP, resolved once the kernel shows the process stopped (`/proc/<pid>/stat` state `T`):
+   * from then on it accepts connections (the kernel does) but answers nothing.
+   */
+  async pause(): Promise<void> {
+    this.signal('SIGSTOP');
+    for (;;) {
+      const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Kills the process with SIGKILL as it is (a stopped process stays silent) and waits for the exit. */

@@ -9,7 +9,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEED_TEMPLATE } from '../../../confgen/templates/seed.js';
-import { COHERENT_TEMPLATE } from '../../../confgen/templates/coherent.js';
+import {
+  COHERENT_TEMPLATE,
+  LOCAL_SERVER_TIMEOUT_MS,
+  WRITE_OPS,
+} from '../../../confgen/templates/coherent.js';
+import { McRequest } from '../../../proxy/protocol/request.js';
+import { opFromName, type Op } from '../../../proxy/protocol/op.js';
 import { resolveTemplate } from '../../../confgen/templates/index.js';
 import { renderConfig } from '../../../confgen/templates/template.js';
 import { compareServers, normalizeServer, sortServers, type Topology } from '../../../confgen/topology.js';
@@ -64,28 +70,90 @@ describe('seed', () => {
 });
 
 describe('coherent', () => {
-  test('bounded local TTL; sets and deletes go to central and every peer', () => {
-    const json = JSON.parse(renderConfig(COHERENT_TEMPLATE, TOPOLOGY, { localTtl: 45 })) as Record<
-      string,
-      unknown
-    >;
-    expect(json).toEqual({
+  const render = (localTtl: number): Record<string, unknown> =>
+    JSON.parse(renderConfig(COHERENT_TEMPLATE, TOPOLOGY, { localTtl })) as Record<string, unknown>;
+
+  test('writes invalidate every local copy; reads are local, warmed from central, bounded by --local-ttl', () => {
+    const failover = { type: 'FailoverRoute', children: ['PoolRoute|local', 'PoolRoute|central'] };
+    const gatLike = { type: 'AllInitialRoute', children: ['read', 'PoolRoute|central'] };
+    expect(render(45)).toEqual({
       pools: {
-        local: { servers: ['127.0.0.1:11212'] },
+        local: { servers: ['127.0.0.1:11212'], server_timeout: LOCAL_SERVER_TIMEOUT_MS },
         peers: { servers: TOPOLOGY.peers },
         central: { servers: TOPOLOGY.central },
       },
+      named_handles: [
+        {
+          name: 'write',
+          type: 'InvalidateRoute',
+          target: 'PoolRoute|central',
+          invalidate: ['PoolRoute|local', 'Pool|peers'],
+        },
+        {
+          name: 'read',
+          type: 'WarmUpRoute',
+          cold: {
+            type: 'ModifyExptimeRoute',
+            target: {
+              type: 'OperationSelectorRoute',
+              default_policy: 'PoolRoute|local',
+              operation_policies: { get: failover, gets: failover, gat: failover, gats: failover },
+            },
+            exptime: 45,
+            action: 'min',
+          },
+          warm: 'PoolRoute|central',
+          exptime: 45,
+        },
+      ],
       route: {
         type: 'OperationSelectorRoute',
         default_policy: 'PoolRoute|central',
         operation_policies: {
-          delete: { type: 'AllInitialRoute', children: ['PoolRoute|central', 'Pool|peers'] },
-          set: { type: 'AllInitialRoute', children: ['PoolRoute|central', 'Pool|peers'] },
-          get: { type: 'WarmUpRoute', cold: 'PoolRoute|local', warm: 'PoolRoute|central', exptime: 45 },
+          get: 'read',
+          gets: 'read',
+          gat: gatLike,
+          gats: gatLike,
+          set: 'write',
+          add: 'write',
+          replace: 'write',
+          append: 'write',
+          prepend: 'write',
+          cas: 'write',
+          incr: 'write',
+          decr: 'write',
+          touch: 'write',
+          delete: 'write',
         },
       },
     });
+    expect(LOCAL_SERVER_TIMEOUT_MS).toBeLessThan(100);
   });
+
+  test('--local-ttl 0: no exptime cap on the local reads', () => {
+    const handles = render(0).named_handles as Record<string, unknown>[];
+    const cold = handles[1]?.cold as Record<string, unknown>;
+    expect(cold.type).toBe('OperationSelectorRoute');
+  });
+
+  test.each([0, 60])(
+    'builds in the proxy (--local-ttl %d); every mutation op has the write route',
+    (localTtl) => {
+      const text = renderConfig(COHERENT_TEMPLATE, TOPOLOGY, { localTtl });
+      const config = buildConfig({ text, path: null }, new DestinationMap(), {
+        routePrefix: '/././',
+        sendInvalidRouteToDefault: false,
+        serverTimeoutMs: 1000,
+      });
+      expect(config.pools.get('local')?.timeoutMs).toBe(LOCAL_SERVER_TIMEOUT_MS);
+      for (const op of WRITE_OPS) {
+        const names: string[] = [];
+        const req = new McRequest(opFromName(op) as Op, Buffer.from('k'));
+        config.root.traverse(req, (h) => names.push(h.name), 0);
+        expect(names[1], op).toBe('invalidate');
+      }
+    },
+  );
 });
 
 describe('file template', () => {

@@ -1,0 +1,200 @@
+/**
+ * The `coherent` template end to end with real memcached for this instance's local memcached, a
+ * peer's and central: every mutation (and its noreply form) is answered by central and removes the
+ * key from every local copy (InvalidateRoute); get, gets, gat and gats are served locally after
+ * the first miss; a dead or hung local memcached costs at most one short timeout per request, and
+ * none once it is TKO.
+ */
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { Memcached } from '../helpers/memcached.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { directGet, directSet, directTtl } from '../helpers/direct.js';
+import { ask, memcachedStat } from '../helpers/route-test.js';
+import { COHERENT_TEMPLATE, LOCAL_SERVER_TIMEOUT_MS } from '../../confgen/templates/coherent.js';
+
+const LOCAL_TTL = 60;
+
+let local: Memcached;
+let peer: Memcached;
+let central: Memcached;
+let proxy: TestProxy;
+let app: RawClient;
+
+/** The coherent config for this instance: its own memcached is one of the peers, as on Beanstalk. */
+function coherentConfig(l: Memcached, peers: Memcached[], c: Memcached): unknown {
+  return COHERENT_TEMPLATE.render(
+    { local: l.address, peers: peers.map((p) => p.address), central: [c.address] },
+    { localTtl: LOCAL_TTL },
+  );
+}
+
+beforeAll(async () => {
+  [local, peer, central] = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
+  proxy = await startProxy(coherentConfig(local, [local, peer], central), { probeTimeoutInitialMs: 50 });
+  app = await RawClient.connect(proxy.port);
+});
+afterAll(async () => {
+  app.close();
+  await proxy.close();
+  await Promise.all([local.stop(), peer.stop(), central.stop()]);
+});
+
+const MISS = 'END\r\n';
+const hit = (key: string, value: string, flags = 0): string =>
+  `VALUE ${key} ${flags} ${value.length}\r\n${value}\r\nEND\r\n`;
+
+/** Puts `value` in central and a copy of it in both local memcacheds, as warmed reads leave them. */
+async function warmEverywhere(key: string, value: string): Promise<void> {
+  await Promise.all([
+    directSet(central, key, value),
+    directSet(local, key, value),
+    directSet(peer, key, value),
+  ]);
+}
+
+/** Waits until neither local memcached has `key`. */
+async function expectInvalidated(key: string): Promise<void> {
+  await vi.waitFor(async () => {
+    expect(await directGet(local, key)).toBe(MISS);
+    expect(await directGet(peer, key)).toBe(MISS);
+  });
+}
+
+async function casUnique(m: Memcached, key: string): Promise<string> {
+  const c = await RawClient.connect(m.port);
+  c.send(`gets ${key}\r\n`);
+  const reply = await c.readUntil('END\r\n');
+  c.close();
+  return /^VALUE \S+ \d+ \d+ (\d+)/.exec(reply)?.[1] ?? '0';
+}
+
+describe('every mutation: central answers, every local copy is deleted', () => {
+  const cases: [string, (key: string) => string | Promise<string>, string, string | null][] = [
+    ['set', (k) => `set ${k} 0 0 3\r\nnew\r\n`, 'STORED\r\n', 'new'],
+    ['add', (k) => `add ${k} 0 0 3\r\nnew\r\n`, 'STORED\r\n', 'new'],
+    ['replace', (k) => `replace ${k} 0 0 3\r\nnew\r\n`, 'STORED\r\n', 'new'],
+    ['append', (k) => `append ${k} 0 0 1\r\n+\r\n`, 'STORED\r\n', '1+'],
+    ['prepend', (k) => `prepend ${k} 0 0 1\r\n+\r\n`, 'STORED\r\n', '+1'],
+    ['cas', async (k) => `cas ${k} 0 0 3 ${await casUnique(central, k)}\r\nnew\r\n`, 'STORED\r\n', 'new'],
+    ['incr', (k) => `incr ${k} 5\r\n`, '6\r\n', '6'],
+    ['decr', (k) => `decr ${k} 1\r\n`, '0\r\n', '0'],
+    ['touch', (k) => `touch ${k} 100\r\n`, 'TOUCHED\r\n', '1'],
+    ['delete', (k) => `delete ${k}\r\n`, 'DELETED\r\n', null],
+  ];
+
+  test.each(cases)('%s', async (op, request, reply, after) => {
+    const key = `mut:${op}`;
+    // add succeeds only where the key is absent: central lacks it, the local copies are left over.
+    if (op === 'add') await Promise.all([directSet(local, key, '1'), directSet(peer, key, '1')]);
+    else await warmEverywhere(key, '1');
+    expect(await app.call(await request(key), reply)).toBe(reply);
+    await expectInvalidated(key);
+    expect(await directGet(central, key)).toBe(after === null ? MISS : hit(key, after));
+    if (op === 'touch') expect(await directTtl(central, key)).toBeGreaterThan(90);
+  });
+
+  test.each(cases)('%s noreply', async (op, request) => {
+    const key = `mutnr:${op}`;
+    if (op === 'add') await Promise.all([directSet(local, key, '1'), directSet(peer, key, '1')]);
+    else await warmEverywhere(key, '1');
+    const line = await request(key);
+    const at = line.indexOf('\r\n');
+    app.send(`${line.slice(0, at)} noreply${line.slice(at)}`);
+    await expectInvalidated(key);
+    expect(app.unread).toBe('');
+  });
+
+  test('an add that central refuses (NOT_STORED) leaves the local copies alone', async () => {
+    await warmEverywhere('mut:refused', 'same');
+    expect(await app.call('add mut:refused 0 0 3\r\nnew\r\n', 'NOT_STORED\r\n')).toBe('NOT_STORED\r\n');
+    // A later write's invalidation arrives after anything this add could have sent.
+    expect(await app.call('delete mut:other\r\n', 'NOT_FOUND\r\n')).toBe('NOT_FOUND\r\n');
+    await vi.waitFor(async () => {
+      expect(await directGet(peer, 'mut:other')).toBe(MISS);
+    });
+    expect(await directGet(peer, 'mut:refused')).toBe(hit('mut:refused', 'same'));
+  });
+});
+
+describe('reads are local after the first miss', () => {
+  test.each(['get', 'gets', 'gat 30', 'gats 30'])('%s', async (cmd) => {
+    const key = `read:${cmd.replace(' ', '')}`;
+    await directSet(central, key, 'central-value', 5);
+    const first = await ask(app, `${cmd} ${key}\r\n`);
+    expect(first).toMatch(new RegExp(`^VALUE ${key} 5 13( \\d+)?\\r\\ncentral-value\\r\\nEND\\r\\n$`));
+    await vi.waitFor(async () => {
+      expect(await directGet(local, key)).toBe(hit(key, 'central-value', 5));
+    });
+    const centralGets = await memcachedStat(central, 'cmd_get');
+    // memcached counts a gat hit in touch_hits, a get hit in get_hits.
+    const hits = cmd.startsWith('gat') ? 'touch_hits' : 'get_hits';
+    const localHits = await memcachedStat(local, hits);
+    for (let i = 0; i < 5; i++) expect(await ask(app, `${cmd} ${key}\r\n`)).toMatch(/central-value/);
+    expect(await memcachedStat(local, hits)).toBe(localHits + 5);
+    // gat/gats also send their touch to central in the background (cmd_touch, not cmd_get).
+    expect(await memcachedStat(central, 'cmd_get')).toBe(centralGets);
+  });
+
+  test('the local copy lives at most --local-ttl, even after a gat without expiry', async () => {
+    await directSet(central, 'read:ttl', 'v');
+    expect(await ask(app, 'gat 0 read:ttl\r\n')).toBe(hit('read:ttl', 'v'));
+    await vi.waitFor(async () => {
+      expect(await directGet(local, 'read:ttl')).toBe(hit('read:ttl', 'v'));
+    });
+    expect(await ask(app, 'gat 0 read:ttl\r\n')).toBe(hit('read:ttl', 'v'));
+    const ttl = await directTtl(local, 'read:ttl');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(LOCAL_TTL);
+  });
+});
+
+describe('a sick local memcached', () => {
+  let sick: Memcached;
+  let sickProxy: TestProxy;
+  let c: RawClient;
+
+  beforeAll(async () => {
+    sick = await Memcached.start();
+    sickProxy = await startProxy(coherentConfig(sick, [sick, peer], central), {
+      probeTimeoutInitialMs: 60_000,
+    });
+    c = await RawClient.connect(sickProxy.port);
+    await directSet(central, 'sick:k', 'from-central');
+  });
+  afterAll(async () => {
+    c.close();
+    await sickProxy.close();
+    await sick.stop();
+  });
+
+  /** Milliseconds one `<cmd> sick:k` takes; it must return central's value. */
+  async function timed(cmd: string): Promise<number> {
+    const t0 = performance.now();
+    expect(await ask(c, `${cmd} sick:k\r\n`)).toMatch(/^VALUE sick:k 0 12( \d+)?\r\nfrom-central\r\n/);
+    return performance.now() - t0;
+  }
+
+  test('hung (SIGSTOP): each read waits at most one short timeout until TKO, then none', async () => {
+    expect(await timed('get')).toBeLessThan(1000); // connected, and a fill under way
+    await sick.pause();
+    // Each read waits one local timeout, then central answers; the third timeout marks TKO
+    // (--timeouts-until-tko 3). A background fill's timeout counts too, so it may come sooner.
+    const slow: number[] = [];
+    for (let i = 0; i < 3; i++) slow.push(await timed(i % 2 === 0 ? 'get' : 'gets'));
+    for (const ms of slow) expect(ms).toBeLessThan(LOCAL_SERVER_TIMEOUT_MS + 500);
+    expect(slow[0]).toBeGreaterThanOrEqual(LOCAL_SERVER_TIMEOUT_MS - 5);
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await timed(i % 2 === 0 ? 'get' : 'gets');
+    // Twenty reads that each waited a timeout would take 20 × LOCAL_SERVER_TIMEOUT_MS.
+    expect(performance.now() - t0).toBeLessThan(8 * LOCAL_SERVER_TIMEOUT_MS);
+    sick.signal('SIGCONT');
+  });
+
+  test('dead (killed): reads fail over to central at once', async () => {
+    await sick.kill();
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await timed(i % 2 === 0 ? 'get' : 'gets');
+    expect(performance.now() - t0).toBeLessThan(8 * LOCAL_SERVER_TIMEOUT_MS);
+  });
+});
