@@ -113,7 +113,7 @@ function summary(stdout: string): Summary {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Summary;
 }
 
-describe('mcproxy warm', () => {
+describe('mcproxy warm', { timeout: 60_000 }, () => {
   test('copies values, flags and remaining TTLs, binary keys and values; budget defaults to 90 % of -m', async () => {
     const [src, dst] = [await memcached(), await memcached(['-m', '64'])];
     const s = await client(src);
@@ -236,7 +236,7 @@ describe('mcproxy warm', () => {
   });
 });
 
-describe('mcproxy migrate', () => {
+describe('mcproxy migrate', { timeout: 60_000 }, () => {
   test('puts every key on the server the Ch3 PoolRoute of the destination pool picks', async () => {
     const src = await memcached();
     const dsts = [await memcached(), await memcached(), await memcached()];
