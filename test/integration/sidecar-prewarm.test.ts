@@ -6,13 +6,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 import { runTs, type Spawned } from '../helpers/process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const MAIN = 'proxy/sidecar/main.ts';
+// Each test starts memcached, the sidecar, a warm and a proxy (through tsx): slow on a busy machine.
+vi.setConfig({ testTimeout: 90_000 });
 const dir = mkdtempSync(join(tmpdir(), 'mcsidecar-prewarm-'));
 const peers: Memcached[] = [];
 const sidecars: Spawned[] = [];

@@ -104,11 +104,16 @@ interface Summary {
   failed: number;
 }
 
+/** `warm --from <src> --to <dst> --json --progress none` and `extra`. */
+function warmArgs(src: Memcached, dst: Memcached, ...extra: string[]): string[] {
+  return ['warm', '--from', src.address, '--to', dst.address, '--json', '--progress', 'none', ...extra];
+}
+
 function summary(stdout: string): Summary {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Summary;
 }
 
-describe('mcproxy warm', () => {
+describe('mcproxy warm', { timeout: 60_000 }, () => {
   test('copies values, flags and remaining TTLs, binary keys and values; budget defaults to 90 % of -m', async () => {
     const [src, dst] = [await memcached(), await memcached(['-m', '64'])];
     const s = await client(src);
@@ -126,7 +131,7 @@ describe('mcproxy warm', () => {
     ];
     for (const [k, v, f, t] of items)
       await ms(s, k, v, f, t > 30 * 86400 ? Math.floor(Date.now() / 1000) + t : t);
-    const r = await cli(['warm', '--from', src.address, '--to', dst.address, '--json', '--progress', 'none']);
+    const r = await cli(warmArgs(src, dst));
     expect(r.stderr).not.toMatch(/"level":50/);
     expect(r.code).toBe(0);
     const sum = summary(r.stdout);
@@ -153,22 +158,10 @@ describe('mcproxy warm', () => {
     for (let i = 0; i < n; i++) await ms(s, Buffer.from(`k${i}`), Buffer.from(`old${i}`), '1', 0);
     await ms(d, Buffer.from('k0'), Buffer.from('live-before'), '2', 0);
     // 100 keys/s in batches of 20: the live writes below land while the warm is copying.
-    const warm = runTs('proxy/cli.ts', [
-      'warm',
-      '--from',
-      src.address,
-      '--to',
-      dst.address,
-      '--json',
-      '--progress',
-      'none',
-      '--rate',
-      '100',
-      '--batch-keys',
-      '20',
-      '--connections',
-      '1',
-    ]);
+    const warm = runTs(
+      'proxy/cli.ts',
+      warmArgs(src, dst, '--rate', '100', '--batch-keys', '20', '--connections', '1'),
+    );
     while (Number(await stat(d, 'curr_items')) < 40) await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < n; i++) await ms(d, Buffer.from(`k${i}`), Buffer.from(`live${i}`), '2', 0);
     const { code } = await warm.exited;
@@ -190,18 +183,7 @@ describe('mcproxy warm', () => {
     const dump = await s.readUntil('END\r\n');
     const hotBytes = [...dump.matchAll(/key=hot\d+ .*size=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
     expect(hotBytes).toBeGreaterThan(0);
-    const r = await cli([
-      'warm',
-      '--from',
-      src.address,
-      '--to',
-      dst.address,
-      '--json',
-      '--progress',
-      'none',
-      '--max-bytes',
-      String(hotBytes),
-    ]);
+    const r = await cli(warmArgs(src, dst, '--max-bytes', String(hotBytes)));
     expect(r.code).toBe(0);
     expect(summary(r.stdout)).toMatchObject({
       listed: 100,
@@ -254,7 +236,7 @@ describe('mcproxy warm', () => {
   });
 });
 
-describe('mcproxy migrate', () => {
+describe('mcproxy migrate', { timeout: 60_000 }, () => {
   test('puts every key on the server the Ch3 PoolRoute of the destination pool picks', async () => {
     const src = await memcached();
     const dsts = [await memcached(), await memcached(), await memcached()];
