@@ -60,8 +60,12 @@ export class Cluster {
       Array.from({ length: o.instances + 1 }, () => Memcached.start(['-m', '64'])),
     );
     const peers = locals.map((m) => m.address);
-    const instances = await Promise.all(
-      locals.map(async (local, index) => {
+    // A few proxies at a time: twenty node processes starting at once on a small machine take
+    // longer than any start-up timeout.
+    const instances: Instance[] = [];
+    for (let from = 0; from < locals.length; from += 4) {
+      const batch = locals.slice(from, from + 4).map(async (local, i): Promise<Instance> => {
+        const index = from + i;
         const topology: Topology = { local: local.address, peers, central: [(central as Memcached).address] };
         const config =
           typeof o.template === 'string'
@@ -94,10 +98,11 @@ export class Cluster {
         });
         live.add(proxy);
         proxy.once('exit', () => live.delete(proxy));
-        await waitForPort(port, 30_000);
+        await waitForPort(port, 60_000);
         return { index, local, proxy, port };
-      }),
-    );
+      });
+      instances.push(...(await Promise.all(batch)));
+    }
     return new Cluster(central as Memcached, instances, dir);
   }
 
