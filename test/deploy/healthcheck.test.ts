@@ -17,8 +17,8 @@ const servers: Server[] = [];
 beforeAll(async () => {
   mc = await Memcached.start();
 });
-afterAll(() => {
-  mc.signal('SIGKILL');
+afterAll(async () => {
+  await mc.kill();
   for (const s of servers) s.close();
 });
 
