@@ -39,7 +39,7 @@ describe('deployment files', () => {
       'deploy/ecs/task-definition.bridge.json',
       'deploy/iam/mcconfgen-instance-policy.json',
     ]);
-    expect(yaml.length).toBe(11);
+    expect(yaml.length).toBe(14);
     expect(shell.length).toBeGreaterThanOrEqual(13);
   });
 
