@@ -31,7 +31,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 async function scrapeWhen(port: number, ready: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
       (r) => r.text(),
@@ -111,12 +111,12 @@ test('a refused write: reason, no success, counts; then a success: its time; the
   expect(ok).toContain('mcconfgen_cycle_duration_seconds_count{outcome="written"} 1');
   expect(await stop(writing)).toBe(0);
   expect(readFileSync(logFile, 'utf8')).toContain('"msg":"config written"');
-});
+}, 120_000);
 
 test('a metrics port in use is a start-up error (exit 2), and --log-file in a file is refused', async () => {
   const port = await freePort();
   const first = runTs(CLI, ['--output', output, ...central, '--metrics-port', String(port)]);
-  await first.waitForOutput('metrics endpoint listening');
+  await first.waitForOutput('metrics endpoint listening', 45_000);
   const second = runTs(CLI, ['--output', output, ...central, '--metrics-port', String(port)]);
   expect((await second.exited).code).toBe(2);
   expect(second.stderr).toContain(`mcconfgen: --metrics-port ${port}: listen EADDRINUSE`);
@@ -125,4 +125,4 @@ test('a metrics port in use is a start-up error (exit 2), and --log-file in a fi
   const badLog = runTs(CLI, ['--once', '--output', output, ...central, '--log-file', join(output, 'x.log')]);
   expect((await badLog.exited).code).toBe(2);
   expect(badLog.stderr).toContain(`cannot open log file ${join(output, 'x.log')}`);
-});
+}, 120_000);
