@@ -6,9 +6,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../helpers/config.js';
 import { checkCfn, interpolations, optionSettings } from './lib/cfn-check.js';
+import { resourceSpec } from './lib/cfn-spec.js';
 import { read, readYaml } from './lib/files.js';
 
 const configNames = readdirSync(join(REPO_ROOT, 'ebextensions'))
@@ -30,6 +31,11 @@ type Doc = Record<string, unknown> & {
   Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }>;
 };
 const doc = (name: string): Doc => set.get(name) as Doc;
+
+// The specification database (a few MB, gunzipped and indexed) loads once, before the tests.
+beforeAll(() => {
+  expect(resourceSpec('AWS::EC2::SecurityGroup')?.attrs).toContain('GroupId');
+}, 60_000);
 
 describe('ebextensions', () => {
   test('the set', () => {
