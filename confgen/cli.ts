@@ -7,6 +7,10 @@
  * Modes: `--once` (one cycle, for deploy hooks), `--dry-run` (print the config and a diff), or a
  * service that runs a cycle every `--interval` seconds (±10 % jitter) until SIGTERM/SIGINT.
  *
+ * Logging: JSON lines on stderr, or appended to `--log-file` (on Elastic Beanstalk
+ * /var/log/mcsidecar/mcconfgen.log, which the log bundles and CloudWatch streaming pick up). In
+ * service mode `--metrics-port` serves `confgen/metrics.ts` on `--metrics-address` (loopback).
+ *
  * Exit codes (`--once`, `--dry-run`): 0 the file was written or was already up to date (dry run:
  * printed); 1 discovery failed or the result failed a safety check — nothing written, the last
  * good file kept; 2 bad options or template; 3 the file could not be written. The service exits 0
@@ -19,6 +23,8 @@ import { parseConfgenOptions, type ConfgenOptions } from './options.js';
 import { createConfgen } from './setup.js';
 import type { Confgen, RunOutcome } from './confgen.js';
 import { jittered } from '../proxy/config/config-watcher.js';
+import { MetricsServer } from '../proxy/admin/metrics-server.js';
+import { ConfgenMetrics } from './metrics.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -47,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let confgen: Confgen;
   try {
     options = parseConfgenOptions(argv);
-    configureLogger({ level: options.logLevel, name: 'mcconfgen' });
+    configureLogger({ level: options.logLevel, path: options.logFile ?? '', name: 'mcconfgen' });
     confgen = createConfgen(options);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_OPTIONS;
@@ -55,6 +61,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_OPTIONS;
   }
   if (options.once || options.dryRun) return exitCodeFor(await confgen.runOnce());
+
+  const metrics = new ConfgenMetrics();
+  let server: MetricsServer | null = null;
+  if (options.metricsPort > 0) {
+    server = new MetricsServer(metrics);
+    try {
+      const at = await server.listen(options.metricsPort, options.metricsAddress);
+      log.info({ metrics: `http://${at}/metrics` }, 'metrics endpoint listening');
+    } catch (err) {
+      process.stderr.write(`mcconfgen: --metrics-port ${options.metricsPort}: ${(err as Error).message}\n`);
+      return EXIT_BAD_OPTIONS;
+    }
+  }
 
   log.info(
     { intervalSeconds: options.interval, output: options.output, template: options.template },
@@ -66,6 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     let running: Promise<unknown> = Promise.resolve();
     const cycle = (): void => {
       running = confgen.runOnce().then(() => {
+        if (confgen.lastReport !== null) metrics.record(confgen.lastReport);
         if (!stopped) timer = setTimeout(cycle, jittered(options.interval * 1000));
       });
     };
@@ -74,9 +94,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       stopped = true;
       if (timer !== null) clearTimeout(timer);
       log.info({ signal }, 'mcconfgen stopping after the current cycle');
-      void running.then(() => {
-        resolve(EXIT_OK);
-      });
+      void running
+        .then(() => server?.close())
+        .then(() => {
+          resolve(EXIT_OK);
+        });
     };
     process.once('SIGTERM', () => {
       stop('SIGTERM');

@@ -33,10 +33,30 @@ export interface ConfgenSettings {
 export type RunOutcome =
   'written' | 'unchanged' | 'printed' | 'discovery-failed' | 'refused' | 'write-failed';
 
+/** What the last cycle did, for the metrics (`confgen/metrics.ts`). */
+export interface CycleReport {
+  readonly outcome: RunOutcome;
+  /** Seconds the cycle took. */
+  readonly seconds: number;
+  /** The discovered topology (absent when discovery failed). */
+  readonly topology?: Topology | undefined;
+  /** Why nothing was written (discovery-failed, refused, write-failed). */
+  readonly reason?: string | undefined;
+}
+
 /** See the file comment. */
 export class Confgen {
   /** The topology last written or found already written (the shrink guard's baseline). */
   private previous: Topology | null = null;
+  /** The last cycle's report (null before the first). */
+  lastReport: CycleReport | null = null;
+  private started = 0;
+
+  private done(outcome: RunOutcome, topology?: Topology, reason?: string): RunOutcome {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.lastReport = { outcome, seconds, topology, reason };
+    return outcome;
+  }
 
   constructor(private readonly s: ConfgenSettings) {}
 
@@ -56,12 +76,13 @@ export class Confgen {
   /** Runs one cycle. Never throws. */
   async runOnce(): Promise<RunOutcome> {
     const started = performance.now();
+    this.started = started;
     let topology: Topology;
     try {
       topology = await this.discover();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'discovery failed; keeping the last good file');
-      return 'discovery-failed';
+      return this.done('discovery-failed', undefined, `discovery failed: ${(err as Error).message}`);
     }
     const content = renderConfig(this.s.template, topology, this.s.templateSettings);
     const output = this.s.output;
@@ -70,8 +91,9 @@ export class Confgen {
       try {
         current = await readCurrent(output);
       } catch (err) {
-        log.error({ output, code: (err as NodeJS.ErrnoException).code }, 'cannot read the current config');
-        if (!this.s.dryRun) return 'write-failed';
+        const code = (err as NodeJS.ErrnoException).code;
+        log.error({ output, code }, 'cannot read the current config');
+        if (!this.s.dryRun) return this.done('write-failed', topology, `cannot read ${output}: ${code}`);
       }
     }
     const previous = this.previous ?? (current !== null ? topologyOfConfig(current) : null);
@@ -82,14 +104,14 @@ export class Confgen {
         this.s.print(createTwoFilesPatch(output, output, current ?? '', content, 'current', 'generated'));
       }
       if (!verdict.ok) log.warn({ reason: verdict.reason }, `a real run would not write: ${verdict.reason}`);
-      return 'printed';
+      return this.done('printed', topology);
     }
     if (!verdict.ok) {
       log.warn(
         { reason: verdict.reason, peers: topology.peers, previousPeers: previous?.peers },
         `not writing: ${verdict.reason}; keeping the last good file`,
       );
-      return 'refused';
+      return this.done('refused', topology, verdict.reason);
     }
     let outcome: RunOutcome;
     try {
@@ -99,7 +121,7 @@ export class Confgen {
         { output, err: (err as Error).message },
         'cannot write the config; keeping the last good file',
       );
-      return 'write-failed';
+      return this.done('write-failed', topology, `cannot write ${output}: ${(err as Error).message}`);
     }
     const before = new Set(previous?.peers ?? []);
     const after = new Set(topology.peers);
@@ -117,7 +139,7 @@ export class Confgen {
       outcome === 'written' ? 'config written' : 'config unchanged',
     );
     this.previous = topology;
-    return outcome;
+    return this.done(outcome, topology);
   }
 }
 

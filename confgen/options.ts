@@ -37,6 +37,12 @@ export interface ConfgenOptions {
   maxPeerShrink: number;
   shrinkConfirmations: number;
   logLevel: string;
+  /** `--log-file`: append the log here (stderr when unset). */
+  logFile: string | undefined;
+  /** `--metrics-port`: Prometheus endpoint in service mode; 0 = off. */
+  metricsPort: number;
+  /** `--metrics-address`: IP the endpoint binds. */
+  metricsAddress: string;
 }
 
 /** `--flag-name` → `MCCONFGEN_FLAG_NAME`. */
@@ -133,6 +139,18 @@ const SPECS: readonly Spec[] = [
     default: 3,
   },
   { flags: '--log-level <level>', help: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { flags: '--log-file <path>', help: 'append the log (JSON lines) to this file instead of stderr' },
+  {
+    flags: '--metrics-port <port>',
+    help: 'service mode: serve Prometheus metrics on http://<metrics-address>:<port>/metrics (0 = off)',
+    parse: numberArg('--metrics-port', 0, 65535, true),
+    default: 0,
+  },
+  {
+    flags: '--metrics-address <ip>',
+    help: 'IP the metrics endpoint binds (default 127.0.0.1: this host only)',
+    default: '127.0.0.1',
+  },
 ];
 
 /** The commander program (also prints `--help`). */
@@ -190,6 +208,9 @@ export function parseConfgenOptions(
     maxPeerShrink: o.maxPeerShrink as number,
     shrinkConfirmations: o.shrinkConfirmations as number,
     logLevel: o.logLevel as string,
+    logFile: str(o.logFile),
+    metricsPort: o.metricsPort as number,
+    metricsAddress: o.metricsAddress as string,
   };
   validate(options);
   return options;

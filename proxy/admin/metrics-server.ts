@@ -1,20 +1,25 @@
 /**
  * The Prometheus endpoint (`--metrics-port`, `--metrics-address`): an HTTP server answering
- * `GET /metrics` with the text exposition of `ProxyMetrics`; every other path is 404 and every
+ * `GET /metrics` with the text exposition of `ProxyMetrics` (or mcconfgen's metrics); every other path is 404 and every
  * other method 405. Off by default; bound to 127.0.0.1 unless `--metrics-address` says otherwise,
  * so only this host can read it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProxyMetrics } from './metrics.js';
 import { log } from '../logger.js';
+
+/** What the endpoint serves: `ProxyMetrics`, or mcconfgen's `ConfgenMetrics`. */
+export interface MetricsText {
+  text(): Promise<string>;
+  readonly contentType: string;
+}
 
 /** See the file comment. */
 export class MetricsServer {
   private readonly server: http.Server;
   private bound: string | null = null;
 
-  constructor(private readonly metrics: ProxyMetrics) {
+  constructor(private readonly metrics: MetricsText) {
     this.server = http.createServer((req, res) => {
       this.handle(req, res);
     });

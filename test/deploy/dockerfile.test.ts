@@ -32,6 +32,9 @@ const expectations: ImageExpectations = {
   ],
   contextHas: (p) => existsSync(join(REPO_ROOT, p)),
   ignored: dockerignore(),
+  nodeMajors: [22, 24],
+  imageFile: (p) =>
+    p === '/app/docker/healthcheck' ? readFileSync(join(REPO_ROOT, 'docker/healthcheck'), 'utf8') : undefined,
 };
 
 describe('docker/Dockerfile', () => {
@@ -62,10 +65,10 @@ describe('docker/Dockerfile', () => {
   });
 
   test('the ENTRYPOINT and HEALTHCHECK run the copied entrypoint under tini', () => {
-    expect(DOCKERFILE).toMatch(/^COPY --chmod=0755 docker\/entrypoint \.\/docker\/entrypoint$/m);
+    expect(DOCKERFILE).toMatch(/^COPY --chmod=0755 docker\/entrypoint docker\/healthcheck \.\/docker\/$/m);
     expect(DOCKERFILE).toMatch(/^WORKDIR \/app$/m);
     expect(DOCKERFILE).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "\/app\/docker\/entrypoint"\]$/m);
-    expect(DOCKERFILE).toMatch(/CMD \["\/app\/docker\/entrypoint", "healthcheck"\]/);
+    expect(DOCKERFILE).toMatch(/CMD \["\/app\/docker\/healthcheck"\]/);
     expect(DOCKERFILE).toMatch(/^CMD \["memcached"\]$/m);
     expect(DOCKERFILE).toMatch(/apt-get install -y --no-install-recommends memcached tini/);
   });
@@ -135,13 +138,27 @@ describe('the rules catch what they are for', () => {
   });
 
   test('USER root, an unpinned base and a missing EXPOSE are caught', () => {
-    const text = DOCKERFILE.replace('USER mcsidecar:mcsidecar', 'USER root')
-      .replace('ARG NODE_IMAGE=node:20.20.2-bookworm-slim', 'ARG NODE_IMAGE=node:bookworm-slim')
+    const text = DOCKERFILE.replace('USER 10001:10001', 'USER root')
+      .replace(/^ARG NODE_IMAGE=.*$/m, 'ARG NODE_IMAGE=node:bookworm-slim')
       .replace('EXPOSE 11211 11212', 'EXPOSE 11211');
     const found = lintDockerfile(text, expectations).map((v) => `${v.rule} ${v.message}`);
     expect(found).toContain('US1 the last USER is root');
     expect(found).toContain('PIN1 base image tag bookworm-slim is not pinned to a major.minor version');
+    expect(found).toContain('PIN2 base image node:bookworm-slim is not pinned by digest (@sha256:…)');
     expect(found).toContain('EX1 EXPOSE 11212');
+  });
+
+  test('an end-of-life Node, a named USER and a Node health check are caught', () => {
+    const text = DOCKERFILE.replace(/^ARG NODE_IMAGE=node:24\.18\.0/m, 'ARG NODE_IMAGE=node:20.20.2')
+      .replace('USER 10001:10001', 'USER mcsidecar:mcsidecar')
+      .replace('CMD ["/app/docker/healthcheck"]', 'CMD ["/app/docker/entrypoint", "healthcheck"]');
+    const found = lintDockerfile(text, expectations).map((v) => `${v.rule} ${v.message}`);
+    expect(found).toContain('NODE1 Node.js 20 is not a supported LTS (22, 24)');
+    expect(found).toContain(
+      'US2 USER mcsidecar:mcsidecar is not a numeric uid:gid (runAsNonRoot cannot verify a name)',
+    );
+    expect(found).toContain('HC2 HEALTHCHECK /app/docker/entrypoint healthcheck starts a Node process');
+    expect(found.filter((f) => f.startsWith('NODE1'))).toHaveLength(2);
   });
 
   test('COPY of a path the .dockerignore excludes is caught', () => {

@@ -6,9 +6,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../helpers/config.js';
 import { checkCfn, interpolations, optionSettings } from './lib/cfn-check.js';
+import { resourceSpec } from './lib/cfn-spec.js';
 import { read, readYaml } from './lib/files.js';
 
 const configNames = readdirSync(join(REPO_ROOT, 'ebextensions'))
@@ -31,6 +32,11 @@ type Doc = Record<string, unknown> & {
 };
 const doc = (name: string): Doc => set.get(name) as Doc;
 
+// The specification database (a few MB, gunzipped and indexed) loads once, before the tests.
+beforeAll(() => {
+  expect(resourceSpec('AWS::EC2::SecurityGroup')?.attrs).toContain('GroupId');
+}, 60_000);
+
 describe('ebextensions', () => {
   test('the set', () => {
     expect(configNames).toEqual([
@@ -38,6 +44,7 @@ describe('ebextensions', () => {
       '20-elasticache.config',
       '30-efs-create.config',
       '40-mcconfgen-iam.config',
+      '50-mcsidecar-observability.config',
     ]);
   });
 
@@ -135,15 +142,51 @@ describe('ebextensions', () => {
     expect(env?.get('MCCONFGEN_PEER_PORT')).toBe('11212');
   });
 
-  test('the IAM policy: DescribeInstances, this environment, this cluster', () => {
+  test("the IAM policy: only what mcconfgen calls by default, on this environment's own role", () => {
     const p = doc('40-mcconfgen-iam.config').Resources?.McconfgenInstancePolicy?.Properties;
     const statements = (p?.PolicyDocument as { Statement: { Action: string }[] }).Statement;
-    expect(statements.map((s) => s.Action)).toEqual([
-      'ec2:DescribeInstances',
-      'elasticbeanstalk:DescribeEnvironmentResources',
-      'elasticache:DescribeCacheClusters',
+    expect(statements.map((s) => s.Action)).toEqual(['ec2:DescribeInstances']);
+    const custom = optionSettings(doc('10-mcsidecar-options.config')).get(
+      'aws:elasticbeanstalk:customoption',
+    );
+    expect(custom?.get('InstanceRoleName')).not.toBe('aws-elasticbeanstalk-ec2-role');
+    expect(JSON.stringify(p?.Roles)).toContain(String(custom?.get('InstanceRoleName')));
+  });
+
+  test('the cluster listens on CachePort; mount targets in explicitly chosen subnets, one per zone', () => {
+    expect(doc('20-elasticache.config').Resources?.ElastiCache?.Properties.Port).toEqual({
+      'Fn::GetOptionSetting': { OptionName: 'CachePort', DefaultValue: '11211' },
+    });
+    const efs = doc('30-efs-create.config').Resources;
+    expect(efs?.MountTargetA?.Properties.SubnetId).toEqual({
+      'Fn::GetOptionSetting': { OptionName: 'EfsSubnetA', DefaultValue: 'subnet-REPLACE-IN-AZ-A' },
+    });
+    expect(efs?.MountTargetB?.Properties.SubnetId).toEqual({
+      'Fn::GetOptionSetting': { OptionName: 'EfsSubnetB', DefaultValue: 'subnet-REPLACE-IN-AZ-B' },
+    });
+  });
+
+  test('alarms on config age and TKO read the metrics the CloudWatch agent ships', () => {
+    const o = doc('50-mcsidecar-observability.config');
+    const alarms = Object.values(o.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.map((a) => a.Properties.MetricName)).toEqual([
+      'mcconfgen_config_age_seconds',
+      'mcproxy_tko_servers',
     ]);
-    expect(JSON.stringify(statements[2])).toContain('{"Ref":"ElastiCache"}');
+    const files = o.files as Record<string, { content: string }>;
+    const agent = files['/opt/mcsidecar/cloudwatch-agent.json']?.content ?? '';
+    const prometheus = files['/opt/mcsidecar/prometheus.yaml']?.content ?? '';
+    for (const a of alarms) {
+      expect(agent).toContain(`"^${String(a.Properties.MetricName)}$"`);
+      expect(a.Properties.Namespace).toBe('mcsidecar');
+    }
+    expect(agent).toContain('"metric_namespace": "mcsidecar"');
+    expect(agent).toContain('"file_path": "/var/log/mcsidecar/mcconfgen.log"');
+    // The scrape targets: the proxy's host port (Dockerrun.aws.json) and mcconfgen's (the unit).
+    expect(prometheus).toContain("targets: ['127.0.0.1:9150']");
+    expect(prometheus).toContain("targets: ['127.0.0.1:9151']");
+    expect(read('Dockerrun.aws.json')).toContain('--metrics-port 9150');
+    expect(read('ebextensions/platform/mcsidecar/mcconfgen.service')).toContain('--metrics-port 9151');
   });
 });
 
@@ -170,6 +213,24 @@ describe('deploy/efs/config-filesystem.yaml (the file system outside the environ
   });
 });
 
+describe('deploy/iam/instance-profile.yaml (one instance role per environment)', () => {
+  const template = readYaml('deploy/iam/instance-profile.yaml')[0] as {
+    Resources: Record<string, { Properties: Record<string, unknown> }>;
+  };
+
+  test('is a consistent CloudFormation template with the SSM, ECR, ECS and CloudWatch agent policies', () => {
+    expect(checkCfn(new Map([['instance-profile.yaml', template]]), 'cloudformation')).toEqual([]);
+    const arns = JSON.stringify(template.Resources.InstanceRole?.Properties.ManagedPolicyArns);
+    for (const p of [
+      'AmazonSSMManagedInstanceCore',
+      'AWSElasticBeanstalkMulticontainerDocker',
+      'AmazonEC2ContainerRegistryReadOnly',
+      'CloudWatchAgentServerPolicy',
+    ])
+      expect(arns).toContain(`/${p}`);
+  });
+});
+
 describe('the checker finds what it is for', () => {
   function problemsWith(
     edit: (d: Record<string, unknown>) => void,
@@ -191,7 +252,7 @@ describe('the checker finds what it is for', () => {
         Ref: 'CacheSubnets',
       };
       (r.ElastiCache as { Properties: Record<string, unknown> }).Properties.VpcSecurityGroupIds = [
-        { 'Fn::GetAtt': ['CacheSecurityGroup', 'Id'] },
+        { 'Fn::GetAtt': ['CacheSecurityGroup', 'Arn'] },
       ];
       (r.ElastiCache as { Properties: Record<string, unknown> }).Properties.NumCacheNodes = {
         'Fn::GetOptionSetting': { OptionName: 'CacheNodes', DefaultValue: '2' },
@@ -200,7 +261,7 @@ describe('the checker finds what it is for', () => {
     expect(found).toEqual([
       '20-elasticache.config Resources.ElastiCache.Properties.NumCacheNodes.Fn::GetOptionSetting: option aws:elasticbeanstalk:customoption:CacheNodes is not declared in option_settings',
       '20-elasticache.config Resources.ElastiCache.Properties.CacheSubnetGroupName.Ref: Ref to CacheSubnets, which is not a resource or parameter',
-      '20-elasticache.config Resources.ElastiCache.Properties.VpcSecurityGroupIds[0].Fn::GetAtt: CacheSecurityGroup has no attribute Id',
+      '20-elasticache.config Resources.ElastiCache.Properties.VpcSecurityGroupIds[0].Fn::GetAtt: CacheSecurityGroup has no attribute Arn',
     ]);
   });
 
@@ -223,6 +284,32 @@ describe('the checker finds what it is for', () => {
       '20-elasticache.config Resources.CacheSecurityGroup.Properties.VPCId: AWS::EC2::SecurityGroup has no property VPCId',
       '20-elasticache.config Resources.CacheSecurityGroup.Properties: AWS::EC2::SecurityGroup needs GroupDescription',
       '20-elasticache.config Resources.ElastiCache.Properties.CacheNodeType.Fn::GetOptionSetting: DefaultValue "cache.t2.small" differs from the declared "cache.t4g.small"',
+    ]);
+  });
+
+  test('nested property types from the specification: a misspelled key in a rule, a wrong kind of value', () => {
+    const found = problemsWith((d) => {
+      const r = resources(d);
+      const sg = r.CacheSecurityGroup as unknown as {
+        Properties: { SecurityGroupIngress: Record<string, unknown>[] };
+      };
+      const rule = sg.Properties.SecurityGroupIngress[0] as Record<string, unknown>;
+      rule.FromPrt = rule.FromPort;
+      delete rule.FromPort;
+      (r.ElastiCache as { Properties: Record<string, unknown> }).Properties.VpcSecurityGroupIds = 'sg-1';
+    });
+    expect(found).toEqual([
+      '20-elasticache.config Resources.CacheSecurityGroup.Properties.SecurityGroupIngress[0].FromPrt: AWS::EC2::SecurityGroup has no property FromPrt',
+      '20-elasticache.config Resources.ElastiCache.Properties.VpcSecurityGroupIds: expected a list',
+    ]);
+    const alarm = problemsWith((d) => {
+      const a = resources(d).McsidecarConfigAgeAlarm as { Properties: Record<string, unknown> };
+      a.Properties.Threshold = 'five minutes';
+      a.Properties.Dimensions = [{ Name: 'Environment' }];
+    }, '50-mcsidecar-observability.config');
+    expect(alarm).toEqual([
+      '50-mcsidecar-observability.config Resources.McsidecarConfigAgeAlarm.Properties.Dimensions[0]: needs Value',
+      '50-mcsidecar-observability.config Resources.McsidecarConfigAgeAlarm.Properties.Threshold: expected a number, got "five minutes"',
     ]);
   });
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { crossCheck, dockerrunV2, taskDefinition, type ContainerDefinition } from './lib/ecs-schema.js';
+import { checkRegisterTaskDefinition } from './lib/ecs-model.js';
 import { readJson } from './lib/files.js';
 
 function env(c: ContainerDefinition, name: string): string | undefined {
@@ -42,31 +43,42 @@ describe('Dockerrun.aws.json', () => {
     expect(crossCheck(d, { beanstalk: true })).toEqual([]);
   });
 
-  test("the seed's application around the sidecar: php-fpm, nginx, haproxy and memcached", () => {
-    expect(d.containerDefinitions.map((c) => c.name)).toEqual([
-      'engine-1',
-      'nginx-proxy',
-      'haproxy',
-      'memcached',
-    ]);
-    const app = d.containerDefinitions[0] as ContainerDefinition;
-    expect(app.links).toContain('memcached');
-    expect(env(app, 'MEMCACHED_SERVERS')).toBe('memcached:11211');
+  test('matches the ECS API model (RegisterTaskDefinition, from @aws-sdk/client-ecs)', () => {
+    expect(checkRegisterTaskDefinition(raw, ['containerDefinitions', 'volumes'])).toEqual([]);
   });
 
-  test('the sidecar: proxy on, memcached -m 1024, both ports published, config directory from EFS', () => {
+  test('the demo around the sidecar: public nginx and a Node page, each with a memory limit', () => {
+    expect(d.containerDefinitions.map((c) => c.name)).toEqual(['mcsidecar', 'app', 'nginx']);
+    const [, app, nginx] = d.containerDefinitions as [
+      ContainerDefinition,
+      ContainerDefinition,
+      ContainerDefinition,
+    ];
+    expect(app.links).toEqual(['mcsidecar']);
+    expect(env(app, 'MEMCACHED_HOST')).toBe('mcsidecar');
+    expect(nginx.portMappings).toEqual([{ hostPort: 80, containerPort: 80 }]);
+    for (const c of d.containerDefinitions) {
+      expect(c.memory, c.name).toBeDefined();
+      expect(c.memoryReservation, c.name).toBeDefined();
+    }
+  });
+
+  test('the sidecar: proxy on, memcached -m 256 within its limit, metrics on, the environment config directory', () => {
     const s = sidecarOf(d.containerDefinitions);
     expect(s.essential).toBe(true);
     expect(env(s, 'MCROUTER_ENABLED')).toBe('yes');
-    expect(s.command).toEqual(['-m', '1024']);
-    expect(s.memoryReservation).toBeGreaterThan(1024);
+    expect(s.command).toEqual(['-m', '256']);
+    // docs/deploy/beanstalk.md, "Sizing": 1.1 × -m + ~200 MiB for the two Node processes.
+    expect(s.memory).toBeGreaterThanOrEqual(Math.ceil(256 * 1.1) + 200);
+    expect(env(s, 'MCROUTER_ARGS')).toBe('--metrics-port 9150 --metrics-address 0.0.0.0');
     expect(s.portMappings).toEqual([
       { hostPort: 11211, containerPort: 11211 },
       { hostPort: 11212, containerPort: 11212 },
+      { hostPort: 9150, containerPort: 9150 },
     ]);
     const volume = expectConfigDirectoryMount(s);
-    // The host directory the platform hooks mount EFS on and chown for the confgen container.
-    expect(d.volumes?.find((v) => v.name === volume)?.host?.sourcePath).toBe('/mnt/efs/mcsidecar');
+    // The fixed path the prebuild hook points at this environment's directory.
+    expect(d.volumes?.find((v) => v.name === volume)?.host?.sourcePath).toBe('/var/lib/mcsidecar/config');
   });
 });
 
@@ -83,13 +95,27 @@ describe.each(['bridge', 'awsvpc'])('deploy/ecs/task-definition.%s.json', (mode)
     expect(crossCheck(t, { beanstalk: false })).toEqual([]);
   });
 
+  test('matches the ECS API model (RegisterTaskDefinition, from @aws-sdk/client-ecs)', () => {
+    expect(checkRegisterTaskDefinition(raw)).toEqual([]);
+  });
+
+  test('logs: the group is created on first use; mcconfgen restarts in place; metrics on loopback', () => {
+    for (const c of t.containerDefinitions)
+      expect(c.logConfiguration?.options?.['awslogs-create-group'], c.name).toBe('true');
+    const byName = new Map(t.containerDefinitions.map((c) => [c.name, c]));
+    expect(byName.get('mcconfgen')?.restartPolicy).toEqual({ enabled: true, restartAttemptPeriod: 60 });
+    expect(byName.get('mcconfgen')?.command?.join(' ')).toContain('--metrics-port 9151');
+    expect(env(byName.get('mcsidecar') as ContainerDefinition, 'MCROUTER_ARGS')).toBe('--metrics-port 9150');
+    expect(byName.get('mcsidecar')?.memory).toBeGreaterThanOrEqual(Math.ceil(1024 * 1.1) + 200);
+  });
+
   test('confgen writes the config before the sidecar starts, then keeps it current', () => {
     const byName = new Map(t.containerDefinitions.map((c) => [c.name, c]));
     const sidecar = sidecarOf(t.containerDefinitions);
     const volume = expectConfigDirectoryMount(sidecar);
     const configPath = (env(sidecar, 'MCROUTER_CONFIG') ?? '').slice('file:'.length);
     expect(sidecar.dependsOn).toContainEqual({ containerName: 'mcconfgen-init', condition: 'SUCCESS' });
-    expect(sidecar.healthCheck?.command).toEqual(['CMD', '/app/docker/entrypoint', 'healthcheck']);
+    expect(sidecar.healthCheck?.command).toEqual(['CMD', '/app/docker/healthcheck']);
     for (const [name, mode] of [
       ['mcconfgen-init', '--once'],
       ['mcconfgen', '--interval'],
@@ -136,28 +162,49 @@ describe('the schema and rules reject what ECS rejects', () => {
 
   test('duplicate names, a dangling link and mount, no essential container, a host port twice', () => {
     const d = clone();
-    const [a, b, c, s] = d.containerDefinitions as [
-      ContainerDefinition,
+    const [s, a, n] = d.containerDefinitions as [
       ContainerDefinition,
       ContainerDefinition,
       ContainerDefinition,
     ];
     d.containerDefinitions = [
-      { ...a, links: ['haproxy', 'memcache'], essential: false },
-      { ...b, name: 'haproxy', essential: false },
-      { ...c, essential: false, portMappings: [{ hostPort: 11211, containerPort: 80 }] },
       {
         ...s,
         essential: false,
         mountPoints: [{ sourceVolume: 'cache-conf', containerPath: '/etc/mcrouter' }],
       },
+      { ...a, name: 'nginx', essential: false, links: ['mcsidecar', 'memcache'] },
+      { ...n, essential: false, portMappings: [{ hostPort: 11211, containerPort: 80 }] },
     ];
     expect(crossCheck(d, { beanstalk: true })).toEqual([
-      'container name haproxy is used twice',
+      'container name nginx is used twice',
       'no essential container',
-      'engine-1: link memcache names no container',
-      'memcached: mount cache-conf names no volume',
-      'memcached: host port tcp/11211 is already mapped by haproxy',
+      'mcsidecar: mount cache-conf names no volume',
+      'nginx: link memcache names no container',
+      'nginx: link app names no container',
+      'nginx: host port tcp/11211 is already mapped by mcsidecar',
+    ]);
+  });
+
+  test('the ECS API model catches an unknown member, a wrong kind and a missing required member', () => {
+    const t = readJson('deploy/ecs/task-definition.bridge.json') as {
+      containerDefinitions: Record<string, unknown>[];
+      volumes: Record<string, unknown>[];
+    };
+    const c = t.containerDefinitions[1] as Record<string, unknown>;
+    c.restartPolicy = { enable: true };
+    c.memoryReservation = '1280';
+    (t.volumes[0] as Record<string, unknown>).efsVolumeConfiguration = { rootDirectory: '/' };
+    expect(checkRegisterTaskDefinition(t)).toEqual([
+      'volumes[0].efsVolumeConfiguration: EFSVolumeConfiguration needs fileSystemId',
+      'containerDefinitions[1].memoryReservation: expected a number, got a string',
+      'containerDefinitions[1].restartPolicy.enable: ContainerRestartPolicy has no member enable',
+      'containerDefinitions[1].restartPolicy: ContainerRestartPolicy needs enabled',
+    ]);
+    const run = readJson('Dockerrun.aws.json') as { containerDefinitions: Record<string, unknown>[] };
+    (run.containerDefinitions[0] as Record<string, unknown>).essential = 'true';
+    expect(checkRegisterTaskDefinition(run, ['containerDefinitions', 'volumes'])).toEqual([
+      'containerDefinitions[0].essential: expected a boolean, got a string',
     ]);
   });
 

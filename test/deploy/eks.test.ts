@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../helpers/config.js';
 import { readYaml } from './lib/files.js';
+import { openApiProblems } from './lib/k8s-models.js';
 import {
   configMap,
   crossCheckPod,
@@ -27,12 +28,62 @@ const cm = configMap.parse(one('deploy/eks/mcconfgen-configmap.yaml'));
 
 describe('deploy/eks', () => {
   test('the kustomization lists every manifest, and each exists', () => {
-    expect(k.resources.sort()).toEqual([
+    expect([...k.resources].sort()).toEqual([
       'app-deployment.yaml',
       'mcconfgen-configmap.yaml',
+      'namespace.yaml',
+      'network-policy.yaml',
       'peers-service.yaml',
+      'pod-disruption-budget.yaml',
     ]);
     for (const r of k.resources) expect(existsSync(join(REPO_ROOT, 'deploy/eks', r)), r).toBe(true);
+  });
+
+  test('every manifest matches the Kubernetes OpenAPI schema (kubernetes-models)', () => {
+    for (const r of k.resources) expect(openApiProblems(one(`deploy/eks/${r}`)), r).toEqual([]);
+  });
+
+  test('namespace and images come from the kustomization, not the manifests', () => {
+    expect(k.namespace).toBe('mcsidecar');
+    expect(one('deploy/eks/namespace.yaml')).toMatchObject({ metadata: { name: k.namespace } });
+    const images = [...init, ...spec.containers].map((c) => c.image);
+    expect(new Set(images)).toEqual(new Set(['mcsidecar', 'app']));
+    expect(k.images?.map((i) => i.name).sort()).toEqual(['app', 'mcsidecar']);
+    for (const r of k.resources)
+      expect(
+        (one(`deploy/eks/${r}`) as { metadata: { namespace?: string } }).metadata.namespace,
+        r,
+      ).toBeUndefined();
+  });
+
+  test('memory limits: the sidecar fits memcached -m plus two Node processes; PDB and NetworkPolicy select the pods', () => {
+    const s = byName.get('mcsidecar') as Container;
+    const m = Number(s.args?.[s.args.indexOf('-m') + 1]);
+    expect(s.resources?.limits?.memory).toBe('512Mi');
+    expect(512).toBeGreaterThanOrEqual(Math.ceil(m * 1.1) + 200);
+    for (const c of [...init, ...spec.containers]) expect(c.resources?.limits?.memory, c.name).toBeDefined();
+    const pdb = one('deploy/eks/pod-disruption-budget.yaml') as {
+      spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } };
+    };
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
+    const np = one('deploy/eks/network-policy.yaml') as {
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        ingress: {
+          from?: { podSelector: { matchLabels: Record<string, string> } }[];
+          ports: { port: number }[];
+        }[];
+      };
+    };
+    expect(np.spec.podSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
+    // memcached and the proxy: only from the application's own pods (the peers).
+    const cache = np.spec.ingress.find((r) => r.ports.some((p) => p.port === 11212));
+    expect(cache?.ports.map((p) => p.port)).toEqual([11211, 11212]);
+    expect(cache?.from).toEqual([{ podSelector: { matchLabels: d.spec.selector.matchLabels } }]);
+    expect(
+      np.spec.ingress.filter((r) => r.from === undefined).flatMap((r) => r.ports.map((p) => p.port)),
+    ).toEqual([8080]);
   });
 
   test('references resolve: volumes, the configMap, selectors, named ports', () => {
@@ -61,8 +112,9 @@ describe('deploy/eks', () => {
     });
     expect(s.ports?.map((p) => p.containerPort)).toEqual([11211, 11212]);
     // A native sidecar with a startupProbe holds the app back until it passes.
-    expect(s.startupProbe?.exec?.command).toEqual(['/app/docker/entrypoint', 'healthcheck']);
-    expect(s.livenessProbe?.exec?.command).toEqual(['/app/docker/entrypoint', 'healthcheck']);
+    expect(s.startupProbe?.exec?.command).toEqual(['/app/docker/healthcheck']);
+    expect(s.livenessProbe?.exec?.command).toEqual(['/app/docker/healthcheck']);
+    expect(s.env).toContainEqual({ name: 'MCROUTER_ARGS', value: '--metrics-port 9150' });
     expect(s.volumeMounts).toContainEqual({
       name: 'mcrouter-config',
       mountPath: '/usr/local/etc/mcrouter',
@@ -72,7 +124,10 @@ describe('deploy/eks', () => {
       const g = byName.get(c) as Container;
       expect(g.image).toBe(s.image);
       expect(g.args?.[0]).toBe('mcconfgen');
-      expect(g.args?.slice(-2)).toEqual(['--output', '/usr/local/etc/mcrouter/mcrouter.conf']);
+      expect(g.args?.slice(g.args.indexOf('--output'), g.args.indexOf('--output') + 2)).toEqual([
+        '--output',
+        '/usr/local/etc/mcrouter/mcrouter.conf',
+      ]);
       expect(g.volumeMounts).toEqual([{ name: 'mcrouter-config', mountPath: '/usr/local/etc/mcrouter' }]);
     }
     expect(byName.get('mcconfgen-init')?.args).toContain('--once');
@@ -84,7 +139,7 @@ describe('deploy/eks', () => {
     expect(svc.spec.clusterIP).toBe('None');
     expect(svc.spec.publishNotReadyAddresses).toBe(true);
     const [host, port] = (cm.data.MCCONFGEN_DNS_PEERS ?? '').split(':');
-    expect(host).toBe(`${svc.metadata.name}.default.svc.cluster.local`);
+    expect(host).toBe(`${svc.metadata.name}.${k.namespace ?? ''}.svc.cluster.local`);
     expect(svc.spec.ports.map((p) => p.port)).toContain(Number(port));
     expect(cm.data.MCCONFGEN_PEER_PORT).toBe(port);
     expect(cm.data.MCCONFGEN_LOCAL).toBe('127.0.0.1:11212');
@@ -105,6 +160,27 @@ describe('the schema and checks catch mistakes', () => {
       deployment.safeParse(bad).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
     expect(issues).toContain('spec.template.spec.containers.0: restartPolicy is for init containers');
     expect(issues.some((i) => i.startsWith('spec.template.spec.containers.0: Unrecognized key'))).toBe(true);
+  });
+
+  test('the OpenAPI schema catches a wrong type, a missing required field and a bad enum', () => {
+    const bad = structuredClone(one('deploy/eks/app-deployment.yaml')) as {
+      spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    const app = bad.spec.template.spec.containers[0] as Record<string, unknown>;
+    (app.ports as Record<string, unknown>[])[0] = { containerPort: '8080', protocol: 'HTTP' };
+    delete app.name;
+    const found = openApiProblems(bad).join('\n');
+    expect(found).toContain('data/spec/template/spec/containers/0 must have required property name');
+    expect(found).toContain('data/spec/template/spec/containers/0/ports/0/containerPort must be integer');
+    expect(found).toContain(
+      'data/spec/template/spec/containers/0/ports/0/protocol must be equal to one of the allowed values',
+    );
+    const pdb = structuredClone(one('deploy/eks/pod-disruption-budget.yaml')) as {
+      spec: Record<string, unknown>;
+    };
+    pdb.spec.maxUnavailable = true;
+    expect(openApiProblems(pdb).join('\n')).toContain('data/spec/maxUnavailable');
+    expect(openApiProblems({ apiVersion: 'v1', kind: 'Sevrice' })).toEqual(['no model for v1/Sevrice']);
   });
 
   test('a missing volume, configMap and port name; a selector that selects nothing', () => {

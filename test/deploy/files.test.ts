@@ -13,8 +13,18 @@ const files = deployFiles();
 const json = files.filter((f) => f.endsWith('.json'));
 const yaml = files.filter((f) => /\.(ya?ml|config)$/.test(f));
 const shell = [...files, ...deployFiles(['scripts', '.ci'])].filter(isShellScript);
-/** Files checked elsewhere: the Dockerfile (dockerfile.test.ts), the systemd unit (platform-hooks.test.ts). */
-const OTHER = ['docker/Dockerfile', 'ebextensions/platform/mcsidecar/mcconfgen.service'];
+/**
+ * Files checked elsewhere: the Dockerfile (dockerfile.test.ts), its health check
+ * (healthcheck.test.ts), the systemd unit and the demo's nginx config (platform-hooks.test.ts),
+ * the demo's page (demo-app.test.ts).
+ */
+const OTHER = [
+  'docker/Dockerfile',
+  'docker/healthcheck',
+  'ebextensions/platform/mcsidecar/mcconfgen.service',
+  'deploy/beanstalk/demo/nginx/default.conf',
+  'deploy/beanstalk/demo/app/server.mjs',
+];
 
 describe('deployment files', () => {
   test('each file is JSON, YAML, a shell script, or checked by its own test', () => {
@@ -29,7 +39,7 @@ describe('deployment files', () => {
       'deploy/ecs/task-definition.bridge.json',
       'deploy/iam/mcconfgen-instance-policy.json',
     ]);
-    expect(yaml.length).toBe(9);
+    expect(yaml.length).toBe(14);
     expect(shell.length).toBeGreaterThanOrEqual(13);
   });
 

@@ -10,6 +10,8 @@
 #                                         mcconfgen --interval in a container of the same image
 #
 # Settings come from the environment properties (get-config environment):
+#   MCSIDECAR_ENVIRONMENT_ID     e-… (10-mcsidecar-options.config sets it from AWSEBEnvironmentId):
+#                                the environment's own directory on the shared file system
 #   MCSIDECAR_EFS_ID             fs-… (set by 30-efs-create.config, or your existing file system);
 #                                unset: a local directory per instance, no EFS
 #   MCSIDECAR_EFS_ACCESS_POINT   fsap-… (optional): mount the access point instead of the root
@@ -19,8 +21,12 @@
 #   MCSIDECAR_CONFGEN_INTERVAL   seconds between mcconfgen runs (default 30; 0 = deploy time only)
 #   MCCONFGEN_*                  passed to mcconfgen (every flag has one, e.g. MCCONFGEN_TEMPLATE)
 #
-# The config lands in /mnt/efs/mcsidecar/mcrouter.conf, the directory Dockerrun.aws.json mounts
-# read-only into the sidecar. Paths can be moved with MCSIDECAR_* variables (used by the tests).
+# One file system may serve several environments (blue/green, clones, re-created ones): each
+# environment writes and reads only /mnt/efs/mcsidecar/<environment id>/mcrouter.conf. The
+# containers see that directory through /var/lib/mcsidecar/config, a symlink the prebuild hook
+# points at it (Dockerrun.aws.json mounts the fixed path read-only). Without EFS the directory is
+# /var/lib/mcsidecar/local on the instance. Paths can be moved with MCSIDECAR_* variables (used
+# by the tests).
 set -euo pipefail
 
 here=$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +37,14 @@ ETC_DIR=${MCSIDECAR_ETC_DIR:-/etc/mcsidecar}
 SYSTEMD_DIR=${MCSIDECAR_SYSTEMD_DIR:-/etc/systemd/system}
 FSTAB=${MCSIDECAR_FSTAB:-/etc/fstab}
 EFS_ROOT=${MCSIDECAR_EFS_ROOT:-/mnt/efs}
-CONFIG_DIR=$EFS_ROOT/mcsidecar
+SHARED_DIR=$EFS_ROOT/mcsidecar
+STATE_DIR=${MCSIDECAR_STATE_DIR:-/var/lib/mcsidecar}
+# mcconfgen.service's log (--log-file), written by the image's user.
+LOG_DIR=${MCSIDECAR_LOG_DIR:-/var/log/mcsidecar}
+# The fixed path Dockerrun.aws.json mounts: a symlink to this environment's CONFIG_DIR.
+CONFIG_LINK=$STATE_DIR/config
+# This environment's directory; set by load_env (config_dir).
+CONFIG_DIR=''
 MOUNT_ATTEMPTS=${MCSIDECAR_MOUNT_ATTEMPTS:-18}
 MOUNT_RETRY_SECONDS=${MCSIDECAR_MOUNT_RETRY_SECONDS:-10}
 # The image's non-root user (docker/Dockerfile): the mcconfgen container writes as 10001.
@@ -65,6 +78,31 @@ for k, v in sorted(env.items()):
 prop() {
   local v=${EB_ENV[$1]-}
   echo "${v:-${2-}}"
+}
+
+# This environment's config directory: <shared>/<environment id> on EFS, a local one without.
+# Without an environment id two environments would share one file, so EFS needs it.
+config_dir() {
+  local env_id
+  if [ -z "$(prop MCSIDECAR_EFS_ID)" ]; then
+    echo "$STATE_DIR/local"
+    return
+  fi
+  env_id=$(prop MCSIDECAR_ENVIRONMENT_ID)
+  [ -n "$env_id" ] || die "MCSIDECAR_ENVIRONMENT_ID is not set: environments sharing the file system would overwrite each other's config (10-mcsidecar-options.config sets it)"
+  [[ $env_id =~ ^e-[a-z0-9]{4,40}$ ]] || die "MCSIDECAR_ENVIRONMENT_ID=$env_id is not an environment ID (e-…)"
+  echo "$SHARED_DIR/$env_id"
+}
+
+# Points CONFIG_LINK at CONFIG_DIR (replacing an older link atomically).
+link_config_dir() {
+  mkdir -p "$STATE_DIR"
+  if [ "$(readlink "$CONFIG_LINK" 2>/dev/null)" != "$CONFIG_DIR" ]; then
+    if ! { ln -sfn "$CONFIG_DIR" "$CONFIG_LINK.new" && mv -Tf "$CONFIG_LINK.new" "$CONFIG_LINK"; }; then
+      die "cannot point $CONFIG_LINK at $CONFIG_DIR"
+    fi
+    log "$CONFIG_LINK → $CONFIG_DIR"
+  fi
 }
 
 # The sidecar image: MCSIDECAR_IMAGE, else the Dockerrun.aws.json container with MCROUTER_ENABLED.
@@ -119,6 +157,7 @@ MCSIDECAR_IMAGE=$image
 MCSIDECAR_CONFIG_DIR=$CONFIG_DIR
 MCSIDECAR_BUNDLE_DIR=$BUNDLE_DIR
 MCSIDECAR_CONFGEN_INTERVAL=$interval
+MCSIDECAR_LOG_DIR=$LOG_DIR
 EOT
 }
 
@@ -143,6 +182,7 @@ cmd_mount_efs() {
     log "MCSIDECAR_EFS_ID is not set: the config directory $CONFIG_DIR is local to this instance"
     mkdir -p "$CONFIG_DIR"
     chown "$OWNER" "$CONFIG_DIR"
+    link_config_dir
     return 0
   fi
   [[ $fs_id =~ ^fs-[0-9a-f]{8,40}$ ]] || die "MCSIDECAR_EFS_ID=$fs_id is not a file system ID (fs-…)"
@@ -153,11 +193,11 @@ cmd_mount_efs() {
     dnf install -y -q amazon-efs-utils
   fi
 
-  # With an access point, its root directory (owned by 10001) is the config directory itself;
-  # without one, the file system root goes on /mnt/efs and the config lives in a subdirectory.
+  # With an access point, its root directory (owned by 10001) is the shared directory itself;
+  # without one, the file system root goes on /mnt/efs and the shared directory is a subdirectory.
   opts=_netdev,tls
   if [ -n "$ap" ]; then
-    target=$CONFIG_DIR
+    target=$SHARED_DIR
     opts=$opts,accesspoint=$ap
   else
     target=$EFS_ROOT
@@ -190,10 +230,14 @@ cmd_mount_efs() {
     log "mounted $fs_id on $target ($opts)"
   fi
   if [ -z "$ap" ]; then
-    mkdir -p "$CONFIG_DIR"
-    chown "$OWNER" "$CONFIG_DIR"
-    chmod 0755 "$CONFIG_DIR"
+    mkdir -p "$SHARED_DIR"
+    chown "$OWNER" "$SHARED_DIR"
+    chmod 0755 "$SHARED_DIR"
   fi
+  # This environment's directory (the access point creates files as 10001 already).
+  mkdir -p "$CONFIG_DIR"
+  [ -n "$ap" ] || chown "$OWNER" "$CONFIG_DIR"
+  link_config_dir
 
   # After a reboot, start Docker (and with it the ECS agent and the sidecar) after remote file
   # systems, so the container never binds the empty directory under the mount point.
@@ -243,6 +287,8 @@ cmd_confgen_service() {
     systemctl daemon-reload
     return 0
   fi
+  mkdir -p "$LOG_DIR"
+  chown "$OWNER" "$LOG_DIR"
   local text
   text=$(sed "s|@ETC_DIR@|$ETC_DIR|g" "$here/$unit")
   write_if_changed "$SYSTEMD_DIR/$unit" 0644 <<<"$text" || true
@@ -262,4 +308,5 @@ case "${1-}" in
     ;;
 esac
 load_env
+CONFIG_DIR=$(config_dir)
 "cmd_${1//-/_}"

@@ -6,10 +6,15 @@
  * `option_settings`. EB merges every .config file of the bundle into one template, so references
  * are resolved across the whole set.
  *
+ * Resource types, their properties (nested property types included, unknown keys rejected) and
+ * attributes come from the CloudFormation resource specification shipped in
+ * `@aws-cdk/aws-service-spec` (lib/cfn-spec.ts).
+ *
  * Sources: EB developer guide "Adding and customizing Elastic Beanstalk environment resources",
  * "Functions" (Ref, Fn::GetAtt, Fn::Join, Fn::GetOptionSetting; the seed also used Fn::Select and
- * Fn::Split), "Resource names" (AWSEB*); the CloudFormation resource reference for the types.
+ * Fn::Split), "Resource names" (AWSEB*).
  */
+import { checkObject, resourceSpec } from './cfn-spec.js';
 
 /** One problem: the file, the JSON path inside it, and what is wrong. */
 export interface CfnProblem {
@@ -18,121 +23,13 @@ export interface CfnProblem {
   readonly message: string;
 }
 
-/** Per type: the properties CloudFormation accepts, the required ones, and the Fn::GetAtt attributes. */
-interface TypeSpec {
-  readonly props: readonly string[];
-  readonly required: readonly string[];
-  readonly attrs: readonly string[];
-}
-
-/** The resource types our files use (CloudFormation resource reference). */
-export const RESOURCE_TYPES: Readonly<Record<string, TypeSpec>> = {
-  'AWS::ElastiCache::SubnetGroup': {
-    props: ['CacheSubnetGroupName', 'Description', 'SubnetIds', 'Tags'],
-    required: ['Description', 'SubnetIds'],
-    attrs: [],
-  },
-  'AWS::ElastiCache::CacheCluster': {
-    props: [
-      'AutoMinorVersionUpgrade',
-      'AZMode',
-      'CacheNodeType',
-      'CacheParameterGroupName',
-      'CacheSecurityGroupNames',
-      'CacheSubnetGroupName',
-      'ClusterName',
-      'Engine',
-      'EngineVersion',
-      'IpDiscovery',
-      'LogDeliveryConfigurations',
-      'NetworkType',
-      'NotificationTopicArn',
-      'NumCacheNodes',
-      'Port',
-      'PreferredAvailabilityZone',
-      'PreferredAvailabilityZones',
-      'PreferredMaintenanceWindow',
-      'SnapshotArns',
-      'SnapshotName',
-      'SnapshotRetentionLimit',
-      'SnapshotWindow',
-      'Tags',
-      'TransitEncryptionEnabled',
-      'VpcSecurityGroupIds',
-    ],
-    required: ['CacheNodeType', 'Engine', 'NumCacheNodes'],
-    attrs: [
-      'ConfigurationEndpoint.Address',
-      'ConfigurationEndpoint.Port',
-      'RedisEndpoint.Address',
-      'RedisEndpoint.Port',
-    ],
-  },
-  'AWS::EC2::SecurityGroup': {
-    props: ['GroupDescription', 'GroupName', 'SecurityGroupEgress', 'SecurityGroupIngress', 'Tags', 'VpcId'],
-    required: ['GroupDescription'],
-    attrs: ['GroupId', 'VpcId'],
-  },
-  'AWS::EC2::SecurityGroupIngress': {
-    props: [
-      'CidrIp',
-      'CidrIpv6',
-      'Description',
-      'FromPort',
-      'GroupId',
-      'GroupName',
-      'IpProtocol',
-      'SourcePrefixListId',
-      'SourceSecurityGroupId',
-      'SourceSecurityGroupName',
-      'SourceSecurityGroupOwnerId',
-      'ToPort',
-    ],
-    required: ['IpProtocol'],
-    attrs: ['Id'],
-  },
-  'AWS::EFS::FileSystem': {
-    props: [
-      'AvailabilityZoneName',
-      'BackupPolicy',
-      'BypassPolicyLockoutSafetyCheck',
-      'Encrypted',
-      'FileSystemPolicy',
-      'FileSystemProtection',
-      'FileSystemTags',
-      'KmsKeyId',
-      'LifecyclePolicies',
-      'PerformanceMode',
-      'ProvisionedThroughputInMibps',
-      'ReplicationConfiguration',
-      'ThroughputMode',
-    ],
-    required: [],
-    attrs: ['Arn', 'FileSystemId'],
-  },
-  'AWS::EFS::MountTarget': {
-    props: ['FileSystemId', 'IpAddress', 'IpAddressType', 'Ipv6Address', 'SecurityGroups', 'SubnetId'],
-    required: ['FileSystemId', 'SecurityGroups', 'SubnetId'],
-    attrs: ['Id', 'IpAddress', 'Ipv6Address'],
-  },
-  'AWS::EFS::AccessPoint': {
-    props: ['AccessPointTags', 'ClientToken', 'FileSystemId', 'PosixUser', 'RootDirectory'],
-    required: ['FileSystemId'],
-    attrs: ['AccessPointId', 'Arn'],
-  },
-  'AWS::IAM::Policy': {
-    props: ['Groups', 'PolicyDocument', 'PolicyName', 'Roles', 'Users'],
-    required: ['PolicyDocument', 'PolicyName'],
-    attrs: ['Id'],
-  },
-};
-
 /** Elastic Beanstalk's own resources, which configuration files may reference, with their attributes. */
 export const EB_RESOURCES: Readonly<Record<string, readonly string[]>> = {
   AWSEBAutoScalingGroup: [],
   AWSEBAutoScalingLaunchConfiguration: [],
   AWSEBEC2LaunchTemplate: [],
   AWSEBEnvironmentName: [],
+  AWSEBEnvironmentId: [],
   AWSEBLoadBalancer: ['DNSName', 'CanonicalHostedZoneName', 'CanonicalHostedZoneNameID'],
   AWSEBLoadBalancerSecurityGroup: ['GroupId'],
   AWSEBSecurityGroup: ['GroupId'],
@@ -322,7 +219,7 @@ export function checkCfn(
           break;
         }
         const own = resources.get(res);
-        const attrs = own !== undefined ? RESOURCE_TYPES[own.type]?.attrs : EB_RESOURCES[res];
+        const attrs = own !== undefined ? resourceSpec(own.type)?.attrs : EB_RESOURCES[res];
         if (attrs === undefined)
           problems.push({ file, path: at, message: `Fn::GetAtt of ${res}, which is not a resource` });
         else if (!attrs.includes(attr))
@@ -406,22 +303,23 @@ export function checkCfn(
         for (const k of Object.keys(r))
           if (!RESOURCE_KEYS.has(k))
             problems.push({ file, path: `${base}.${k}`, message: `unknown resource key ${k}` });
-        const spec = RESOURCE_TYPES[String(r.Type)];
+        const spec = resourceSpec(String(r.Type));
         if (spec === undefined) {
           problems.push({ file, path: `${base}.Type`, message: `unknown resource type ${String(r.Type)}` });
           continue;
         }
         const props = isObject(r.Properties) ? r.Properties : {};
-        for (const p of Object.keys(props))
-          if (!spec.props.includes(p))
-            problems.push({
-              file,
-              path: `${base}.Properties.${p}`,
-              message: `${String(r.Type)} has no property ${p}`,
-            });
-        for (const p of spec.required)
-          if (!(p in props))
-            problems.push({ file, path: `${base}.Properties`, message: `${String(r.Type)} needs ${p}` });
+        checkObject(`${base}.Properties`, props, spec.props, (path, message) => {
+          problems.push({
+            file,
+            path,
+            message: message
+              .replace(/^unknown property (\S+)$/, `${String(r.Type)} has no property $1`)
+              .replace(/^needs (\S+)$/, (m: string, p: string) =>
+                path === `${base}.Properties` ? `${String(r.Type)} needs ${p}` : m,
+              ),
+          });
+        });
         if (r.Condition !== undefined && !conditions.has(str(r.Condition)))
           problems.push({ file, path: `${base}.Condition`, message: `no condition ${str(r.Condition)}` });
         for (const d of [r.DependsOn].flat())

@@ -2,7 +2,8 @@
  * A Dockerfile linter for the image's rules, used because hadolint is not installable here (no
  * Debian package; the npm wrapper needs Node ≥ 21). Parsing is dockerfile-ast's (the parser behind
  * the VS Code Docker extension); the rules are hadolint's where one exists (DLxxxx ids) plus this
- * project's own (multi-stage, non-root, health check, ports, labels).
+ * project's own (multi-stage, non-root numeric user, digest-pinned supported Node base, a health
+ * check that starts no Node process, ports, labels).
  */
 import { DockerfileParser, type Instruction, type From } from 'dockerfile-ast';
 
@@ -21,6 +22,10 @@ export interface ImageExpectations {
   readonly contextHas: (path: string) => boolean;
   /** Paths the .dockerignore excludes. */
   readonly ignored: (path: string) => boolean;
+  /** Node.js majors the base image may have (the supported LTS lines). */
+  readonly nodeMajors: readonly number[];
+  /** The text of the file an image path comes from (the health check script), or undefined. */
+  readonly imageFile: (imagePath: string) => string | undefined;
 }
 
 interface Stage {
@@ -97,7 +102,10 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
   const stageNames = new Set(stages.map((s) => s.name).filter((n): n is string => n !== null));
   for (const s of stages) {
     if (s.name === null) add('MS1', s.from, 'every stage is named (FROM … AS <name>)');
-    const image = resolve(argsText(s.from).split(/\s+/)[0] ?? '');
+    const words = argsText(s.from)
+      .split(/\s+/)
+      .filter((w) => w !== '' && !w.startsWith('--'));
+    const image = resolve(words[0] ?? '');
     if (stageNames.has(image)) continue;
     const m = /^([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(image);
     const tag = m?.[2];
@@ -106,6 +114,11 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
     else if (tag === 'latest') add('DL3007', s.from, `base image ${image} uses "latest"`);
     else if (tag !== undefined && !/\d+\.\d+/.test(tag))
       add('PIN1', s.from, `base image tag ${tag} is not pinned to a major.minor version`);
+    if (m !== null && m[3] === undefined)
+      add('PIN2', s.from, `base image ${image} is not pinned by digest (@sha256:…)`);
+    const major = m?.[1] === 'node' ? /^(\d+)/.exec(tag ?? '')?.[1] : undefined;
+    if (major !== undefined && !expect.nodeMajors.includes(Number(major)))
+      add('NODE1', s.from, `Node.js ${major} is not a supported LTS (${expect.nodeMajors.join(', ')})`);
   }
   if (/:latest\b/.test(content)) add('DL3007', 1, 'no "latest" tag anywhere');
 
@@ -172,8 +185,11 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
     const lastUser = users.at(-1);
     if (!sawUser || lastUser === undefined) add('US1', s.from, 'the runtime stage sets a non-root USER');
     else {
-      const who = argsText(lastUser).split(':')[0]?.trim() ?? '';
+      const user = argsText(lastUser).trim();
+      const who = user.split(':')[0]?.trim() ?? '';
       if (who === 'root' || who === '0') add('US1', lastUser, 'the last USER is root');
+      else if (!/^\d+:\d+$/.test(user))
+        add('US2', lastUser, `USER ${user} is not a numeric uid:gid (runAsNonRoot cannot verify a name)`);
       const entry = s.instructions.find((i) => i.getKeyword() === 'ENTRYPOINT');
       if (entry !== undefined && lineOf(entry) < lineOf(lastUser))
         add('US1', lastUser, 'USER comes before ENTRYPOINT');
@@ -185,8 +201,17 @@ export function lintDockerfile(content: string, expect: ImageExpectations): Viol
         if (flagValues(hc, f).length === 0) add('HC1', hc, `HEALTHCHECK sets --${f}`);
       const cmd = execForm(hc);
       if (cmd === null) add('HC1', hc, 'HEALTHCHECK CMD in exec form');
-      else if (!cmd.includes('healthcheck'))
-        add('HC1', hc, 'HEALTHCHECK runs the entrypoint healthcheck (version through the proxy)');
+      else if (!cmd.some((w) => w.includes('healthcheck')))
+        add('HC1', hc, 'HEALTHCHECK runs the healthcheck (version through the proxy)');
+      else {
+        const script = expect.imageFile(cmd[0] ?? '');
+        const startsNode =
+          /(^|\/)(node|npm|npx|entrypoint)$/.test(cmd[0] ?? '') ||
+          script === undefined ||
+          /^\s*(exec\s+)?(node|npm|npx)\b/m.test(script) ||
+          /\/dist\/.*\.js\b/.test(script);
+        if (startsNode) add('HC2', hc, `HEALTHCHECK ${cmd.join(' ')} starts a Node process`);
+      }
     }
     const exposed = new Set(
       s.instructions

@@ -80,6 +80,14 @@ export const containerDefinition = z.strictObject({
     )
     .optional(),
   stopTimeout: z.number().int().min(1).max(120).optional(),
+  // ECS: restart the container in place; restartAttemptPeriod 60-1800 s.
+  restartPolicy: z
+    .strictObject({
+      enabled: z.boolean(),
+      ignoredExitCodes: z.array(z.number().int()).max(50).optional(),
+      restartAttemptPeriod: z.number().int().min(60).max(1800).optional(),
+    })
+    .optional(),
   logConfiguration: logConfiguration.optional(),
   workingDirectory: z.string().optional(),
   user: z.string().optional(),

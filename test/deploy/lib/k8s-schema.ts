@@ -167,6 +167,16 @@ export const kustomization = z.strictObject({
   kind: z.literal('Kustomization'),
   namespace: dnsLabel.optional(),
   resources: z.array(z.string()).min(1),
+  images: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        newName: z.string().min(1).optional(),
+        newTag: z.string().min(1).optional(),
+        digest: z.string().startsWith('sha256:').optional(),
+      }),
+    )
+    .optional(),
 });
 
 /**
