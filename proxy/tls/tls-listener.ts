@@ -34,13 +34,7 @@ export function tlsListenerOptions(o: TlsListenerOptions): tls.TlsOptions {
     key: readPemFile(o.serverPemKeyPath, '--server-pem-key-path'),
     ...(o.serverPemCaPath !== '' ? { ca: readPemFile(o.serverPemCaPath, '--server-pem-ca-path') } : {}),
   };
-  const secureContext = secureContextFrom(
-    parts,
-    '--server-pem-cert-path/--server-pem-key-path/--server-pem-ca-path',
-  );
-  return {
-    secureContext,
-    requestCert: o.sslRequirePeerCerts,
-    rejectUnauthorized: o.sslRequirePeerCerts,
-  };
+  // Built once here so a mismatched key is reported now; tls.Server builds its own from `parts`.
+  secureContextFrom(parts, '--server-pem-cert-path/--server-pem-key-path/--server-pem-ca-path');
+  return { ...parts, requestCert: o.sslRequirePeerCerts, rejectUnauthorized: o.sslRequirePeerCerts };
 }
