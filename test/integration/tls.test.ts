@@ -10,11 +10,10 @@ import { Memcached } from '../helpers/memcached.js';
 import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { LogCapture } from '../helpers/log-capture.js';
-import { Load, getOp, setOp } from '../helpers/load.js';
+import { keysByServer, twoServerLoad } from '../helpers/load.js';
 import { colocatedConfig } from '../helpers/config.js';
 import { directGet } from '../helpers/direct.js';
 import { makeTestCerts, memcachedTlsArgs, type TestCerts } from '../helpers/tls-certs.js';
-import { createHashSelector } from '../../proxy/hash/hash-selector.js';
 import type { Destination } from '../../proxy/destination/destination.js';
 import type { ProxyOptions } from '../../proxy/options.js';
 
@@ -231,9 +230,12 @@ describe('TKO, probes and restarts over TLS', () => {
       );
       const [d] = destinations(proxy) as [Destination];
       // A probe timed out and reset the connection: the next probe opens a new one.
-      await vi.waitFor(() => {
-        expect(d.probesSent).toBeGreaterThanOrEqual(2);
-      });
+      await vi.waitFor(
+        () => {
+          expect(d.probesSent).toBeGreaterThanOrEqual(2);
+        },
+        { timeout: 5000 },
+      );
     } finally {
       mc.signal('SIGCONT');
     }
@@ -259,30 +261,25 @@ describe('TKO, probes and restarts over TLS', () => {
       { A: { servers: [a.address, b.address], security_mech: 'ssl' } },
       { serverTimeoutMs: 300, probeTimeoutInitialMs: 100, probeTimeoutMaxMs: 200 },
     );
-    const select = createHashSelector({ n: 2 });
-    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
-    const onA = keys.filter((k) => select(Buffer.from(k), 0, k.length) === 0);
-    const onB = keys.filter((k) => select(Buffer.from(k), 0, k.length) === 1);
+    const split = keysByServer(200);
     const c = await RawClient.connect(proxy.port);
-    for (const k of keys) expect(await c.ask(`set ${k} 0 0 ${k.length}\r\n${k}\r\n`)).toBe('STORED\r\n');
+    for (const k of split.flat())
+      expect(await c.ask(`set ${k} 0 0 ${k.length}\r\n${k}\r\n`)).toBe('STORED\r\n');
     c.close();
-    let n = 0;
-    const load = new Load(proxy.port, 8, 16, () => {
-      n++;
-      if (n % 2 === 0) {
-        const k = onA[n % onA.length] as string;
-        return getOp('a', k, k);
-      }
-      const k = onB[n % onB.length] as string;
-      return n % 3 === 0 ? setOp('b', k, k) : getOp('b', k, k);
-    });
-    await vi.waitFor(() => {
-      expect(load.tally.of('b').ok).toBeGreaterThan(200);
-    });
+    const load = twoServerLoad(proxy.port, 8, 16, split);
+    await vi.waitFor(
+      () => {
+        expect(load.tally.of('b').ok).toBeGreaterThan(200);
+      },
+      { timeout: 10_000 },
+    );
     await b.kill();
-    await vi.waitFor(() => {
-      expect(load.tally.of('b').error).toBeGreaterThan(0);
-    });
+    await vi.waitFor(
+      () => {
+        expect(load.tally.of('b').error).toBeGreaterThan(0);
+      },
+      { timeout: 10_000 },
+    );
     await b.restart();
     const okBefore = load.tally.of('b').ok;
     await vi.waitFor(
