@@ -25,6 +25,10 @@ export interface ConfgenOptions {
   ebUseEnvironmentResources: boolean;
   elasticacheClusterId: string[];
   elasticacheConfigEndpoint: string | undefined;
+  /** Auto Discovery over TLS, and TLS central nodes (a cluster with in-transit encryption). */
+  elasticacheTls: boolean;
+  /** PEM CA certificates TLS endpoints are verified against; undefined = Node's bundled roots. */
+  pemCaPath: string | undefined;
   staticPeers: string | undefined;
   staticCentral: string | undefined;
   dnsPeers: string | undefined;
@@ -107,6 +111,16 @@ const SPECS: readonly Spec[] = [
   {
     flags: '--elasticache-config-endpoint <host:port>',
     help: 'central: nodes from Auto Discovery (config get cluster) on this endpoint',
+  },
+  {
+    flags: '--elasticache-tls [bool]',
+    help: 'the cluster has in-transit encryption: Auto Discovery over TLS, TLS central nodes (--elasticache-cluster-id reads it from the API)',
+    parse: boolArg('--elasticache-tls'),
+    default: false,
+  },
+  {
+    flags: '--pem-ca-path <path>',
+    help: "CA certificates (PEM) the TLS configuration endpoint is verified against (default: Node's bundled roots)",
   },
   { flags: '--static-peers <host:port,...>', help: 'peers: a fixed list' },
   { flags: '--static-central <host:port,...>', help: 'central: a fixed list' },
@@ -197,6 +211,8 @@ export function parseConfgenOptions(
     ebUseEnvironmentResources: toBool(o.ebUseEnvironmentResources),
     elasticacheClusterId: o.elasticacheClusterId as string[],
     elasticacheConfigEndpoint: str(o.elasticacheConfigEndpoint),
+    elasticacheTls: toBool(o.elasticacheTls),
+    pemCaPath: str(o.pemCaPath),
     staticPeers: str(o.staticPeers),
     staticCentral: str(o.staticCentral),
     dnsPeers: str(o.dnsPeers),

@@ -2,6 +2,7 @@
  * Options → a ready `Confgen`: the providers the flags ask for (AWS SDK clients are only loaded by
  * the providers that need them), the template, the safety guard.
  */
+import { readFileSync } from 'node:fs';
 import { Confgen } from './confgen.js';
 import { ConfgenOptionError } from './errors.js';
 import { parseLocalSpec, resolveLocal } from './local.js';
@@ -64,6 +65,8 @@ export function createConfgen(o: ConfgenOptions, hooks: ConfgenHooks = {}): Conf
       new AutoDiscoveryProvider({
         host: endpoint.slice(0, i).replace(/^\[|\]$/g, ''),
         port: Number(endpoint.slice(i + 1)),
+        tls: o.elasticacheTls,
+        ...(o.pemCaPath !== undefined ? { ca: readCa(o.pemCaPath) } : {}),
       }),
     );
   }
@@ -84,6 +87,17 @@ export function createConfgen(o: ConfgenOptions, hooks: ConfgenHooks = {}): Conf
         process.stdout.write(text);
       }),
   });
+}
+
+/** `--pem-ca-path`'s contents. @throws ConfgenOptionError naming the file */
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfgenOptionError(
+      `--pem-ca-path ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
 }
 
 /** `name[:port]` → name and port. */

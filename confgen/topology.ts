@@ -6,7 +6,10 @@
 import { parseServerAddress } from '../proxy/config/server-address.js';
 import { ConfgenOptionError } from './errors.js';
 
-/** See the file comment. Servers are mcrouter server strings (`host:port`, `[v6]:port`). */
+/**
+ * See the file comment. Servers are mcrouter server strings (`host:port`, `[v6]:port`, and
+ * `host:port:ascii:ssl` for a TLS server, docs/tls.md).
+ */
 export interface Topology {
   /** The memcached next to the proxy, e.g. `127.0.0.1:11212`. */
   readonly local: string;
@@ -21,8 +24,14 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The server string of a TLS server (`host:port:ascii:ssl`, mcrouter's AccessPoint form). */
+export function tlsServer(hostPortText: string): string {
+  return `${hostPortText}:ascii:ssl`;
+}
+
 /**
- * Parses and normalises one server string (`host:port`, `[v6]:port`).
+ * Parses and normalises one server string (`host:port`, `[v6]:port`; a TLS one keeps its
+ * `:ascii:ssl`).
  * @throws ConfgenOptionError naming the bad entry
  */
 export function normalizeServer(text: string, defaultPort?: number): string {
@@ -33,7 +42,8 @@ export function normalizeServer(text: string, defaultPort?: number): string {
     full = t.startsWith('[') ? `${t}:${defaultPort}` : hostPort(t, defaultPort);
   }
   try {
-    return parseServerAddress(full).hostPort;
+    const address = parseServerAddress(full);
+    return address.securityMech === 'ssl' ? tlsServer(address.hostPort) : address.hostPort;
   } catch (err) {
     throw new ConfgenOptionError((err as Error).message);
   }

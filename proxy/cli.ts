@@ -16,6 +16,7 @@ import { readConfigSource, configPath } from './config/config-source.js';
 import { ConfigDump } from './config/config-dump.js';
 import { ConfigReloader } from './config/config-reloader.js';
 import { ProxyServer } from './server/proxy-server.js';
+import { checkTlsOptions } from './tls/tls-options.js';
 import { McProxyError } from './errors.js';
 import { runReplayCommand } from './asynclog/replay-command.js';
 import { runWarmCommand } from './warm/warm-command.js';
@@ -50,8 +51,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   if (options.replayAsynclog) return runReplayCommand(options);
   const validating = options.validateConfig !== '';
-  if (!validating && options.ports.length === 0 && options.unixDomainSock === '') {
-    log.fatal('invalid ports: give -p/--port or --unix-domain-sock');
+  if (
+    !validating &&
+    options.ports.length === 0 &&
+    options.sslPorts.length === 0 &&
+    options.unixDomainSock === ''
+  ) {
+    log.fatal('invalid ports: give -p/--port, --ssl-port or --unix-domain-sock');
+    return EXIT_BAD_OPTIONS;
+  }
+  try {
+    checkTlsOptions(options);
+  } catch (err) {
+    log.fatal({ code: (err as McProxyError).code }, (err as Error).message);
+    process.stderr.write(`mcproxy: ${(err as Error).message}\n`);
     return EXIT_BAD_OPTIONS;
   }
 

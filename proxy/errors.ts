@@ -62,3 +62,13 @@ export class WarmError extends McProxyError {
     super(`${server}: ${message}`, code);
   }
 }
+
+/**
+ * A TLS certificate, key or CA file named by an option (`--pem-cert-path` …) cannot be read or
+ * used; the message names the option, the path and the reason.
+ */
+export class TlsConfigError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCR_ERR_TLS_CONFIG');
+  }
+}

@@ -104,6 +104,26 @@ export interface ProxyOptions {
   metricsPort: number;
   /** `--metrics-address` (mcsidecar): IP the Prometheus endpoint binds. */
   metricsAddress: string;
+  /** `--pem-cert-path`: client certificate for TLS destinations, PEM; '' = none (docs/tls.md). */
+  pemCertPath: string;
+  /** `--pem-key-path`: its private key, PEM. */
+  pemKeyPath: string;
+  /** `--pem-ca-path`: CAs that sign destinations' certificates; '' = Node's bundled roots. */
+  pemCaPath: string;
+  /** `--ssl-verify-peers`: verify TLS destinations' certificates and names (mcsidecar default: on). */
+  sslVerifyPeers: boolean;
+  /** `--ssl-connection-cache`: resume TLS sessions to destinations (mcsidecar default: on). */
+  sslConnectionCache: boolean;
+  /** `--ssl-port`: TCP ports that speak TLS. */
+  sslPorts: number[];
+  /** `--server-pem-cert-path`: the `--ssl-port` certificate (chain), PEM. */
+  serverPemCertPath: string;
+  /** `--server-pem-key-path`: its private key, PEM. */
+  serverPemKeyPath: string;
+  /** `--server-pem-ca-path`: CA of client certificates (with `--ssl-require-peer-certs`). */
+  serverPemCaPath: string;
+  /** `--ssl-require-peer-certs`: `--ssl-port` clients must present a certificate. */
+  sslRequirePeerCerts: boolean;
 }
 
 type Kind = 'bool' | 'int' | 'string' | 'ports' | 'list' | 'validate' | 'map';
@@ -167,6 +187,16 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   allowOnlyGets: false,
   metricsPort: 0,
   metricsAddress: '127.0.0.1',
+  pemCertPath: '',
+  pemKeyPath: '',
+  pemCaPath: '',
+  sslVerifyPeers: true,
+  sslConnectionCache: true,
+  sslPorts: [],
+  serverPemCertPath: '',
+  serverPemKeyPath: '',
+  serverPemCaPath: '',
+  sslRequirePeerCerts: false,
 };
 
 /** The option table. */
@@ -567,6 +597,86 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     origin: 'mcsidecar',
     help: 'IP the metrics endpoint binds (default 127.0.0.1: this host only)',
   },
+  {
+    key: 'pemCertPath',
+    flags: '--pem-cert-path <path>',
+    internal: 'pem_cert_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'client certificate (PEM) presented to TLS destinations, with --pem-key-path',
+  },
+  {
+    key: 'pemKeyPath',
+    flags: '--pem-key-path <path>',
+    internal: 'pem_key_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'private key (PEM) of --pem-cert-path',
+  },
+  {
+    key: 'pemCaPath',
+    flags: '--pem-ca-path <path>',
+    internal: 'pem_ca_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: "CA certificates (PEM) TLS destinations are verified against (default: Node's bundled roots, which include the Amazon Root CAs)",
+  },
+  {
+    key: 'sslVerifyPeers',
+    flags: '--ssl-verify-peers [bool]',
+    internal: 'ssl_verify_peers',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: "verify TLS destinations' certificate chain and host name (default true here; mcrouter's is false)",
+  },
+  {
+    key: 'sslConnectionCache',
+    flags: '--ssl-connection-cache [bool]',
+    internal: 'ssl_connection_cache',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: "resume TLS sessions on reconnects and probes (default true here; mcrouter's is false)",
+  },
+  {
+    key: 'sslPorts',
+    flags: '--ssl-port <ports>',
+    internal: 'ssl_ports',
+    kind: 'ports',
+    origin: 'mcrouter',
+    help: 'comma-separated TCP ports to listen on with TLS (next to -p ports)',
+  },
+  {
+    key: 'serverPemCertPath',
+    flags: '--server-pem-cert-path <path>',
+    internal: 'server_pem_cert_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'certificate (PEM) of the --ssl-port listeners',
+  },
+  {
+    key: 'serverPemKeyPath',
+    flags: '--server-pem-key-path <path>',
+    internal: 'server_pem_key_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'private key (PEM) of --server-pem-cert-path',
+  },
+  {
+    key: 'serverPemCaPath',
+    flags: '--server-pem-ca-path <path>',
+    internal: 'server_pem_ca_path',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: 'CA certificates (PEM) client certificates are verified against (--ssl-require-peer-certs)',
+  },
+  {
+    key: 'sslRequirePeerCerts',
+    flags: '--ssl-require-peer-certs [bool]',
+    internal: 'ssl_require_peer_certs',
+    kind: 'bool',
+    origin: 'mcrouter',
+    help: 'clients of --ssl-port must present a certificate signed by --server-pem-ca-path',
+  },
 ];
 
 /**
@@ -592,8 +702,18 @@ const IGNORED_WITH_VALUE = [
   'big-value-batch-size',
   'reset-inactive-connection-interval',
   'client-timeout',
+  'ssl-service-identity',
+  'additional-ssl-service-identities',
+  'tls-ticket-key-seed-path',
 ];
-const IGNORED_TOGGLES = ['use-thrift', 'group-remote-errors-deprecated', 'disable-fibers-stack-tracking'];
+const IGNORED_TOGGLES = [
+  'use-thrift',
+  'group-remote-errors-deprecated',
+  'disable-fibers-stack-tracking',
+  'ssl-handshake-offload',
+  'enable-ssl-tfo',
+  'ssl-use-ktls12',
+];
 
 /** What `parseProxyOptions` returns. */
 export interface ParsedOptions {
@@ -690,7 +810,7 @@ export function parseProxyOptions(
   const cmd = buildCommand();
   parseCommand(cmd, argv, output, (message) => new OptionError(message));
   const raw = cmd.opts<Record<string, unknown>>();
-  const options: ProxyOptions = { ...DEFAULT_OPTIONS, ports: [], listenAddresses: [] };
+  const options: ProxyOptions = { ...DEFAULT_OPTIONS, ports: [], listenAddresses: [], sslPorts: [] };
   for (const spec of OPTION_SPECS) {
     const attr = cmd.options.find((o) => o.flags === spec.flags)?.attributeName() ?? spec.key;
     const v = raw[attr];

@@ -1,11 +1,14 @@
 /** Result rows of the benchmark runner, the ratio table and their text rendering. */
 import type { LoadgenResult } from './result.js';
 
-/** The three things the load can be pointed at. */
-export type TargetName = 'direct' | 'mcproxy' | 'twemproxy';
+/**
+ * What the load can be pointed at: memcached, mcproxy, mcproxy talking TLS to memcached's TLS
+ * port (`mcproxy-tls`, docs/tls.md), twemproxy.
+ */
+export type TargetName = 'direct' | 'mcproxy' | 'mcproxy-tls' | 'twemproxy';
 
 /** All targets, in run order. */
-export const TARGETS: readonly TargetName[] = ['direct', 'mcproxy', 'twemproxy'];
+export const TARGETS: readonly TargetName[] = ['direct', 'mcproxy', 'mcproxy-tls', 'twemproxy'];
 
 /** A load shape: `connections` connections with `depth` requests outstanding on each. */
 export interface Scenario {

@@ -13,10 +13,16 @@
  *
  * A version lower than the highest one seen is ignored (stale node answered); the last good list
  * is returned instead, as AWS's Java cluster client does.
+ *
+ * With `tls` (a cluster created with in-transit encryption, `--elasticache-tls`), the endpoint is
+ * asked over TLS, its certificate verified against `ca` (default: Node's bundled roots, which hold
+ * the Amazon Root CAs) and its name, and the nodes come back as TLS server strings
+ * (`host:port:ascii:ssl`, docs/tls.md).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { DiscoveryError } from '../errors.js';
-import { hostPort } from '../topology.js';
+import { hostPort, tlsServer } from '../topology.js';
 import { log } from '../../proxy/logger.js';
 import type { ServerProvider } from './provider.js';
 
@@ -116,6 +122,10 @@ export interface AutoDiscoveryOptions {
   readonly port: number;
   /** Connect + reply timeout, ms. Default 5000. */
   readonly timeoutMs?: number;
+  /** Talk TLS to the endpoint and emit TLS nodes. Default false. */
+  readonly tls?: boolean;
+  /** PEM CA certificates to verify the endpoint against (with `tls`); default Node's bundled roots. */
+  readonly ca?: Buffer;
 }
 
 /** See the file comment. */
@@ -145,7 +155,9 @@ export class AutoDiscoveryProvider implements ServerProvider {
       return [...this.lastNodes];
     }
     this.lastVersion = config.version;
-    this.lastNodes = config.nodes.map((n) => hostPort(n.host, n.port));
+    this.lastNodes = config.nodes.map((n) =>
+      this.opts.tls === true ? tlsServer(hostPort(n.host, n.port)) : hostPort(n.host, n.port),
+    );
     return [...this.lastNodes];
   }
 
@@ -153,7 +165,16 @@ export class AutoDiscoveryProvider implements ServerProvider {
   private fetch(): Promise<ClusterConfig> {
     const timeoutMs = this.opts.timeoutMs ?? 5000;
     return new Promise<ClusterConfig>((resolve, reject) => {
-      const socket = net.connect({ host: this.opts.host, port: this.opts.port });
+      const { host, port } = this.opts;
+      const socket =
+        this.opts.tls === true
+          ? tls.connect({
+              host,
+              port,
+              ...(net.isIP(host) === 0 ? { servername: host } : {}),
+              ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+            })
+          : net.connect({ host, port });
       let buf: Buffer = Buffer.alloc(0);
       let settled = false;
       const finish = (err: Error | null, config?: ClusterConfig): void => {
@@ -171,7 +192,7 @@ export class AutoDiscoveryProvider implements ServerProvider {
       const ask = (): void => {
         socket.write(this.legacy ? `get ${LEGACY_KEY}\r\n` : 'config get cluster\r\n');
       };
-      socket.once('connect', ask);
+      socket.once(this.opts.tls === true ? 'secureConnect' : 'connect', ask);
       socket.on('data', (chunk: Buffer) => {
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
         let parsed: ParsedReply;
@@ -205,7 +226,7 @@ export class AutoDiscoveryProvider implements ServerProvider {
             return;
         }
       });
-      socket.on('error', (err) => {
+      socket.on('error', (err: Error) => {
         finish(new Error(`connection failed: ${err.message}`));
       });
       socket.on('close', () => {

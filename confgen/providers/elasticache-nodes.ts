@@ -2,11 +2,12 @@
  * ElastiCache (memcached) nodes through the API: paginated `elasticache:DescribeCacheClusters`
  * with `ShowCacheNodeInfo`, keeping only nodes in the `available` state that have an endpoint
  * (nodes being added or removed have none). aws-deploy §2.1. The node's DNS name is used, not its
- * IP: it survives node replacement and is what TLS verification needs.
+ * IP: it survives node replacement and is what TLS verification needs. A cluster created with
+ * `TransitEncryptionEnabled` gives TLS server strings (`host:port:ascii:ssl`, docs/tls.md).
  */
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DiscoveryError } from '../errors.js';
-import { hostPort } from '../topology.js';
+import { hostPort, tlsServer } from '../topology.js';
 import { createElastiCacheClient, describeAwsError, type AwsSettings } from './aws-clients.js';
 import type { ServerProvider } from './provider.js';
 
@@ -51,7 +52,8 @@ export class ElastiCacheNodesProvider implements ServerProvider {
               const ep = node.Endpoint;
               if (node.CacheNodeStatus !== 'available' || ep?.Address === undefined || ep.Port === undefined)
                 continue;
-              out.push(hostPort(ep.Address, ep.Port));
+              const server = hostPort(ep.Address, ep.Port);
+              out.push(cluster.TransitEncryptionEnabled === true ? tlsServer(server) : server);
             }
           }
         }

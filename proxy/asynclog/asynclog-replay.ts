@@ -63,9 +63,11 @@ function alive(pid: number): boolean {
 }
 
 function addressOf(e: AsynclogEntry): ServerAddress {
-  if (e.host.startsWith('unix:')) return { host: '', port: 0, path: e.host.slice(5), hostPort: e.host };
+  // mcrouter's asynclog lines carry no security mechanism: replays go over plain TCP (docs/tls.md).
+  if (e.host.startsWith('unix:'))
+    return { host: '', port: 0, path: e.host.slice(5), hostPort: e.host, securityMech: 'plain' };
   const hostPort = e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
-  return { host: e.host, port: e.port, path: null, hostPort };
+  return { host: e.host, port: e.port, path: null, hostPort, securityMech: 'plain' };
 }
 
 class Waiter implements ReplySink {

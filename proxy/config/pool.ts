@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseWith, timeoutMs } from './schema.js';
 import type { RouteHandle } from '../routes/route-handle.js';
+import { parseSecurityMech } from './server-address.js';
 import type { PoolTkoTracker, TkoTracker } from '../destination/tko-tracker.js';
 
 /** A pool as the route factory uses it. */
@@ -78,6 +79,20 @@ export const poolSchema = z.looseObject({
     .refine((p) => p.toLowerCase() === 'ascii', 'only the ascii protocol is supported')
     .optional(),
   error_on_empty: z.boolean('expected a boolean').optional(),
+  /** mcrouter's pool-wide default for server strings that name no mechanism (docs/tls.md). */
+  security_mech: z
+    .string('expected a string: plain, ssl or tls')
+    .transform((m, ctx) => {
+      try {
+        return parseSecurityMech(m);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** mcrouter's deprecated form of `security_mech: "ssl"`. */
+  use_ssl: z.boolean('expected a boolean').optional(),
   name: z.string().optional(),
   tko_tracker: tkoTrackerSchema.optional(),
 });

@@ -239,6 +239,8 @@ export class RouteFactory {
       const timeoutMs = opts.server_timeout ?? this.options.serverTimeoutMs;
       const connectTimeoutMs = opts.connect_timeout ?? timeoutMs;
       const keepRoutingPrefix = opts.keep_routing_prefix ?? false;
+      // mcrouter (McRouteHandleProvider.cpp): security_mech wins over the deprecated use_ssl.
+      const securityMech = opts.security_mech ?? (opts.use_ssl === true ? 'ssl' : 'plain');
       const routes: RouteHandle[] = [];
       const members: TkoTracker[] = [];
       opts.servers.forEach((entry, i) => {
@@ -250,7 +252,7 @@ export class RouteFactory {
         if (typeof entry !== 'string') throw new ConfigError(p, 'expected a server string "host:port"');
         let address;
         try {
-          address = parseServerAddress(entry);
+          address = parseServerAddress(entry, securityMech);
         } catch (err) {
           throw new ConfigError(p, (err as Error).message);
         }

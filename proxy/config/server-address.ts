@@ -1,8 +1,25 @@
 /**
  * Pool server strings (spec §1.3, `mcrouter/lib/network/AccessPoint.cpp`):
  * `host:port[:protocol[:security_mech[:compressed|notcompressed]]]`, IPv6 as `[addr]:port[...]`,
- * or `unix:<path>`.
+ * or `unix:<path>`. An empty field takes the pool's value (`protocol`, `security_mech`).
  */
+
+/**
+ * How a destination is reached: `plain` TCP or `ssl` (TLS), mcrouter's names
+ * (`securityMechToString` in `mcrouter/lib/network/SecurityOptions.cpp`).
+ */
+export type SecurityMech = 'plain' | 'ssl';
+
+/**
+ * Parses a security mechanism: mcrouter's `plain` and `ssl`, and `tls` as another name for `ssl`.
+ * @throws Error naming the value; mcrouter's `fizz`, `ktls12` and `tls_to_plain` are not supported
+ */
+export function parseSecurityMech(text: string): SecurityMech {
+  const mech = text.toLowerCase();
+  if (mech === 'plain') return 'plain';
+  if (mech === 'ssl' || mech === 'tls') return 'ssl';
+  throw new Error(`security mechanism "${text}" is not supported (plain, ssl or tls)`);
+}
 
 /** A parsed server entry. */
 export interface ServerAddress {
@@ -14,19 +31,23 @@ export interface ServerAddress {
   readonly path: string | null;
   /** `host:port` (`[v6]:port`) or `unix:<path>`: the name used in logs and `route(...)`. */
   readonly hostPort: string;
+  /** `ssl`: the connection is TLS (docs/tls.md). */
+  readonly securityMech: SecurityMech;
 }
 
 /**
  * Parses a server string.
+ * @param defaultMech the pool's `security_mech`, for a string that names none
  * @throws Error with the reason (e.g. `invalid server "x": port out of range`); only the `ascii`
- *   protocol and the `plain` security mechanism are supported
+ *   protocol is supported, and TLS only over TCP (as mcrouter's AccessPoint)
  */
-export function parseServerAddress(text: string): ServerAddress {
+export function parseServerAddress(text: string, defaultMech: SecurityMech = 'plain'): ServerAddress {
   const bad = (why: string): Error => new Error(`invalid server ${JSON.stringify(text)}: ${why}`);
   if (text.startsWith('unix:')) {
     const path = text.slice(5);
     if (path.length === 0) throw bad('empty unix socket path');
-    return { host: '', port: 0, path, hostPort: text };
+    if (defaultMech !== 'plain') throw bad('TLS over a unix socket is not supported');
+    return { host: '', port: 0, path, hostPort: text, securityMech: 'plain' };
   }
   let host: string;
   let rest: string;
@@ -46,15 +67,19 @@ export function parseServerAddress(text: string): ServerAddress {
   if (!/^\d{1,5}$/.test(portText)) throw bad('port is not a number');
   const port = Number(portText);
   if (port < 1 || port > 65535) throw bad('port out of range');
-  const protocol = (parts[1] ?? 'ascii').toLowerCase();
+  const protocol = (parts[1] === undefined || parts[1] === '' ? 'ascii' : parts[1]).toLowerCase();
   if (protocol !== 'ascii') throw bad(`protocol "${protocol}" is not supported (only ascii)`);
-  const mech = (parts[2] ?? 'plain').toLowerCase();
-  if (mech !== 'plain') throw bad(`security mechanism "${mech}" is not supported (only plain)`);
+  let securityMech = defaultMech;
+  try {
+    if (parts[2] !== undefined && parts[2] !== '') securityMech = parseSecurityMech(parts[2]);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
   const compression = parts[3];
   if (compression !== undefined && compression !== 'compressed' && compression !== 'notcompressed') {
     throw bad(`unknown compression "${compression}"`);
   }
   if (parts.length > 4) throw bad('too many fields');
   const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return { host, port, path: null, hostPort };
+  return { host, port, path: null, hostPort, securityMech };
 }

@@ -12,6 +12,7 @@ import {
   type DestinationSettings,
 } from './destination.js';
 import { TkoTrackerMap } from './tko-tracker.js';
+import { TlsConnector } from '../tls/tls-connector.js';
 
 /** TKO settings (command-line options). */
 export interface TkoOptions {
@@ -47,9 +48,14 @@ export class DestinationMap {
   /** TKO state per host:port (spec §6). */
   readonly tko: TkoTrackerMap;
 
+  /**
+   * @param tls opens the TLS connections (`security_mech: "ssl"`); its session cache is shared by
+   *   every destination to the same server
+   */
   constructor(
     private readonly limits: DestinationLimits = DEFAULT_DESTINATION_LIMITS,
     tko: TkoOptions = { timeoutsUntilTko: 3, enabled: true },
+    readonly tls: TlsConnector = new TlsConnector(),
   ) {
     this.tko = new TkoTrackerMap(tko.timeoutsUntilTko, tko.enabled);
   }
@@ -62,7 +68,7 @@ export class DestinationMap {
     const key = destinationKey(settings.address, settings.timeoutMs);
     let d = this.byKey.get(key);
     if (d === undefined) {
-      d = new Destination(settings, this.tko.get(settings.address.hostPort), this.limits);
+      d = new Destination(settings, this.tko.get(settings.address.hostPort), this.limits, this.tls);
       this.byKey.set(key, d);
     }
     return d;

@@ -25,6 +25,8 @@
  * with `--target-max-inflight-requests`, while that many requests await replies.
  */
 import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { TlsConnector } from '../tls/tls-connector.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
@@ -34,7 +36,12 @@ import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
 import { watchDeadlines, type Tickable } from './deadline-ticker.js';
-import { connectErrorMessage, connectTimeoutMessage, ioErrorMessage } from './socket-errors.js';
+import {
+  connectErrorMessage,
+  connectTimeoutMessage,
+  ioErrorMessage,
+  tlsConnectErrorMessage,
+} from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { log } from '../logger.js';
@@ -153,20 +160,28 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   avgLatencyUs = NaN;
   connectionsOpened = 0;
   connectionsClosed = 0;
+  /** TLS handshakes completed, and how many of them resumed a session. */
+  tlsHandshakes = 0;
+  tlsResumed = 0;
+  /** The last TLS failure logged and when (performance.now ms), to log a repeat once per 10 s. */
+  private tlsFailureLogged = '';
+  private tlsFailureLoggedAt = 0;
 
   /** `host:port` (or `unix:path`). */
   readonly hostPort: string;
-  /** mcrouter's destination key: `host:port:ascii:plain:notcompressed-<timeout>`. */
+  /** mcrouter's destination key: `host:port:ascii:<plain|ssl>:notcompressed-<timeout>`. */
   readonly key: string;
 
   /**
    * @param tracker the server's TKO tracker (shared by destinations to the same host:port)
    * @param limits process-wide probe delays and queue limits
+   * @param tls opens the connection when the address's security mechanism is `ssl`
    */
   constructor(
     readonly settings: DestinationSettings,
     readonly tracker: TkoTracker,
     private readonly limits: DestinationLimits = DEFAULT_DESTINATION_LIMITS,
+    private readonly tls: TlsConnector = DEFAULT_TLS_CONNECTOR,
   ) {
     this.hostPort = settings.address.hostPort;
     this.key = destinationKey(settings.address, settings.timeoutMs);
@@ -507,18 +522,38 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const { address, connectTimeoutMs } = this.settings;
     this.connecting = true;
     this.connectDeadline = performance.now() + connectTimeoutMs;
-    const socket =
-      address.path !== null
-        ? net.connect({ path: address.path })
-        : net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+    const secure = address.securityMech === 'ssl';
+    let socket: net.Socket;
+    let tlsSocket: TLSSocket | null = null;
+    try {
+      if (address.path !== null) socket = net.connect({ path: address.path });
+      else if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
+      else socket = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+    } catch (err) {
+      // The TLS certificates could not be loaded (docs/tls.md): the destination fails, visibly.
+      this.connecting = false;
+      const message = tlsConnectErrorMessage(err as NodeJS.ErrnoException);
+      this.logTlsFailure(message);
+      this.note(Result.ConnectError);
+      this.failQueued(Result.ConnectError, message);
+      return;
+    }
     this.socket = socket;
     let error: NodeJS.ErrnoException | null = null;
-    socket.on('connect', () => {
+    let tcpUp = false;
+    socket.once('connect', () => {
+      tcpUp = true;
+    });
+    socket.on(secure ? 'secureConnect' : 'connect', () => {
       if (socket !== this.socket) return;
       this.connecting = false;
       this.connected = true;
       this.state = DestinationState.Up;
       this.connectionsOpened++;
+      if (tlsSocket !== null) {
+        this.tlsHandshakes++;
+        if (tlsSocket.isSessionReused()) this.tlsResumed++;
+      }
       this.flush();
     });
     socket.on('data', (chunk: Buffer) => {
@@ -538,11 +573,31 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.detachSocket();
       if (wasConnected) this.failWritten(ioErrorMessage(error));
       else {
+        let message: string;
+        if (secure && tcpUp) {
+          message = tlsConnectErrorMessage(error);
+          this.logTlsFailure(message);
+        } else message = connectErrorMessage(error);
         // The connection failure itself counts, then each queued request (mcrouter: num_failures 2).
         this.note(Result.ConnectError);
-        this.failQueued(Result.ConnectError, connectErrorMessage(error));
+        this.failQueued(Result.ConnectError, message);
       }
     });
+  }
+
+  /**
+   * Logs a failed TLS connection (`event: tls_connect_failed`, `destination`, `reason`); the same
+   * reason again is logged at most every 10 s (probes and reconnects repeat it).
+   */
+  private logTlsFailure(reason: string): void {
+    const now = performance.now();
+    if (reason === this.tlsFailureLogged && now - this.tlsFailureLoggedAt < 10_000) return;
+    this.tlsFailureLogged = reason;
+    this.tlsFailureLoggedAt = now;
+    log.warn(
+      { event: 'tls_connect_failed', destination: this.hostPort, reason },
+      `TLS connection to ${this.hostPort} failed: ${reason}`,
+    );
   }
 
   /** Forgets the current socket (its events are ignored from now on). */
@@ -624,13 +679,17 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   }
 }
 
+/** The connector of destinations built without one: mcsidecar's default TLS settings. */
+const DEFAULT_TLS_CONNECTOR = new TlsConnector();
+
 /** The probe: `version` (mcrouter probes with a version request). */
 const PROBE_REQUEST = new McRequest(VERSION_REQUEST_OP);
 
 /**
- * mcrouter's destination key (`ProxyDestinationKey`): the access point plus the timeout, so the
+ * mcrouter's destination key (`ProxyDestinationKey`): the access point (security mechanism
+ * included, so TLS and plain to one host:port are two destinations) plus the timeout, so the
  * same server with two timeouts gets two connections (test `TestDuplicateServersDiffTimeouts`).
  */
 export function destinationKey(address: ServerAddress, timeoutMs: number): string {
-  return `${address.hostPort}:ascii:plain:notcompressed-${timeoutMs}`;
+  return `${address.hostPort}:ascii:${address.securityMech}:notcompressed-${timeoutMs}`;
 }

@@ -42,3 +42,13 @@ export function ioErrorMessage(err: NodeJS.ErrnoException | null): string {
   if (err === null) return 'AsyncSocketException: connection closed by server, type = End of file';
   return `AsyncSocketException: recv() failed, type = Internal error, ${errnoText(err)}`;
 }
+
+/**
+ * Message of a CONNECT_ERROR reply when TCP connected but the TLS handshake failed: Node's error
+ * code and reason, e.g. `… SSL error, CERT_HAS_EXPIRED: certificate has expired` (docs/tls.md).
+ */
+export function tlsConnectErrorMessage(err: NodeJS.ErrnoException | null): string {
+  const why =
+    err === null ? 'connection closed during the handshake' : `${err.code ?? 'TLS'}: ${err.message}`;
+  return `AsyncSocketException: SSL connect failed, type = SSL error, ${why}`;
+}

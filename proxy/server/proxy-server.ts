@@ -3,6 +3,7 @@
  * and the counters. `cli.ts` wires it to the command line; tests embed it directly.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
@@ -28,6 +29,8 @@ import { MetricsServer } from '../admin/metrics-server.js';
 import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
+import { newTlsConnector } from '../tls/tls-options.js';
+import { tlsListenerOptions } from '../tls/tls-listener.js';
 import { log } from '../logger.js';
 
 /** Collects flush_all replies from every destination; answers with the worst (AllSync rule). */
@@ -100,6 +103,7 @@ export class ProxyServer {
         maxInflightRequests: options.targetMaxInflightRequests,
       },
       { timeoutsUntilTko: options.timeoutsUntilTko, enabled: !options.disableTkoTracking },
+      newTlsConnector(options),
     );
     this.retirement = new ConfigRetirement(this.destinations, () => this.current);
     this.current = buildConfig(source, this.destinations, { ...options, runtime: this.runtime });
@@ -221,9 +225,10 @@ export class ProxyServer {
   }
 
   /**
-   * Starts listening on every `--port` (on each `--listen-addresses` IP, or all interfaces) and on
-   * `--unix-domain-sock`.
+   * Starts listening on every `--port` and `--ssl-port` (TLS, docs/tls.md) (on each
+   * `--listen-addresses` IP, or all interfaces) and on `--unix-domain-sock`.
    * @returns the bound addresses, e.g. `127.0.0.1:11211` or a socket path
+   * @throws TlsConfigError when `--ssl-port`'s certificate or key is missing or unusable
    */
   async listen(): Promise<string[]> {
     if (this.options.metricsPort > 0 && this.metricsServer === null) {
@@ -231,11 +236,17 @@ export class ProxyServer {
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
     }
     const bound: string[] = [];
-    const { ports, listenAddresses, unixDomainSock } = this.options;
-    for (const port of ports) {
-      const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
-      for (const host of hosts)
-        bound.push(await this.listenOne(host !== undefined ? { port, host } : { port }));
+    const { ports, sslPorts, listenAddresses, unixDomainSock } = this.options;
+    const secure = sslPorts.length > 0 ? tlsListenerOptions(this.options) : null;
+    const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
+    for (const [list, tlsOptions] of [
+      [ports, null],
+      [sslPorts, secure],
+    ] as const) {
+      for (const port of list) {
+        for (const host of hosts)
+          bound.push(await this.listenOne(host !== undefined ? { port, host } : { port }, tlsOptions));
+      }
     }
     if (unixDomainSock !== '') {
       if (existsSync(unixDomainSock) && lstatSync(unixDomainSock).isSocket()) unlinkSync(unixDomainSock);
@@ -244,9 +255,17 @@ export class ProxyServer {
     return bound;
   }
 
-  private listenOne(opts: net.ListenOptions): Promise<string> {
-    const server = net.createServer({ noDelay: true }, (socket) => {
+  /** Listens on one address; with `tlsOptions`, clients speak TLS (`--ssl-port`). */
+  private listenOne(opts: net.ListenOptions, tlsOptions: tls.TlsOptions | null = null): Promise<string> {
+    const onSocket = (socket: net.Socket): void => {
       this.accept(socket);
+    };
+    const server =
+      tlsOptions === null
+        ? net.createServer({ noDelay: true }, onSocket)
+        : tls.createServer({ ...tlsOptions, noDelay: true }, onSocket);
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      this.logClientError(socket.remoteAddress, `TLS handshake failed: ${err.code ?? err.message}`);
     });
     return new Promise<string>((resolve, reject) => {
       server.once('error', reject);

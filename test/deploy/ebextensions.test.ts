@@ -130,6 +130,7 @@ describe('ebextensions', () => {
       'template',
       'max-peer-shrink',
       'log-level',
+      'elasticache-tls',
     ];
     for (const f of flags)
       expect(env?.has(`MCCONFGEN_${f.toUpperCase().replaceAll('-', '_')}`), f).toBe(true);
@@ -140,6 +141,10 @@ describe('ebextensions', () => {
       expect(env?.has(k)).toBe(false);
     expect(env?.get('MCCONFGEN_LOCAL')).toBe('127.0.0.1:11212');
     expect(env?.get('MCCONFGEN_PEER_PORT')).toBe('11212');
+    // TLS to the cluster follows the CacheTransitEncryption option the cluster is created with.
+    expect(env?.get('MCCONFGEN_ELASTICACHE_TLS')).toBe(
+      '`{"Fn::GetOptionSetting": {"Namespace": "aws:elasticbeanstalk:customoption", "OptionName": "CacheTransitEncryption", "DefaultValue": "false"}}`',
+    );
   });
 
   test("the IAM policy: only what mcconfgen calls by default, on this environment's own role", () => {

@@ -7,8 +7,7 @@ import { Memcached } from '../helpers/memcached.js';
 import { startProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { colocatedConfig } from '../helpers/config.js';
-import { createHashSelector } from '../../proxy/hash/hash-selector.js';
-import { Load, getOp, setOp } from '../helpers/load.js';
+import { Load, getOp, keysByServer, setOp, twoServerLoad } from '../helpers/load.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -70,23 +69,12 @@ test('a backend killed and restarted under load: no reply lost for the healthy o
     await proxy.close();
     await Promise.all([a, b].map((m) => m.stop()));
   });
-  const select = createHashSelector({ n: 2 });
-  const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
-  const onA = keys.filter((k) => select(Buffer.from(k), 0, k.length) === 0);
-  const onB = keys.filter((k) => select(Buffer.from(k), 0, k.length) === 1);
+  const split = keysByServer(200);
   const c = await RawClient.connect(proxy.port);
-  for (const k of keys) expect(await c.ask(`set ${k} 0 0 ${k.length}\r\n${k}\r\n`)).toBe('STORED\r\n');
+  for (const k of split.flat())
+    expect(await c.ask(`set ${k} 0 0 ${k.length}\r\n${k}\r\n`)).toBe('STORED\r\n');
   c.close();
-  let n = 0;
-  const load = new Load(proxy.port, 10, 16, () => {
-    n++;
-    if (n % 2 === 0) {
-      const k = onA[n % onA.length] as string;
-      return getOp('a', k, k);
-    }
-    const k = onB[n % onB.length] as string;
-    return n % 3 === 0 ? setOp('b', k, k) : getOp('b', k, k);
-  });
+  const load = twoServerLoad(proxy.port, 10, 16, split);
   await loadUntil(300);
   await b.kill();
   await loadUntil(400);

@@ -167,12 +167,13 @@ export interface CacheNode {
   readonly port?: number;
 }
 
-/** A `DescribeCacheClustersResponse` page with one memcached cluster. */
+/** A `DescribeCacheClustersResponse` page with one memcached cluster (`transitEncryption`: TLS). */
 export function describeCacheClusters(
   clusterId: string,
   nodes: readonly CacheNode[],
   marker?: string,
   engine = 'memcached',
+  transitEncryption = false,
 ): string {
   const nodeXml = nodes
     .map(
@@ -205,7 +206,7 @@ export function describeCacheClusters(
         <CacheNodes>${nodeXml}
         </CacheNodes>
         <AutoMinorVersionUpgrade>true</AutoMinorVersionUpgrade>
-        <TransitEncryptionEnabled>false</TransitEncryptionEnabled>
+        <TransitEncryptionEnabled>${transitEncryption}</TransitEncryptionEnabled>
         <AtRestEncryptionEnabled>false</AtRestEncryptionEnabled>
       </CacheCluster>
     </CacheClusters>

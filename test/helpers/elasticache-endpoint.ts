@@ -2,9 +2,12 @@
  * A fake ElastiCache configuration endpoint on a loopback port for tests: answers
  * `config get cluster` with the current payload (or `ERROR` when `legacyOnly`) and
  * `get AmazonElastiCache:cluster` with the same payload, written 7 bytes at a time so clients must
- * reassemble replies. Every command line is recorded.
+ * reassemble replies. Every command line is recorded. With `tls`, it speaks TLS only (an
+ * ElastiCache cluster with in-transit encryption).
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 
 /** A running fake endpoint. */
 export interface FakeEndpoint {
@@ -17,10 +20,12 @@ export interface FakeEndpoint {
 export async function fakeEndpoint(opts: {
   payload: () => string;
   legacyOnly?: boolean;
+  /** Certificate and key files (PEM): serve TLS. */
+  tls?: { readonly cert: string; readonly key: string };
 }): Promise<FakeEndpoint> {
   const commands: string[] = [];
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     let buf = '';
@@ -51,7 +56,11 @@ export async function fakeEndpoint(opts: {
         for (let off = 0; off < reply.length; off += 7) socket.write(reply.subarray(off, off + 7));
       }
     });
-  });
+  };
+  const server =
+    opts.tls !== undefined
+      ? tls.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, onSocket)
+      : net.createServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,

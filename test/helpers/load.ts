@@ -4,6 +4,7 @@
  * request got exactly one reply and what kind it was.
  */
 import net from 'node:net';
+import { createHashSelector } from '../../proxy/hash/hash-selector.js';
 
 /** What a reply was, for one request. */
 export type Verdict = 'ok' | 'error' | 'wrong';
@@ -160,4 +161,39 @@ export function setOp(label: string, key: string, value: string, flags = 0): Loa
     bytes: Buffer.from(`set ${key} ${flags} 0 ${Buffer.byteLength(value, 'latin1')}\r\n${value}\r\n`),
     judge: (reply) => (reply === 'STORED\r\n' ? 'ok' : reply.startsWith('SERVER_ERROR ') ? 'error' : 'wrong'),
   };
+}
+
+/**
+ * Keys `k0…k<count-1>` split by the server of a two-server pool (Ch3) they hash to:
+ * `[onA, onB]`.
+ */
+export function keysByServer(count: number): [string[], string[]] {
+  const select = createHashSelector({ n: 2 });
+  const keys = Array.from({ length: count }, (_, i) => `k${i}`);
+  return [
+    keys.filter((k) => select(Buffer.from(k), 0, k.length) === 0),
+    keys.filter((k) => select(Buffer.from(k), 0, k.length) === 1),
+  ];
+}
+
+/**
+ * A load over a two-server pool whose keys hold their own name: every other request a get of a
+ * key on server A (label `a`), the rest gets and every third a set of a key on B (label `b`).
+ */
+export function twoServerLoad(
+  port: number,
+  connections: number,
+  depth: number,
+  [onA, onB]: [string[], string[]],
+): Load {
+  let n = 0;
+  return new Load(port, connections, depth, () => {
+    n++;
+    if (n % 2 === 0) {
+      const k = onA[n % onA.length] as string;
+      return getOp('a', k, k);
+    }
+    const k = onB[n % onB.length] as string;
+    return n % 3 === 0 ? setOp('b', k, k) : getOp('b', k, k);
+  });
 }

@@ -2,6 +2,7 @@
  * A raw socket client for byte-exact protocol tests: send bytes, read exactly what comes back.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 
 /** See the file comment. */
 export class RawClient {
@@ -9,7 +10,7 @@ export class RawClient {
   private waiter: (() => void) | null = null;
   private closedFlag = false;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buf = Buffer.concat([this.buf, chunk]);
       this.wake();
@@ -33,6 +34,24 @@ export class RawClient {
       s.once('connect', () => {
         s.setNoDelay(true);
         resolve(new RawClient(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /**
+   * Connects with TLS to `port` on 127.0.0.1 (`options`: `ca`, `servername`, `session` …);
+   * resolves once the handshake succeeded, rejects with the handshake error.
+   */
+  static connectTls(
+    port: number,
+    options: tls.ConnectionOptions = {},
+  ): Promise<RawClient & { socket: tls.TLSSocket }> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host: '127.0.0.1', ...options });
+      s.once('secureConnect', () => {
+        s.setNoDelay(true);
+        resolve(new RawClient(s) as RawClient & { socket: tls.TLSSocket });
       });
       s.once('error', reject);
     });
