@@ -47,8 +47,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   if (options.replayAsynclog) return runReplayCommand(options);
   const validating = options.validateConfig !== '';
-  if (!validating && options.ports.length === 0 && options.unixDomainSock === '') {
-    log.fatal('invalid ports: give -p/--port or --unix-domain-sock');
+  if (
+    !validating &&
+    options.ports.length === 0 &&
+    options.unixDomainSock === '' &&
+    options.listenSockFd < 0
+  ) {
+    log.fatal('invalid ports: give -p/--port, --listen-sock-fd or --unix-domain-sock');
     return EXIT_BAD_OPTIONS;
   }
 

@@ -8,7 +8,7 @@
 export interface ServerAddress {
   /** Host name or IP (without brackets); empty for unix sockets. */
   readonly host: string;
-  /** TCP port; 0 for unix sockets. */
+  /** TCP port; 0 for unix sockets (and a TCP port 0 that never connects, as mcrouter's). */
   readonly port: number;
   /** Unix socket path, or null for TCP. */
   readonly path: string | null;
@@ -45,7 +45,8 @@ export function parseServerAddress(text: string): ServerAddress {
   const portText = parts[0] ?? '';
   if (!/^\d{1,5}$/.test(portText)) throw bad('port is not a number');
   const port = Number(portText);
-  if (port < 1 || port > 65535) throw bad('port out of range');
+  // Port 0 is accepted, as mcrouter: every request to it fails with a connect error.
+  if (port > 65535) throw bad('port out of range');
   const protocol = (parts[1] ?? 'ascii').toLowerCase();
   if (protocol !== 'ascii') throw bad(`protocol "${protocol}" is not supported (only ascii)`);
   const mech = (parts[2] ?? 'plain').toLowerCase();

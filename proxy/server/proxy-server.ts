@@ -222,7 +222,8 @@ export class ProxyServer {
 
   /**
    * Starts listening on every `--port` (on each `--listen-addresses` IP, or all interfaces) and on
-   * `--unix-domain-sock`.
+   * `--unix-domain-sock`, and serves the inherited `--listen-sock-fd` socket
+   * (`mcrouter/standalone_options_list.h`).
    * @returns the bound addresses, e.g. `127.0.0.1:11211` or a socket path
    */
   async listen(): Promise<string[]> {
@@ -231,7 +232,8 @@ export class ProxyServer {
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
     }
     const bound: string[] = [];
-    const { ports, listenAddresses, unixDomainSock } = this.options;
+    const { ports, listenAddresses, unixDomainSock, listenSockFd } = this.options;
+    if (listenSockFd >= 0) bound.push(await this.listenOne({ fd: listenSockFd } as net.ListenOptions));
     for (const port of ports) {
       const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
       for (const host of hosts)
