@@ -78,6 +78,12 @@ export const poolSchema = z.looseObject({
     .refine((p) => p.toLowerCase() === 'ascii', 'only the ascii protocol is supported')
     .optional(),
   error_on_empty: z.boolean('expected a boolean').optional(),
+  /** Every server's port (servers may then omit it), `mcrouter/lib/network/AccessPoint.cpp`. */
+  port_override: z
+    .int('port_override is not an integer')
+    .min(1, 'port_override must be in [1, 65535]')
+    .max(65535, 'port_override must be in [1, 65535]')
+    .optional(),
   name: z.string().optional(),
   tko_tracker: tkoTrackerSchema.optional(),
 });

@@ -250,7 +250,7 @@ export class RouteFactory {
         if (typeof entry !== 'string') throw new ConfigError(p, 'expected a server string "host:port"');
         let address;
         try {
-          address = parseServerAddress(entry);
+          address = parseServerAddress(entry, opts.port_override);
         } catch (err) {
           throw new ConfigError(p, (err as Error).message);
         }
@@ -311,6 +311,10 @@ export class RouteFactory {
     const type = obj.type;
     if (typeof type !== 'string')
       throw new ConfigError(childPath(path, 'type'), 'a route object needs a string "type"');
+    // `{"type": "Pool", "name": …, "servers": …}`: an inline pool's servers, one handle each, as
+    // `Pool|<name>` (`McRouteHandleProvider<RouterInfo>::create` in
+    // `mcrouter/routes/McRouteHandleProvider-inl.h`).
+    if (type === 'Pool') return [...this.pool(obj, path).destinationRoutes];
     const name = obj.name;
     if (typeof name === 'string') {
       const cached = this.named.get(name);
