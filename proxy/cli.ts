@@ -17,6 +17,7 @@ import { ConfigReloader } from './config/config-reloader.js';
 import { ProxyServer } from './server/proxy-server.js';
 import { McProxyError } from './errors.js';
 import { runReplayCommand } from './asynclog/replay-command.js';
+import { StatsFiles } from './admin/stats-files.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -126,6 +127,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     `${server.versionString} serving`,
   );
 
+  const statsFiles = new StatsFiles(server);
+  statsFiles.start();
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     stop = (reason: string): void => {
@@ -134,6 +138,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.exit(EXIT_OK);
       }
       stopping = true;
+      statsFiles.stop();
       log.info({ reason, drainTimeoutMs: options.drainTimeoutMs }, 'shutting down');
       void (reloader?.close() ?? Promise.resolve())
         .then(() => server.drain(options.drainTimeoutMs))

@@ -90,6 +90,10 @@ export interface ProxyOptions {
   useAsynclogVersion2: boolean;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target. */
   targetMaxShadowRequests: number;
+  /** `--stats-root`: directory of the stats files (`proxy/admin/stats-files.ts`); '' = none. */
+  statsRoot: string;
+  /** `--stats-logging-interval`: ms between stats file writes; 0 = never. */
+  statsLoggingIntervalMs: number;
   /** `--hostid` (mcsidecar): host id for HostIdRoute/LatestRoute/KeySplitRoute; -1 = derived. */
   hostId: number;
   /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
@@ -162,6 +166,8 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   asynclogDisable: false,
   useAsynclogVersion2: false,
   targetMaxShadowRequests: 1000,
+  statsRoot: '',
+  statsLoggingIntervalMs: 10_000,
   hostId: -1,
   replayAsynclog: false,
   missOnGetErrors: false,
@@ -512,6 +518,23 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'do not reload the config file when it changes',
   },
   {
+    key: 'statsRoot',
+    flags: '--stats-root <dir>',
+    internal: 'stats_root',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: "write the stats files (<prefix>.stats, .startup_options, .config_sources_info) here (default: none; mcrouter's is /var/mcrouter/stats)",
+  },
+  {
+    key: 'statsLoggingIntervalMs',
+    flags: '--stats-logging-interval <ms>',
+    internal: 'stats_logging_interval',
+    kind: 'int',
+    min: 0,
+    origin: 'mcrouter',
+    help: 'ms between stats file writes; 0 = never',
+  },
+  {
     key: 'hostId',
     flags: '--hostid <n>',
     internal: 'hostid',
@@ -586,9 +609,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
  * toggles. They are logged at start-up.
  */
 const IGNORED_WITH_VALUE = [
-  'stats-root',
   'debug-fifo-root',
-  'stats-logging-interval',
   'rss-limit-mb',
   'fibers-stack-size',
   'fibers-max-pool-size',
