@@ -7,7 +7,8 @@ import net from 'node:net';
 import { expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { REPO_ROOT, Spawned } from '../helpers/process.js';
+import { REPO_ROOT } from '../helpers/config.js';
+import { Spawned } from '../helpers/process.js';
 
 test('an inherited listening socket (fd 3) is served', async () => {
   const mc = await Memcached.start();
