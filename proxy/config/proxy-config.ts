@@ -128,6 +128,7 @@ export function buildConfig(
       targetMaxShadowRequests: opts.targetMaxShadowRequests,
       stats: opts.runtime?.stats,
       asyncLog: opts.runtime?.asyncLog ?? null,
+      sourceText: source.text,
     },
     ROUTE_BUILDERS,
   );

@@ -21,7 +21,7 @@ import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { parseServerAddress } from './server-address.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
-import { parseJsonc } from './jsonc.js';
+import { lineColumn, parseJsonc } from './jsonc.js';
 import { effectiveHostId } from './host-id.js';
 import { parsePoolOptions, tkoThresholds, type Pool } from './pool.js';
 import { PoolTkoTracker, type TkoTracker } from '../destination/tko-tracker.js';
@@ -56,6 +56,17 @@ export interface RouteFactoryOptions {
   readonly asyncLog?: AsyncLogSink | null | undefined;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target (default 1000). */
   readonly targetMaxShadowRequests?: number | undefined;
+  /** The config file's text, for the line numbers of unknown route types. */
+  readonly sourceText?: string | undefined;
+}
+
+/** 1-based line of the first `"type": "<type>"` in `text`, or 0. */
+function typeLine(text: string | undefined, type: string): number {
+  if (text === undefined) return 0;
+  const m = new RegExp(`"type"\\s*:\\s*${JSON.stringify(type).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(
+    text,
+  );
+  return m === null ? 0 : lineColumn(text, m.index).line;
 }
 
 /** See the file comment. One instance per config build. */
@@ -328,9 +339,12 @@ export class RouteFactory {
   private build(type: string, json: unknown, path: string): RouteHandle[] {
     const builder = this.builders.get(type);
     if (builder === undefined) {
+      // mcrouter's wording, with the line of the `"type"` in the file when it is found there
+      // (`McRouteHandleProvider<RouterInfo>::create`, `mcrouter/routes/McRouteHandleProvider-inl.h`).
+      const line = typeLine(this.options.sourceText, type);
       throw new ConfigError(
         path,
-        `unknown route handle type ${JSON.stringify(type)} (and no named handle by that name)`,
+        `Unknown RouteHandle: ${type}${line > 0 ? ` line: ${line}` : ''} (and no named handle by that name)`,
       );
     }
     const built = builder(this, json, path);

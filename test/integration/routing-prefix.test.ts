@@ -303,7 +303,7 @@ describe('PrefixSelectorRoute (spec §1.5): longest prefix of the routing key, e
           /* not reached */
         },
       ),
-    ).rejects.toThrow('route.children[0]: unknown route handle type "PrefixSelectorRoute"');
+    ).rejects.toThrow('route.children[0]: Unknown RouteHandle: PrefixSelectorRoute');
     await expect(
       withProxy({ route: { type: 'PrefixSelectorRoute' } }, async () => {
         /* not reached */
