@@ -20,6 +20,7 @@ import { checkTlsOptions } from './tls/tls-options.js';
 import { McProxyError } from './errors.js';
 import { runReplayCommand } from './asynclog/replay-command.js';
 import { runWarmCommand } from './warm/warm-command.js';
+import { StatsFiles } from './admin/stats-files.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -55,9 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     !validating &&
     options.ports.length === 0 &&
     options.sslPorts.length === 0 &&
-    options.unixDomainSock === ''
+    options.unixDomainSock === '' &&
+    options.listenSockFd < 0
   ) {
-    log.fatal('invalid ports: give -p/--port, --ssl-port or --unix-domain-sock');
+    log.fatal('invalid ports: give -p/--port, --ssl-port, --listen-sock-fd or --unix-domain-sock');
     return EXIT_BAD_OPTIONS;
   }
   try {
@@ -137,6 +139,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     `${server.versionString} serving`,
   );
 
+  const statsFiles = new StatsFiles(server);
+  statsFiles.start();
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     stop = (reason: string): void => {
@@ -145,6 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.exit(EXIT_OK);
       }
       stopping = true;
+      statsFiles.stop();
       log.info({ reason, drainTimeoutMs: options.drainTimeoutMs }, 'shutting down');
       void (reloader?.close() ?? Promise.resolve())
         .then(() => server.drain(options.drainTimeoutMs))

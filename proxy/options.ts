@@ -20,6 +20,8 @@ export interface ProxyOptions {
   listenAddresses: string[];
   /** `--unix-domain-sock`: also listen on this unix socket path. */
   unixDomainSock: string;
+  /** `--listen-sock-fd`: serve this inherited listening socket (e.g. systemd's); -1 = none. */
+  listenSockFd: number;
   /** `--config`: `file:<path>` or inline JSON. */
   config: string;
   /** `-f/--config-file` (deprecated in mcrouter): config file path. */
@@ -88,14 +90,18 @@ export interface ProxyOptions {
   useAsynclogVersion2: boolean;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target. */
   targetMaxShadowRequests: number;
+  /** `--stats-root`: directory of the stats files (`proxy/admin/stats-files.ts`); '' = none. */
+  statsRoot: string;
+  /** `--stats-logging-interval`: ms between stats file writes; 0 = never. */
+  statsLoggingIntervalMs: number;
   /** `--hostid` (mcsidecar): host id for HostIdRoute/LatestRoute/KeySplitRoute; -1 = derived. */
   hostId: number;
   /** `--replay-asynclog` (mcsidecar): replay the spooled deletes under `--async-dir` and exit. */
   replayAsynclog: boolean;
-  /** `--disable-miss-on-get-errors`: get errors reach the client (default: a miss, as mcrouter). */
-  disableMissOnGetErrors: boolean;
-  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (default: NOT_FOUND). */
-  disableMissOnArithErrors: boolean;
+  /** `--miss-on-get-errors` (mcsidecar): get/gat errors become misses (mcrouter before April 2025). */
+  missOnGetErrors: boolean;
+  /** `--miss-on-arith-errors` (mcsidecar): incr/decr errors become NOT_FOUND (mcrouter before April 2025). */
+  missOnArithErrors: boolean;
   /** `--group-remote-errors`: every error reply becomes `SERVER_ERROR remote error`. */
   groupRemoteErrors: boolean;
   /** `--allow-only-gets`: anything but gets gets NullRoute's reply, unrouted. */
@@ -145,6 +151,7 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   ports: [],
   listenAddresses: [],
   unixDomainSock: '',
+  listenSockFd: -1,
   config: '',
   configFile: '',
   configStr: '',
@@ -179,10 +186,12 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   asynclogDisable: false,
   useAsynclogVersion2: false,
   targetMaxShadowRequests: 1000,
+  statsRoot: '',
+  statsLoggingIntervalMs: 10_000,
   hostId: -1,
   replayAsynclog: false,
-  disableMissOnGetErrors: false,
-  disableMissOnArithErrors: false,
+  missOnGetErrors: false,
+  missOnArithErrors: false,
   groupRemoteErrors: false,
   allowOnlyGets: false,
   metricsPort: 0,
@@ -224,6 +233,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'string',
     origin: 'mcrouter',
     help: 'also listen on this unix socket',
+  },
+  {
+    key: 'listenSockFd',
+    flags: '--listen-sock-fd <fd>',
+    internal: 'listen_sock_fd',
+    kind: 'int',
+    min: -1,
+    origin: 'mcrouter',
+    help: 'serve an inherited, already listening socket (file descriptor number; systemd socket activation)',
   },
   {
     key: 'config',
@@ -530,6 +548,23 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'do not reload the config file when it changes',
   },
   {
+    key: 'statsRoot',
+    flags: '--stats-root <dir>',
+    internal: 'stats_root',
+    kind: 'string',
+    origin: 'mcrouter',
+    help: "write the stats files (<prefix>.stats, .startup_options, .config_sources_info) here (default: none; mcrouter's is /var/mcrouter/stats)",
+  },
+  {
+    key: 'statsLoggingIntervalMs',
+    flags: '--stats-logging-interval <ms>',
+    internal: 'stats_logging_interval',
+    kind: 'int',
+    min: 0,
+    origin: 'mcrouter',
+    help: 'ms between stats file writes; 0 = never',
+  },
+  {
     key: 'hostId',
     flags: '--hostid <n>',
     internal: 'hostid',
@@ -548,20 +583,20 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 're-send the deletes spooled under --async-dir, keep those that still fail, and exit',
   },
   {
-    key: 'disableMissOnGetErrors',
-    flags: '--disable-miss-on-get-errors [bool]',
-    internal: 'disable_miss_on_get_errors',
+    key: 'missOnGetErrors',
+    flags: '--miss-on-get-errors [bool]',
+    internal: 'miss_on_get_errors',
     kind: 'bool',
-    origin: 'mcrouter',
-    help: 'return get errors to clients (by default they are misses, as mcrouter)',
+    origin: 'mcsidecar',
+    help: 'answer a failed get/gat with a miss instead of its error (mcrouter before April 2025)',
   },
   {
-    key: 'disableMissOnArithErrors',
-    flags: '--disable-miss-on-arith-errors [bool]',
-    internal: 'disable_miss_on_arith_errors',
+    key: 'missOnArithErrors',
+    flags: '--miss-on-arith-errors [bool]',
+    internal: 'miss_on_arith_errors',
     kind: 'bool',
-    origin: 'mcrouter',
-    help: 'return incr/decr errors to clients (by default they are NOT_FOUND, as mcrouter)',
+    origin: 'mcsidecar',
+    help: 'answer a failed incr/decr with NOT_FOUND instead of its error (mcrouter before April 2025)',
   },
   {
     key: 'groupRemoteErrors',
@@ -684,9 +719,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
  * toggles. They are logged at start-up.
  */
 const IGNORED_WITH_VALUE = [
-  'stats-root',
   'debug-fifo-root',
-  'stats-logging-interval',
   'rss-limit-mb',
   'fibers-stack-size',
   'fibers-max-pool-size',
@@ -707,6 +740,9 @@ const IGNORED_WITH_VALUE = [
   'tls-ticket-key-seed-path',
 ];
 const IGNORED_TOGGLES = [
+  // Removed from mcrouter in April 2025; errors reaching the client is now the default.
+  'disable-miss-on-get-errors',
+  'disable-miss-on-arith-errors',
   'use-thrift',
   'group-remote-errors-deprecated',
   'disable-fibers-stack-tracking',

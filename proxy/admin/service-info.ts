@@ -107,7 +107,7 @@ export function effectiveHostId(options: ProxyOptions): number {
 }
 
 /** `config_sources_info` (mcrouter's `ConfigApi::getConfigSourcesInfo`). */
-function configSourcesInfo(config: ProxyConfig): Record<string, unknown> {
+export function configSourcesInfo(config: ProxyConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { mcrouter_config: config.md5 };
   const main = config.source.path;
   if (main !== null) out.config_file = main;

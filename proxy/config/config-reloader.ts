@@ -169,7 +169,7 @@ export class ConfigReloader {
       stats.configFullAttempts++;
       stats.configFailures++;
       stats.configLastAttempt = Date.now();
-      const reason = `cannot read config file ${this.opts.path}: ${main?.code ?? 'unknown error'}`;
+      const reason = `Can not read config from ${this.opts.path}: ${main?.code ?? 'unknown error'}`;
       log.error(
         { event: 'reconfigure_failed', config: this.opts.path, code: main?.code, jsonPath: '', reason },
         `Failed to reconfigure: ${reason}`,

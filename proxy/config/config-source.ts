@@ -34,7 +34,7 @@ export function readConfigSource(spec: ConfigSpec): ConfigSource {
     } catch (err) {
       throw new ConfigError(
         '',
-        `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        `Can not read config from ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
   }

@@ -93,6 +93,12 @@ export const poolSchema = z.looseObject({
     .optional(),
   /** mcrouter's deprecated form of `security_mech: "ssl"`. */
   use_ssl: z.boolean('expected a boolean').optional(),
+  /** Every server's port (servers may then omit it), `mcrouter/lib/network/AccessPoint.cpp`. */
+  port_override: z
+    .int('port_override is not an integer')
+    .min(1, 'port_override must be in [1, 65535]')
+    .max(65535, 'port_override must be in [1, 65535]')
+    .optional(),
   name: z.string().optional(),
   tko_tracker: tkoTrackerSchema.optional(),
 });

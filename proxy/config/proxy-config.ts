@@ -36,10 +36,10 @@ export interface ConfigBuildOptions {
   /** `--target-max-shadow-requests`. */
   readonly targetMaxShadowRequests?: number | undefined;
   /** RootRoute post-processing (`--miss-on-get-errors` & co., see `RootOptions`). */
-  /** `--disable-miss-on-get-errors`: get errors reach the client (mcrouter's default: a miss). */
-  readonly disableMissOnGetErrors?: boolean | undefined;
-  /** `--disable-miss-on-arith-errors`: incr/decr errors reach the client (default: NOT_FOUND). */
-  readonly disableMissOnArithErrors?: boolean | undefined;
+  /** `--miss-on-get-errors`: get errors become misses (default: the error reaches the client). */
+  readonly missOnGetErrors?: boolean | undefined;
+  /** `--miss-on-arith-errors`: incr/decr errors become NOT_FOUND (default: the error). */
+  readonly missOnArithErrors?: boolean | undefined;
   readonly groupRemoteErrors?: boolean | undefined;
   readonly allowOnlyGets?: boolean | undefined;
   /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
@@ -128,6 +128,7 @@ export function buildConfig(
       targetMaxShadowRequests: opts.targetMaxShadowRequests,
       stats: opts.runtime?.stats,
       asyncLog: opts.runtime?.asyncLog ?? null,
+      sourceText: source.text,
     },
     ROUTE_BUILDERS,
   );
@@ -135,8 +136,8 @@ export function buildConfig(
   let root: RootRoute;
   try {
     root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault, {
-      missOnGetErrors: opts.disableMissOnGetErrors !== true,
-      missOnArithErrors: opts.disableMissOnArithErrors !== true,
+      missOnGetErrors: opts.missOnGetErrors === true,
+      missOnArithErrors: opts.missOnArithErrors === true,
       groupRemoteErrors: opts.groupRemoteErrors === true,
       allowOnlyGets: opts.allowOnlyGets === true,
     });

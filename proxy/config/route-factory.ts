@@ -21,7 +21,7 @@ import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { parseServerAddress } from './server-address.js';
 import { childPath } from './json-path.js';
 import { isObject } from './schema.js';
-import { parseJsonc } from './jsonc.js';
+import { lineColumn, parseJsonc } from './jsonc.js';
 import { effectiveHostId } from './host-id.js';
 import { parsePoolOptions, tkoThresholds, type Pool } from './pool.js';
 import { PoolTkoTracker, type TkoTracker } from '../destination/tko-tracker.js';
@@ -56,6 +56,17 @@ export interface RouteFactoryOptions {
   readonly asyncLog?: AsyncLogSink | null | undefined;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target (default 1000). */
   readonly targetMaxShadowRequests?: number | undefined;
+  /** The config file's text, for the line numbers of unknown route types. */
+  readonly sourceText?: string | undefined;
+}
+
+/** 1-based line of the first `"type": "<type>"` in `text`, or 0. */
+function typeLine(text: string | undefined, type: string): number {
+  if (text === undefined) return 0;
+  const m = new RegExp(`"type"\\s*:\\s*${JSON.stringify(type).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(
+    text,
+  );
+  return m === null ? 0 : lineColumn(text, m.index).line;
 }
 
 /** See the file comment. One instance per config build. */
@@ -252,7 +263,7 @@ export class RouteFactory {
         if (typeof entry !== 'string') throw new ConfigError(p, 'expected a server string "host:port"');
         let address;
         try {
-          address = parseServerAddress(entry, securityMech);
+          address = parseServerAddress(entry, securityMech, opts.port_override);
         } catch (err) {
           throw new ConfigError(p, (err as Error).message);
         }
@@ -313,6 +324,10 @@ export class RouteFactory {
     const type = obj.type;
     if (typeof type !== 'string')
       throw new ConfigError(childPath(path, 'type'), 'a route object needs a string "type"');
+    // `{"type": "Pool", "name": …, "servers": …}`: an inline pool's servers, one handle each, as
+    // `Pool|<name>` (`McRouteHandleProvider<RouterInfo>::create` in
+    // `mcrouter/routes/McRouteHandleProvider-inl.h`).
+    if (type === 'Pool') return [...this.pool(obj, path).destinationRoutes];
     const name = obj.name;
     if (typeof name === 'string') {
       const cached = this.named.get(name);
@@ -326,9 +341,12 @@ export class RouteFactory {
   private build(type: string, json: unknown, path: string): RouteHandle[] {
     const builder = this.builders.get(type);
     if (builder === undefined) {
+      // mcrouter's wording, with the line of the `"type"` in the file when it is found there
+      // (`McRouteHandleProvider<RouterInfo>::create`, `mcrouter/routes/McRouteHandleProvider-inl.h`).
+      const line = typeLine(this.options.sourceText, type);
       throw new ConfigError(
         path,
-        `unknown route handle type ${JSON.stringify(type)} (and no named handle by that name)`,
+        `Unknown RouteHandle: ${type}${line > 0 ? ` line: ${line}` : ''} (and no named handle by that name)`,
       );
     }
     const built = builder(this, json, path);

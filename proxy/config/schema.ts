@@ -1,6 +1,8 @@
 /**
  * Validates route and pool options with zod schemas, turning zod issues into `ConfigError`s that
- * name the full JSON path. Schemas are loose: like mcrouter, unknown keys are ignored.
+ * name the full JSON path. Schemas are loose: like mcrouter, unknown keys are ignored; keys
+ * mcrouter acts on that mcproxy does not implement are rejected (`rejectUnsupported`), never
+ * silently ignored.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -31,4 +33,22 @@ export const jsonObject = z.record(z.string(), z.unknown());
 /** True for a non-null, non-array object. */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Rejects keys of `obj` that mcrouter acts on and mcproxy does not implement. A key whose value is
+ * one of its `inert` values (what mcrouter does by default) is allowed.
+ * @param keys key → the values that change nothing (e.g. `[false, 0]`), or `[]` for none
+ * @throws ConfigError `<path>.<key>: not supported by mcproxy`
+ */
+export function rejectUnsupported(
+  obj: Readonly<Record<string, unknown>>,
+  keys: Readonly<Record<string, readonly unknown[]>>,
+  path: string,
+): void {
+  for (const [key, inert] of Object.entries(keys)) {
+    const v = obj[key];
+    if (v !== undefined && !inert.includes(v))
+      throw new ConfigError(joinPath(path, [key]), 'not supported by mcproxy');
+  }
 }

@@ -25,7 +25,7 @@ export function parseSecurityMech(text: string): SecurityMech {
 export interface ServerAddress {
   /** Host name or IP (without brackets); empty for unix sockets. */
   readonly host: string;
-  /** TCP port; 0 for unix sockets. */
+  /** TCP port; 0 for unix sockets (and a TCP port 0 that never connects, as mcrouter's). */
   readonly port: number;
   /** Unix socket path, or null for TCP. */
   readonly path: string | null;
@@ -36,12 +36,18 @@ export interface ServerAddress {
 }
 
 /**
- * Parses a server string.
+ * Parses a server string. With `portOverride` (a pool's `port_override`, 1–65535) the port may be
+ * left out and any port given is replaced (`AccessPoint::create` in
+ * `mcrouter/lib/network/AccessPoint.cpp`).
  * @param defaultMech the pool's `security_mech`, for a string that names none
  * @throws Error with the reason (e.g. `invalid server "x": port out of range`); only the `ascii`
  *   protocol is supported, and TLS only over TCP (as mcrouter's AccessPoint)
  */
-export function parseServerAddress(text: string, defaultMech: SecurityMech = 'plain'): ServerAddress {
+export function parseServerAddress(
+  text: string,
+  defaultMech: SecurityMech = 'plain',
+  portOverride = 0,
+): ServerAddress {
   const bad = (why: string): Error => new Error(`invalid server ${JSON.stringify(text)}: ${why}`);
   if (text.startsWith('unix:')) {
     const path = text.slice(5);
@@ -53,20 +59,24 @@ export function parseServerAddress(text: string, defaultMech: SecurityMech = 'pl
   let rest: string;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') throw bad('expected [ipv6]:port');
+    const bare = portOverride > 0 && close === text.length - 1;
+    if (close < 0 || (!bare && text[close + 1] !== ':')) throw bad('expected [ipv6]:port');
     host = text.slice(1, close);
-    rest = text.slice(close + 2);
+    rest = bare ? '' : text.slice(close + 2);
   } else {
     const colon = text.indexOf(':');
-    if (colon <= 0) throw bad('expected host:port');
-    host = text.slice(0, colon);
-    rest = text.slice(colon + 1);
+    const bare = portOverride > 0 && colon < 0 && text.length > 0;
+    if (colon <= 0 && !bare) throw bad('expected host:port');
+    host = bare ? text : text.slice(0, colon);
+    rest = bare ? '' : text.slice(colon + 1);
   }
   const parts = rest.split(':');
   const portText = parts[0] ?? '';
-  if (!/^\d{1,5}$/.test(portText)) throw bad('port is not a number');
-  const port = Number(portText);
-  if (port < 1 || port > 65535) throw bad('port out of range');
+  if (!(portOverride > 0 && portText === '') && !/^\d{1,5}$/.test(portText))
+    throw bad('port is not a number');
+  const port = portOverride > 0 ? portOverride : Number(portText);
+  // Port 0 is accepted, as mcrouter: every request to it fails with a connect error.
+  if (port > 65535) throw bad('port out of range');
   const protocol = (parts[1] === undefined || parts[1] === '' ? 'ascii' : parts[1]).toLowerCase();
   if (protocol !== 'ascii') throw bad(`protocol "${protocol}" is not supported (only ascii)`);
   let securityMech = defaultMech;

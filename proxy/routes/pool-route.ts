@@ -2,22 +2,26 @@
  * PoolRoute: hashes each request to one server of a pool (`makePoolRoute` in
  * `mcrouter/routes/McRouteHandleProvider-inl.h`, spec §2.2). `"PoolRoute|A"` or
  * `{"type": "PoolRoute", "pool": "A" | {inline pool}, "hash": "Ch3" | {hash_func, salt, weights},
- * "shadows": [...], "rates": {...}, "asynclog": bool, "asynclog_name": "...", "name": "..."}`.
+ * "shadows": [...], "rates": {...}, "shard_splits": {...}, "split_shard_fanout": n, "asynclog": bool,
+ * "asynclog_name": "...", "name": "..."}`. mcrouter's other PoolRoute keys (`slow_warmup`,
+ * `max_outstanding`, `bucketize`, `distribution_enabled`, `useBucketHashSelector`, `pool_id`) are
+ * config errors naming their path.
  *
  * Built inside out, as mcrouter: the pool's servers (`Pool|A`), each with deletes spooled to the
  * asynclog (unless `asynclog: false` or `--asynclog-disable`; the asynclog name is
  * `asynclog_name`, else `name`, else the pool name); then `shadows` per server index; then the
  * hash (WeightedCh3 when the pool has `weights`, unless `hash` says otherwise); then `rates`
- * (RateLimitRoute).
+ * (RateLimitRoute); then `shard_splits` (ShardSplitRoute).
  */
 import { z } from 'zod';
 import type { RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
-import { parseWith } from '../config/schema.js';
+import { parseWith, rejectUnsupported } from '../config/schema.js';
 import { DestinationRoute } from './destination-route.js';
 import { makeHashRoute, type HashOptions } from './hash-route.js';
 import { RateLimitRoute, parseRates } from './rate-limit-route.js';
 import { makeShadowRoutes } from './shadow-route.js';
+import { ShardSplitRoute, parseShardSplits } from './shard-split-route.js';
 import type { RouteHandle } from './route-handle.js';
 
 const hashSchema = z.union([
@@ -36,7 +40,19 @@ const poolRouteSchema = z.looseObject({
   asynclog: z.boolean('asynclog is not a boolean').optional(),
   asynclog_name: z.string('asynclog_name is not a string').optional(),
   name: z.string().optional(),
+  shard_splits: z.unknown().optional(),
+  split_shard_fanout: z.int('ShardSplitRoute "split_shard_fanout" is not integer').min(0).optional(),
 });
+
+/** mcrouter PoolRoute keys not implemented here, with the values that change nothing. */
+const UNSUPPORTED = {
+  slow_warmup: [],
+  max_outstanding: [0],
+  bucketize: [false],
+  distribution_enabled: [false],
+  useBucketHashSelector: [false],
+  pool_id: [],
+};
 
 /** See the file comment. */
 export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
@@ -45,6 +61,7 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
   let poolPath = path;
   if (typeof json !== 'string') {
     o = parseWith(poolRouteSchema, json, path);
+    rejectUnsupported(o, UNSUPPORTED, path);
     poolRef = o.pool;
     poolPath = childPath(path, 'pool');
   }
@@ -74,5 +91,9 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
   let route = makeHashRoute(destinations, opts, pool.name, pool.errorOnEmpty, path);
   if (o?.rates !== undefined)
     route = new RateLimitRoute(route, parseRates(o.rates, childPath(path, 'rates')));
+  if (o?.shard_splits !== undefined) {
+    const splits = parseShardSplits(o.shard_splits, childPath(path, 'shard_splits'));
+    route = new ShardSplitRoute(route, splits, factory.hostId);
+  }
   return route;
 };

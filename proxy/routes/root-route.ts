@@ -13,8 +13,9 @@
  * - nothing → `SERVER_ERROR RootRoute: No rh found`, or the default route's pick with
  *   `--send-invalid-route-to-default`.
  *
- * Reply post-processing (`RootOptions`, mcrouter's RootRoute `routeImpl`): with miss-on-get-errors
- * an error reply to a get-like request becomes a miss, with miss-on-arith-errors an error reply
+ * Reply post-processing (`RootOptions`, mcrouter's RootRoute `routeImpl`): errors reach the client
+ * by default, as mcrouter since April 2025; with `--miss-on-get-errors` (mcrouter's old default)
+ * an error reply to a get-like request becomes a miss, with `--miss-on-arith-errors` an error reply
  * to incr/decr becomes NOT_FOUND (a request with no route still gets `No rh found`); with
  * `--group-remote-errors` any remaining error becomes a bare REMOTE_ERROR
  * (`SERVER_ERROR remote error`); with `--allow-only-gets` everything but get-like requests gets

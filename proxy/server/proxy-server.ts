@@ -226,7 +226,8 @@ export class ProxyServer {
 
   /**
    * Starts listening on every `--port` and `--ssl-port` (TLS, docs/tls.md) (on each
-   * `--listen-addresses` IP, or all interfaces) and on `--unix-domain-sock`.
+   * `--listen-addresses` IP, or all interfaces) and on `--unix-domain-sock`, and serves the
+   * inherited `--listen-sock-fd` socket (`mcrouter/standalone_options_list.h`).
    * @returns the bound addresses, e.g. `127.0.0.1:11211` or a socket path
    * @throws TlsConfigError when `--ssl-port`'s certificate or key is missing or unusable
    */
@@ -236,7 +237,8 @@ export class ProxyServer {
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
     }
     const bound: string[] = [];
-    const { ports, sslPorts, listenAddresses, unixDomainSock } = this.options;
+    const { ports, sslPorts, listenAddresses, unixDomainSock, listenSockFd } = this.options;
+    if (listenSockFd >= 0) bound.push(await this.listenOne({ fd: listenSockFd } as net.ListenOptions, null));
     const secure = sslPorts.length > 0 ? tlsListenerOptions(this.options) : null;
     const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
     for (const [list, tlsOptions] of [

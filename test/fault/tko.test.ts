@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -22,7 +22,7 @@ async function setup(
   const proxy = await startProxy(
     { pools: { A: { servers: mcs.map((m) => m.address), ...pool } }, route: 'PoolRoute|A' },
     // These tests read the errors clients would otherwise see as misses.
-    { ...SHOW_ERRORS, ...options },
+    options,
   );
   const client = await RawClient.connect(proxy.port);
   cleanups.push(async () => {

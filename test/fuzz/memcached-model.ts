@@ -2,7 +2,7 @@
  * A reference model of memcached 1.6 as a client sees it through mcrouter: what each request
  * replies and how the store changes. Used by the session fuzz to predict the proxy's bytes.
  *
- * Covered (with mcrouter's defaults: incr/decr errors reach the client as NOT_FOUND):
+ * Covered (with mcrouter's defaults: incr/decr errors reach the client as they are):
  * get/gets (multi-key), set/add/replace/append/prepend, cas (with a unique that never
  * matches, so EXISTS/NOT_FOUND), delete, incr/decr (uint64 wrap, floor at 0, memcached's in-place
  * space padding when the number gets shorter), touch, noreply, keys over 250 bytes, values over
@@ -126,9 +126,8 @@ export class MemcachedModel {
     // memcached's safe_strtoull: digits, then only whitespace; must fit in 64 bits.
     const m = /^(\d+)\s*$/.exec(text);
     if (m === null || BigInt(m[1] as string) >= UINT64) {
-      // memcached: CLIENT_ERROR cannot increment or decrement non-numeric value; mcrouter turns
-      // incr/decr errors into NOT_FOUND (miss_on_arith_errors, its default).
-      return out('NOT_FOUND\r\n');
+      // memcached's error, passed through as today's mcrouter does (no miss_on_arith_errors).
+      return out('CLIENT_ERROR cannot increment or decrement non-numeric value\r\n');
     }
     let n = BigInt(m[1] as string);
     n = cmd === 'incr' ? (n + delta) % UINT64 : n > delta ? n - delta : 0n;

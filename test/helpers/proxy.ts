@@ -50,13 +50,3 @@ export async function startProxy(config: unknown, options: Partial<ProxyOptions>
     close: () => server.close(),
   };
 }
-
-/**
- * Options that let get and incr/decr errors reach the client (mcrouter's
- * `--disable-miss-on-get-errors` / `--disable-miss-on-arith-errors`; by default they become a miss
- * and NOT_FOUND). Tests that check error texts use them, as mcrouter's own tests do.
- */
-export const SHOW_ERRORS: Partial<ProxyOptions> = {
-  disableMissOnGetErrors: true,
-  disableMissOnArithErrors: true,
-};

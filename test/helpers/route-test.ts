@@ -4,7 +4,7 @@
  */
 import type { ProxyOptions } from '../../proxy/options.js';
 import type { Memcached } from './memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from './proxy.js';
+import { startProxy, type TestProxy } from './proxy.js';
 import { RawClient } from './raw-client.js';
 
 /**
@@ -17,7 +17,7 @@ export async function withProxy(
   options: Partial<ProxyOptions> = {},
 ): Promise<void> {
   // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
-  const proxy = await startProxy(config, { ...SHOW_ERRORS, serverTimeoutMs: 300, ...options });
+  const proxy = await startProxy(config, { serverTimeoutMs: 300, ...options });
   const client = await RawClient.connect(proxy.port);
   try {
     await fn(client, proxy);

@@ -120,7 +120,7 @@ describe('start-up from the last good config', () => {
     ]);
     expect((await p.exited).code).toBe(2);
     expect(p.stderr).toContain('config backup too old to be trusted');
-    expect(p.stderr).toMatch(/cannot read config file .*mcrouter\.json: ENOENT/);
+    expect(p.stderr).toMatch(/Can not read config from .*mcrouter\.json: ENOENT/);
   });
 });
 

@@ -59,7 +59,7 @@ describe('exit codes and flags', () => {
   test('an unreadable config file exits 2', async () => {
     const p = runTs(CLI, ['-p', String(await freePort()), '--config', `file:${join(dir, 'missing.json')}`]);
     expect((await p.exited).code).toBe(2);
-    expect(p.stderr).toMatch(/cannot read config file .*missing\.json: ENOENT/);
+    expect(p.stderr).toMatch(/Can not read config from .*missing\.json: ENOENT/);
   });
 
   test('a malformed option value exits 3', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { VERSION_STRING } from '../../proxy/version.js';
 
@@ -16,12 +16,8 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
   [direct, behind] = await Promise.all([Memcached.start(), Memcached.start()]);
-  // Conformance with memcached's own replies: incr on a non-number must show memcached's
-  // CLIENT_ERROR (mcrouter's default would turn it into NOT_FOUND).
-  proxy = await startProxy(
-    { pools: { A: { servers: [behind.address] } }, route: 'PoolRoute|A' },
-    SHOW_ERRORS,
-  );
+  // Conformance with memcached's own replies: incr on a non-number shows memcached's CLIENT_ERROR.
+  proxy = await startProxy({ pools: { A: { servers: [behind.address] } }, route: 'PoolRoute|A' });
 });
 afterAll(async () => {
   await proxy.close();

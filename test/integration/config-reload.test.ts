@@ -290,7 +290,7 @@ describe('invalid configs', () => {
     expect(await reloader.check()).toBe('failed');
     expect(
       logs.messages.some(
-        (m) => m.startsWith('Failed to reconfigure: cannot read config file') && m.endsWith('ENOENT'),
+        (m) => m.startsWith('Failed to reconfigure: Can not read config from') && m.endsWith('ENOENT'),
       ),
     ).toBe(true);
     const next = poolConfig([b.address]);

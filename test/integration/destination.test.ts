@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { freePort } from '../helpers/ports.js';
-import { SHOW_ERRORS, startProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let mc: Memcached;
@@ -17,13 +17,10 @@ afterAll(async () => {
 });
 
 test('a hung server: SERVER_ERROR Reply timeout after server_timeout; after it resumes, replies stay in sync', async () => {
-  const proxy = await startProxy(
-    {
-      pools: { A: { servers: [mc.address], server_timeout: 150 } },
-      route: 'PoolRoute|A',
-    },
-    SHOW_ERRORS,
-  );
+  const proxy = await startProxy({
+    pools: { A: { servers: [mc.address], server_timeout: 150 } },
+    route: 'PoolRoute|A',
+  });
   const c = await RawClient.connect(proxy.port);
   expect(await c.call('set sync 0 0 3\r\none\r\n', 'STORED\r\n')).toBe('STORED\r\n');
   mc.signal('SIGSTOP');
@@ -52,7 +49,7 @@ test('a hung server: SERVER_ERROR Reply timeout after server_timeout; after it r
 test('--server-timeout is the default pool timeout', async () => {
   const proxy = await startProxy(
     { pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' },
-    { ...SHOW_ERRORS, serverTimeoutMs: 120 },
+    { serverTimeoutMs: 120 },
   );
   const c = await RawClient.connect(proxy.port);
   mc.signal('SIGSTOP');
@@ -71,17 +68,14 @@ test('--server-timeout is the default pool timeout', async () => {
 
 test('connection refused: a SERVER_ERROR naming the connect error, then fast TKO failures; other routes unaffected', async () => {
   const dead = await freePort();
-  const proxy = await startProxy(
-    {
-      pools: { D: { servers: [`127.0.0.1:${dead}`] }, A: { servers: [mc.address] } },
-      route: {
-        type: 'OperationSelectorRoute',
-        default_policy: 'PoolRoute|A',
-        operation_policies: { get: 'PoolRoute|D' },
-      },
+  const proxy = await startProxy({
+    pools: { D: { servers: [`127.0.0.1:${dead}`] }, A: { servers: [mc.address] } },
+    route: {
+      type: 'OperationSelectorRoute',
+      default_policy: 'PoolRoute|A',
+      operation_policies: { get: 'PoolRoute|D' },
     },
-    SHOW_ERRORS,
-  );
+  });
   const c = await RawClient.connect(proxy.port);
   const line =
     'SERVER_ERROR AsyncSocketException: connect failed, type = Socket not open, errno = 111 (Connection refused)\r\n';
@@ -98,7 +92,7 @@ test('a server restarted on the same port: the proxy reconnects; requests in fli
   const m = await Memcached.start();
   const proxy = await startProxy(
     { pools: { A: { servers: [m.address] } }, route: 'PoolRoute|A' },
-    { ...SHOW_ERRORS, serverTimeoutMs: 5000 },
+    { serverTimeoutMs: 5000 },
   );
   const c = await RawClient.connect(proxy.port);
   expect(await c.call('set r 0 0 1\r\n1\r\n', 'STORED\r\n')).toBe('STORED\r\n');
@@ -124,13 +118,10 @@ test('a server restarted on the same port: the proxy reconnects; requests in fli
 
 test('a multi-get across a live and a dead server: the error replaces the whole reply', async () => {
   const dead = await freePort();
-  const proxy = await startProxy(
-    {
-      pools: { A: { servers: [mc.address, `127.0.0.1:${dead}`] } },
-      route: 'PoolRoute|A',
-    },
-    SHOW_ERRORS,
-  );
+  const proxy = await startProxy({
+    pools: { A: { servers: [mc.address, `127.0.0.1:${dead}`] } },
+    route: 'PoolRoute|A',
+  });
   const c = await RawClient.connect(proxy.port);
   // Find keys that hash to each server.
   const keys = Array.from({ length: 20 }, (_, i) => `mg${i}`);
@@ -147,6 +138,18 @@ test('a multi-get across a live and a dead server: the error replaces the whole 
   expect(await c.call(`get ${live[0]}\r\n`, `VALUE ${live[0]} 0 1\r\nx\r\nEND\r\n`)).toBe(
     `VALUE ${live[0]} 0 1\r\nx\r\nEND\r\n`,
   );
+  c.close();
+  await proxy.close();
+});
+
+test('a server on port 0 is accepted, as mcrouter: its requests fail with a connect error', async () => {
+  const proxy = await startProxy({ pools: { A: { servers: ['127.0.0.1:0'] } }, route: 'PoolRoute|A' });
+  const c = await RawClient.connect(proxy.port);
+  expect(await c.ask('get k\r\n')).toMatch(/^SERVER_ERROR .*(connect failed|mc_res_connect_error)/);
+  expect(await c.ask('set k 0 0 1\r\nx\r\n')).toMatch(
+    /^SERVER_ERROR .*(connect failed|mc_res_connect_error)/,
+  );
+  expect(await c.ask('incr n 1\r\n')).toMatch(/^SERVER_ERROR .*(connect failed|mc_res_connect_error)/);
   c.close();
   await proxy.close();
 });

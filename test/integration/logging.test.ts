@@ -13,7 +13,7 @@ import { Memcached } from '../helpers/memcached.js';
 import { freePort } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { runTs } from '../helpers/process.js';
-import { SHOW_ERRORS, startProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { LogCapture, type LogLine } from '../helpers/log-capture.js';
 import { ProxyServer } from '../../proxy/server/proxy-server.js';
 import { DEFAULT_OPTIONS } from '../../proxy/options.js';
@@ -154,8 +154,7 @@ describe('TKO transitions', () => {
   test('<host:port> marked hard TKO, with event, kind, reason and the process-wide counts', async () => {
     logs = new LogCapture();
     const dead = `127.0.0.1:${await freePort()}`;
-    // Errors shown (as --disable-miss-on-get-errors): this test reads the get's error.
-    const p = await startProxy({ pools: { D: { servers: [dead] } }, route: 'PoolRoute|D' }, SHOW_ERRORS);
+    const p = await startProxy({ pools: { D: { servers: [dead] } }, route: 'PoolRoute|D' });
     const c = await RawClient.connect(p.port);
     expect(await c.ask('get a\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException/);
     expect(logs.matching(`${dead} marked hard TKO`)[0]).toMatchObject({

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort } from '../helpers/ports.js';
 import { Load, getOp, setOp } from '../helpers/load.js';
@@ -172,7 +172,6 @@ describe('TKO and config reloads', () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const cfg = { pools: { A: { servers: [m.address] }, D: { servers: [dead] } }, route: 'PoolRoute|D' };
     const p = await startProxy(cfg, {
-      ...SHOW_ERRORS,
       metricsPort: await freePort(),
       // No probe of the dead server during the test: the counts below stay exact.
       probeTimeoutInitialMs: 3_600_000,

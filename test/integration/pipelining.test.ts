@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import net from 'node:net';
 import { Memcached } from '../helpers/memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let direct: Memcached;
@@ -18,10 +18,7 @@ beforeAll(async () => {
   // out of order and the session must put them back in order.
   behind = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
   // Compared with memcached's own replies (incr on a non-number: memcached's CLIENT_ERROR).
-  proxy = await startProxy(
-    { pools: { A: { servers: behind.map((m) => m.address) } }, route: 'PoolRoute|A' },
-    SHOW_ERRORS,
-  );
+  proxy = await startProxy({ pools: { A: { servers: behind.map((m) => m.address) } }, route: 'PoolRoute|A' });
 });
 afterAll(async () => {
   await proxy.close();

@@ -535,12 +535,15 @@ describe('HostIdRoute: child hostid % n, chosen when the config is built', () =>
     }
   });
 
-  test('no children is a config error', async () => {
-    await expect(
-      withProxy({ route: { type: 'HostIdRoute', children: [] } }, async () => {
-        /* not reached */
-      }),
-    ).rejects.toThrow('route: HostId children is empty');
+  test('no children (an empty pool) is a NullRoute, as mcrouter', async () => {
+    await withProxy(
+      { pools: { E: { servers: [] } }, route: { type: 'HostIdRoute', children: 'Pool|E' } },
+      async (cl) => {
+        expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
+        expect(await ask(cl, 'get k\r\n')).toBe('END\r\n');
+        expect(await ask(cl, 'delete k\r\n')).toBe('NOT_FOUND\r\n');
+      },
+    );
   });
 });
 

@@ -56,9 +56,6 @@ function clusters(extraRoutes: Record<string, unknown> = {}, keep = false): unkn
 }
 const R = { routePrefix: '/a/a/' };
 
-/** The route-test helper shows errors by default; these tests check mcrouter's own defaults. */
-const MCROUTER_DEFAULTS = { disableMissOnGetErrors: false, disableMissOnArithErrors: false };
-
 describe('routing prefixes (mcrouter test_routing_prefixes.py, spec §9 #25)', () => {
   test('keep_routing_prefix per pool across /*/*/: stripped on one cluster, kept on the others', async () => {
     const allSync = {
@@ -306,7 +303,7 @@ describe('PrefixSelectorRoute (spec §1.5): longest prefix of the routing key, e
           /* not reached */
         },
       ),
-    ).rejects.toThrow('route.children[0]: unknown route handle type "PrefixSelectorRoute"');
+    ).rejects.toThrow('route.children[0]: Unknown RouteHandle: PrefixSelectorRoute');
     await expect(
       withProxy({ route: { type: 'PrefixSelectorRoute' } }, async () => {
         /* not reached */
@@ -360,7 +357,12 @@ describe("RootRoute reply post-processing (mcrouter's miss_on_get_errors & co., 
     },
   });
 
-  test('by default (mcrouter) get errors are misses; other errors and "No rh found" still surface', async () => {
+  test('by default (mcrouter since April 2025) get and gat errors reach the client; --miss-on-get-errors makes them misses', async () => {
+    await withProxy(dead(), async (cl) => {
+      expect(await ask(cl, 'get /e/e/k\r\n')).toBe('SERVER_ERROR broken\r\n');
+      expect(await ask(cl, 'gat 10 /e/e/k\r\n')).toBe('SERVER_ERROR broken\r\n');
+      expect(await ask(cl, 'get /x/y/k\r\n')).toBe('SERVER_ERROR RootRoute: No rh found\r\n');
+    });
     await withProxy(
       dead(),
       async (cl) => {
@@ -370,18 +372,15 @@ describe("RootRoute reply post-processing (mcrouter's miss_on_get_errors & co., 
         expect(await proxySet(cl, '/e/e/k', 'v')).toBe('SERVER_ERROR broken\r\n');
         expect(await ask(cl, 'get /x/y/k\r\n')).toBe('SERVER_ERROR RootRoute: No rh found\r\n');
       },
-      MCROUTER_DEFAULTS,
-    );
-    await withProxy(
-      dead(),
-      async (cl) => {
-        expect(await ask(cl, 'get /e/e/k\r\n')).toBe('SERVER_ERROR broken\r\n');
-      },
-      { disableMissOnGetErrors: true },
+      { missOnGetErrors: true },
     );
   });
 
-  test('by default (mcrouter) incr/decr errors are NOT_FOUND; --disable-miss-on-arith-errors shows them', async () => {
+  test('by default incr/decr errors reach the client; --miss-on-arith-errors makes them NOT_FOUND', async () => {
+    await withProxy(dead(), async (cl) => {
+      expect(await ask(cl, 'incr /e/e/k 1\r\n')).toBe('SERVER_ERROR broken\r\n');
+      expect(await ask(cl, 'decr /e/e/k 1\r\n')).toBe('SERVER_ERROR broken\r\n');
+    });
     await withProxy(
       dead(),
       async (cl) => {
@@ -389,14 +388,7 @@ describe("RootRoute reply post-processing (mcrouter's miss_on_get_errors & co., 
         expect(await ask(cl, 'decr /e/e/k 1\r\n')).toBe('NOT_FOUND\r\n');
         expect(await ask(cl, 'touch /e/e/k 1\r\n')).toBe('SERVER_ERROR broken\r\n');
       },
-      MCROUTER_DEFAULTS,
-    );
-    await withProxy(
-      dead(),
-      async (cl) => {
-        expect(await ask(cl, 'incr /e/e/k 1\r\n')).toBe('SERVER_ERROR broken\r\n');
-      },
-      { disableMissOnArithErrors: true },
+      { missOnArithErrors: true },
     );
   });
 
@@ -407,7 +399,7 @@ describe("RootRoute reply post-processing (mcrouter's miss_on_get_errors & co., 
         expect(await ask(cl, 'get /e/e/k\r\n')).toBe('SERVER_ERROR remote error\r\n');
         expect(await proxySet(cl, 'k', 'v')).toBe('SERVER_ERROR remote error\r\n');
       },
-      { groupRemoteErrors: true, disableMissOnGetErrors: true },
+      { groupRemoteErrors: true },
     );
   });
 

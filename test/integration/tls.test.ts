@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { SHOW_ERRORS, startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { keysByServer, twoServerLoad } from '../helpers/load.js';
@@ -49,7 +49,7 @@ async function setup(
 ): Promise<{ proxy: TestProxy; client: RawClient }> {
   const proxy = await startProxy(
     { pools, route: routeFor(pools) },
-    { ...SHOW_ERRORS, pemCaPath: certs.ca, ...options },
+    { pemCaPath: certs.ca, ...options },
   );
   const client = await RawClient.connect(proxy.port);
   cleanups.push(async () => {

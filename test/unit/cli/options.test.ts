@@ -39,6 +39,10 @@ describe('options', () => {
       '127.0.0.1,::1',
       '--stats-root',
       '/tmp',
+      '--listen-sock-fd',
+      '3',
+      '--rss-limit-mb',
+      '16',
       '--unknown-flag',
     ]);
     expect(options).toMatchObject({
@@ -55,8 +59,10 @@ describe('options', () => {
       drainTimeoutMs: 300,
       clientIdleTimeoutMs: 9,
       listenAddresses: ['127.0.0.1', '::1'],
+      statsRoot: '/tmp',
+      listenSockFd: 3,
     });
-    expect(ignored).toEqual(['--stats-root', '--unknown-flag']);
+    expect(ignored).toEqual(['--rss-limit-mb', '--unknown-flag']);
   });
 
   test("defaults are mcrouter's", () => {

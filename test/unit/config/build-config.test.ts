@@ -180,12 +180,17 @@ describe('errors name the JSON path and the reason', () => {
     [
       'unknown route type',
       { route: { type: 'FancyRoute' } },
-      'route: unknown route handle type "FancyRoute" (and no named handle by that name)',
+      'route: Unknown RouteHandle: FancyRoute line: 1 (and no named handle by that name)',
     ],
     [
       'unknown short form',
       { route: 'NoSuchThing' },
-      'route: unknown route handle type "NoSuchThing" (and no named handle by that name)',
+      'route: Unknown RouteHandle: NoSuchThing (and no named handle by that name)',
+    ],
+    [
+      'unknown route type, with the line of its "type" in the file (mcrouter test_linenumbers.py)',
+      '{\n  "route": {\n    "type": "XYZRoute",\n    "pool": "A",\n  },\n}',
+      'route: Unknown RouteHandle: XYZRoute line: 3 (and no named handle by that name)',
     ],
     ['missing type', { route: { children: [] } }, 'route.type: a route object needs a string "type"'],
     [
