@@ -21,6 +21,8 @@ export interface StepState {
   saved: McReply;
   /** The reply to write once no step follows. */
   reply: McReply;
+  /** The reply to the companion request (`RequestSteps.companion`), once it arrived. */
+  companionReply: McReply | null;
 }
 
 /**
@@ -29,6 +31,12 @@ export interface StepState {
  * next request to route for the same client request, or null when `state.reply` is final.
  */
 export interface RequestSteps {
+  /**
+   * A request to route right after the client's own, on the same route (so it reaches the same
+   * server in wire order, before any later request of the connection), or null. Its reply is in
+   * `state.companionReply` when `next` sees the first reply.
+   */
+  companion(state: StepState): McRequest | null;
   next(state: StepState, reply: McReply): McRequest | null;
 }
 

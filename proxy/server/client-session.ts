@@ -51,6 +51,11 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
   reply: McReply = McReply.UNKNOWN;
   step = 0;
   saved: McReply = McReply.UNKNOWN;
+  companionReply: McReply | null = null;
+  /** The first reply, held until the companion's reply arrives (binary steps only). */
+  private held: McReply | null = null;
+  /** Routed with a companion request whose reply has not arrived yet. */
+  awaitingCompanion = false;
 
   constructor(
     private readonly session: ClientSession,
@@ -66,6 +71,10 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
     const steps = this.session.codec?.steps ?? null;
     if (steps === null) this.reply = reply;
     else {
+      if (this.awaitingCompanion) {
+        this.held = reply;
+        return;
+      }
       const next = steps.next(this, reply);
       if (next !== null) {
         this.session.routeStep(next, this);
@@ -76,6 +85,17 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
     this.session.slotDone(this);
   }
 
+  /** The companion request's reply (see `RequestSteps.companion`). */
+  onCompanionReply(reply: McReply): void {
+    this.companionReply = reply;
+    this.awaitingCompanion = false;
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      this.onReply(held);
+    }
+  }
+
   /** Requests this slot stands for (until its reply is written). */
   readonly requests = 1;
 
@@ -84,6 +104,14 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
     stats.countReply(this.req.op, this.reply.result, now - this.startedAt);
   }
 }
+/** Receives a companion request's reply for its slot. */
+class CompanionSink implements ReplySink {
+  constructor(private readonly slot: RoutedSlot) {}
+  onReply(reply: McReply): void {
+    this.slot.onCompanionReply(reply);
+  }
+}
+
 /** One key of a multi-key get. */
 class MultiGetPart implements ReplySink {
   constructor(
@@ -256,7 +284,13 @@ export class ClientSession implements RequestSink, Flushable {
     } else {
       const slot = new RoutedSlot(this, req, this.readAt);
       this.push(slot);
-      this.server.route(req, slot);
+      const companion = this.codec?.steps?.companion(slot) ?? null;
+      if (companion === null) this.server.route(req, slot);
+      else {
+        slot.awaitingCompanion = true;
+        this.server.route(req, slot);
+        this.server.route(companion, new CompanionSink(slot));
+      }
     }
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }

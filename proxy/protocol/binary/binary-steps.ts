@@ -3,9 +3,11 @@
  * (`memcached/proto_bin.c`), as extra routed requests for the same client request:
  *
  * - A successful Set/Add/Replace/Append/Prepend and Increment/Decrement report the item's new
- *   CAS unique (clients use it for the next cas): after the update, a `gets` of the key fetches
- *   it (only when the reply is written: quiet opcodes skip it). A concurrent writer between the
- *   two can make it the next version's cas, which a later cas then rejects with KEY_EEXISTS.
+ *   CAS unique (clients use it for the next cas): a `gets` of the key is routed right behind the
+ *   update (a companion request: same route, so the same server, next on its connection), and its
+ *   cas goes into the reply (only when the reply is written: quiet opcodes skip it). Another client
+ *   writing the key between the two can make it the next version's cas, which a later cas then
+ *   rejects with KEY_EEXISTS; when the item is gone, the reply carries cas 0.
  * - Increment/Decrement with an initial value create the item on a miss unless the expiration is
  *   0xffffffff (`complete_incr_bin`): `incr` → NOT_FOUND → `add <initial>` → NOT_STORED (another
  *   client created it first) → `incr` again.
@@ -30,17 +32,27 @@ function isSuccess(r: Result): boolean {
 
 /** See the file comment. Stateless: the state lives in the session's slot. */
 export class BinarySteps implements RequestSteps {
+  companion(state: StepState): McRequest | null {
+    const req = state.req;
+    if (req.replyMode !== ReplyMode.Always || !(isUpdateLike(req.op) || isArithmetic(req.op))) return null;
+    return new McRequest(Op.Gets, req.key);
+  }
+
   next(state: StepState, reply: McReply): McRequest | null {
     const req = state.req;
     switch (state.step) {
-      case FIRST:
+      case FIRST: {
         if (isArithmetic(req.op) && reply.result === Result.NotFound && req.exptime !== -1) {
           state.step = ADD_INITIAL;
           return new McRequest(Op.Add, req.key, 0, req.exptime, req.value);
         }
-        if (isUpdateLike(req.op) || isArithmetic(req.op)) return this.fetchCas(state, reply);
-        state.reply = reply;
+        const cas = state.companionReply;
+        state.reply =
+          cas !== null && cas.result === Result.Found && isSuccess(reply.result)
+            ? reply.withCas(cas.casHi, cas.casLo)
+            : reply;
         return null;
+      }
       case FETCH_CAS:
         state.reply =
           reply.result === Result.Found ? state.saved.withCas(reply.casHi, reply.casLo) : state.saved;

@@ -22,6 +22,7 @@ export function describe(req: McRequest): string {
   if (req.replyMode === ReplyMode.OnlyOnError) parts.push('quiet');
   if (req.replyMode === ReplyMode.OnlyOnHit) parts.push('quiet-hit');
   if (req.opaque !== 0) parts.push(`opaque=${req.opaque}`);
+  if (req.wireOp !== 0) parts.push(`wire=0x${req.wireOp.toString(16)}`);
   return parts.join(' ');
 }
 
@@ -48,8 +49,17 @@ export class RecordingSink implements RequestSink {
 
 /** Parses `input` delivered in pieces cut at `cuts` (sorted offsets); returns the events. */
 export function parseSplit(input: Buffer, cuts: readonly number[], maxItemSize = 1024 * 1024): string[] {
+  return parseSplitWith((sink) => new RequestParser(sink, { maxItemSize }), input, cuts);
+}
+
+/** `parseSplit` for any request parser (`make` builds it around the recording sink). */
+export function parseSplitWith(
+  make: (sink: RequestSink) => { feed(chunk: Buffer): void },
+  input: Buffer,
+  cuts: readonly number[],
+): string[] {
   const sink = new RecordingSink();
-  const parser = new RequestParser(sink, { maxItemSize });
+  const parser = make(sink);
   let prev = 0;
   for (const c of [...cuts, input.length]) {
     if (c <= prev) continue;
