@@ -9,6 +9,8 @@ import { Op, OP_NAMES } from '../../../proxy/protocol/op.js';
 import { ReplyMode } from '../../../proxy/protocol/reply-mode.js';
 import { errorLine } from '../../../proxy/protocol/reply-writer.js';
 import { toBigInt } from '../../../proxy/protocol/uint64.js';
+import { expect } from 'vitest';
+import fc from 'fast-check';
 
 /** One request rendered as text for comparisons. */
 export function describe(req: McRequest): string {
@@ -73,4 +75,31 @@ export function parseSplitWith(
 /** Every offset 1..n-1: byte-by-byte delivery. */
 export function everyByte(n: number): number[] {
   return Array.from({ length: Math.max(0, n - 1) }, (_, i) => i + 1);
+}
+
+/**
+ * Asserts that `parse` gives `events` for `input` delivered whole, byte by byte, and split at
+ * random points (fast-check, fixed seed).
+ */
+export function expectEverySplit(
+  parse: (input: Buffer, cuts: readonly number[]) => string[],
+  input: Buffer,
+  events: readonly string[],
+): void {
+  expect(parse(input, [])).toEqual(events);
+  expect(parse(input, everyByte(input.length))).toEqual(events);
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, input.length - 1) }), { maxLength: 8 }),
+      (cuts) => {
+        expect(
+          parse(
+            input,
+            [...cuts].sort((a, b) => a - b),
+          ),
+        ).toEqual(events);
+      },
+    ),
+    { numRuns: 50, seed: 42 },
+  );
 }
