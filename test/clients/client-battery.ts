@@ -8,12 +8,12 @@
  * Through mcproxy each step must give the same outcome as direct, except the differences listed in
  * ROUTE_DIFFERENCES (each with its reason; also in docs/clients.md).
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { colocatedConfig } from '../helpers/config.js';
 import { Memcached } from '../helpers/memcached.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { BATTERY, parseOutcomes } from './battery.js';
+import { runBounded } from './scripts.js';
 
 /** Where a battery runs. */
 export type Target = 'direct' | 'pool' | 'seed';
@@ -74,31 +74,20 @@ interface RunResult {
 }
 
 /** Longest a script may run before it is killed (its missing steps then fail). */
-const RUN_LIMIT_MS = 25_000;
+const RUN_LIMIT_MS = 15_000;
 
 /** Runs `argv` with `<host> <port> <mode> <prefix>` and collects its step outcomes. */
-function runScript(argv: readonly string[], port: number, mode: string, prefix: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const [cmd, ...args] = argv as [string, ...string[]];
-    const proc = spawn(cmd, [...args, '127.0.0.1', String(port), mode, prefix], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${RUN_LIMIT_MS} ms]`;
-      proc.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    proc.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        outcomes: parseOutcomes(stdout),
-        log: `exit ${String(code ?? signal)}\n--- stdout\n${stdout}\n--- stderr\n${stderr.slice(-4000)}`,
-      });
-    });
-  });
+async function runScript(
+  argv: readonly string[],
+  port: number,
+  mode: string,
+  prefix: string,
+): Promise<RunResult> {
+  const r = await runBounded([...argv, '127.0.0.1', String(port), mode, prefix], RUN_LIMIT_MS);
+  return {
+    outcomes: parseOutcomes(r.stdout),
+    log: `exit ${r.exit}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(-4000)}`,
+  };
 }
 
 /** What `client` must observe for `step` against memcached in `mode`. */
