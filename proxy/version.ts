@@ -19,11 +19,16 @@ function findPackageVersion(): string {
   return '0.0.0';
 }
 
-/** This package's version, e.g. `0.1.0`. */
+/** This package's version, e.g. `2.0.0`. */
 export const PACKAGE_VERSION = findPackageVersion();
 
 /**
- * What `version` and `__mcrouter__.version` answer: `<version> mcrouter`, the shape of mcrouter's
- * package string (spec §4), so tools that look for "mcrouter" keep working.
+ * What ASCII `version`, binary Version and `__mcrouter__.version` answer, identically:
+ * `<major>.<minor>.<patch> mcrouter`. The version comes first with a major ≥ 1 because
+ * libmemcached reads the reply as `major.minor.patch` and rejects a major of 0
+ * (php-memcached `getVersion()`, memcstat, memcping); mcrouter puts its version first for the same
+ * reason. The major is above 1 because libmemcached's memcapable (and clients that gate features on
+ * the server version) read `major > 1`, or `1.6+`, as memcached 1.6's command set, which is what the
+ * proxy accepts. "mcrouter" follows so tools that look for it keep working.
  */
 export const VERSION_STRING = `${PACKAGE_VERSION} mcrouter`;

@@ -38,7 +38,7 @@ export interface ServiceInfoContext {
   readonly options: ProxyOptions;
   /** The config new requests use. */
   readonly config: ProxyConfig;
-  /** `version`'s text, e.g. `0.1.0 mcrouter`. */
+  /** `version`'s text, e.g. `2.0.0 mcrouter`. */
   readonly versionString: string;
 }
 

@@ -3,8 +3,11 @@
  * `STAT <name> <value>` lines, then `END`.
  *
  * Groups, as mcrouter's: none (basic), `detailed`, `all`, `count`, `ods`, `servers`,
- * `suspect_servers`, `cmd-error`, `external`, `version`; anything else is
- * `CLIENT_ERROR bad stats command`. Stats come from one table in mcrouter's order, each with the
+ * `suspect_servers`, `cmd-error`, `external`, `version`. memcached's groups that clients ask for
+ * (`settings`, `items`, `slabs`, `sizes`, `conns`, `malloc`, `self`, `extstore`, `detail dump`;
+ * `memcached/proto_text.c` `process_stat`) describe a cache the proxy does not have: they answer an
+ * empty `END`, so a client reading up to `END` does not wait. Anything else is
+ * `CLIENT_ERROR bad stats command` (mcrouter). Stats come from one table in mcrouter's order, each with the
  * groups it belongs to; the per-operation stats (`cmd_<op>_count`, and the rate `cmd_<op>`) follow
  * for basic, detailed, all and ods. Stats mcrouter has that mean nothing here (fibers, SSL, thrift,
  * FB-internal routing) are left out rather than shown as a constant 0.
@@ -52,6 +55,19 @@ const GROUP_BITS = new Map<string, number>([
   ['ods', ODS],
   ['cmd-error', 0],
   ['external', 0],
+]);
+
+/** memcached's stats groups, answered with an empty `END`. */
+const MEMCACHED_GROUPS = new Set([
+  'settings',
+  'items',
+  'slabs',
+  'sizes',
+  'conns',
+  'malloc',
+  'self',
+  'extstore',
+  'detail dump',
 ]);
 
 /** Everything one stats reply reads, computed once per reply. */
@@ -170,7 +186,9 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
   const add = (name: string, value: string | number): void => {
     lines.push(`STAT ${name} ${value}`);
   };
-  if (group === 'version') {
+  if (MEMCACHED_GROUPS.has(group)) {
+    // No STAT lines: see the file comment.
+  } else if (group === 'version') {
     add('mcrouter-version', ctx.version);
   } else if (group === 'servers') {
     for (const d of ctx.destinations.all()) add(d.key, serverStatsLine(d));

@@ -4,6 +4,7 @@
  * flush is ~8× faster than a write per reply, research/ecosystem.md §6).
  */
 import { writeAscii, writeInt, writeUint } from './ascii.js';
+import { writeUint64 } from './uint64.js';
 
 /** See the file comment. Not safe to share between interleaved producers. */
 export class ByteWriter {
@@ -74,6 +75,11 @@ export class ByteWriter {
   /** Appends a non-negative integer in decimal. Caller has ensured room (≤ 16 bytes). */
   protected uint(n: number): void {
     this.pos = writeUint(this.buf, this.pos, n);
+  }
+
+  /** Appends an unsigned 64-bit integer (halves, see `uint64.ts`) in decimal. Caller has ensured room (≤ 20 bytes). */
+  protected uint64(hi: number, lo: number): void {
+    this.pos = writeUint64(this.buf, this.pos, hi, lo);
   }
 
   /** Appends a signed integer in decimal. Caller has ensured room (≤ 17 bytes). */

@@ -12,8 +12,9 @@
 import { McReply } from './reply.js';
 import { Op, isGetLike } from './op.js';
 import { Result } from './result.js';
-import { CR, LF, SPACE, bytesEqual, isUint64, parseUint } from './ascii.js';
+import { CR, LF, SPACE, bytesEqual, parseUint } from './ascii.js';
 import { PendingBytes } from './pending-bytes.js';
+import { parseUint64, parsed } from './uint64.js';
 
 /** Receives parsed replies. */
 export interface ReplyParserSink {
@@ -44,7 +45,8 @@ export class ReplyParser {
   /** While in Value: the header of the hit whose data is awaited. */
   private vFlags = 0;
   private vLength = 0;
-  private vCas: Buffer | null = null;
+  private vCasHi = 0;
+  private vCasLo = 0;
 
   constructor(private readonly sink: ReplyParserSink) {}
 
@@ -52,7 +54,6 @@ export class ReplyParser {
   reset(): void {
     this.state = State.Line;
     this.pending.clear();
-    this.vCas = null;
   }
 
   /** Parses one chunk from the backend socket. The chunk must not be modified afterwards. */
@@ -140,7 +141,7 @@ export class ReplyParser {
           // memcached may pad the number with spaces after an in-place decr; trim them.
           let e = end;
           while (e > start && line[e - 1] === SPACE) e--;
-          if (isUint64(line, start, e)) reply = new McReply(Result.Stored, line.subarray(start, e));
+          if (parseUint64(line, start, e)) reply = McReply.counter(parsed.hi, parsed.lo);
         } else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
         break;
       case Op.Touch:
@@ -191,16 +192,19 @@ export class ReplyParser {
     const flags = parseUint(line, k + 1, f, UINT32_MAX);
     const length = parseUint(line, f + 1, b, MAX_VALUE);
     if (flags < 0 || length < 0) return this.fail('malformed VALUE line');
-    let cas: Buffer | null = null;
+    let casHi = 0;
+    let casLo = 0;
     if (b < end) {
-      if (!isUint64(line, b + 1, end)) return this.fail('malformed VALUE line');
-      cas = line.subarray(b + 1, end);
+      if (!parseUint64(line, b + 1, end)) return this.fail('malformed VALUE line');
+      casHi = parsed.hi;
+      casLo = parsed.lo;
     } else if (op === Op.Gets || op === Op.Gats) {
       return this.fail('VALUE without cas for gets');
     }
     this.vFlags = flags;
     this.vLength = length;
-    this.vCas = cas;
+    this.vCasHi = casHi;
+    this.vCasLo = casLo;
     const total = length + END_TAIL.length;
     if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
     this.state = State.Value;
@@ -226,9 +230,9 @@ export class ReplyParser {
       this.fail('value not followed by END');
       return false;
     }
-    const cas = this.vCas;
-    this.vCas = null;
-    this.sink.onReply(new McReply(Result.Found, buf.subarray(pos, end), this.vFlags, cas));
+    this.sink.onReply(
+      new McReply(Result.Found, buf.subarray(pos, end), this.vFlags, this.vCasHi, this.vCasLo),
+    );
     return true;
   }
 }

@@ -9,6 +9,7 @@ import { Op, OP_NAMES } from './op.js';
 import { Result, isErrorResult, resultFullName } from './result.js';
 import type { McReply } from './reply.js';
 import { ByteWriter } from './byte-writer.js';
+import { uint64Length } from './uint64.js';
 
 const END = 'END\r\n';
 
@@ -34,7 +35,8 @@ export function errorText(result: Result): string {
     case Result.DeadlineExceeded:
       return 'SERVER_ERROR request deadline exceeded';
     case Result.BadCommand:
-      return 'CLIENT_ERROR bad command';
+      // An unknown command: memcached's reply (`memcached/proto_text.c`).
+      return 'ERROR';
     case Result.BadKey:
       return 'CLIENT_ERROR bad key';
     case Result.BadFlags:
@@ -96,8 +98,7 @@ export class ReplyWriter extends ByteWriter {
    */
   value(key: Buffer, reply: McReply, withCas: boolean): void {
     const data = reply.value ?? EMPTY;
-    const cas = reply.cas;
-    this.ascii('VALUE ', key.length + 1 + 10 + 1 + 16 + 1 + (cas?.length ?? 1) + 2 + data.length + 2);
+    this.ascii('VALUE ', key.length + 1 + 10 + 1 + 16 + 1 + 20 + 2 + data.length + 2);
     this.pos += key.copy(this.buf, this.pos);
     this.byte(32);
     this.uint(reply.flags);
@@ -105,8 +106,7 @@ export class ReplyWriter extends ByteWriter {
     this.uint(data.length);
     if (withCas) {
       this.byte(32);
-      if (cas !== null) this.pos += cas.copy(this.buf, this.pos);
-      else this.byte(48);
+      this.uint64(reply.casHi, reply.casLo);
     }
     this.byte(13);
     this.byte(10);
@@ -148,8 +148,9 @@ export class ReplyWriter extends ByteWriter {
         return;
       case Op.Incr:
       case Op.Decr:
-        if ((r === Result.Stored || r === Result.Ok || r === Result.Found) && reply.value !== null) {
-          this.bytes(reply.value);
+        if (r === Result.Stored || r === Result.Ok || r === Result.Found) {
+          this.ensure(uint64Length(reply.numHi, reply.numLo) + 2);
+          this.uint64(reply.numHi, reply.numLo);
           this.crlf();
         } else if (r === Result.NotFound) this.line('NOT_FOUND');
         else this.line(unexpectedLine(r, op));

@@ -9,24 +9,48 @@ import { Result } from './result.js';
 export class McReply {
   /**
    * @param result carbon result
-   * @param value hit data (get-like), the new value as ASCII digits (incr/decr), or the version
-   *   text (version); null otherwise
+   * @param value hit data (get-like) or the version text (version); null otherwise
    * @param flags client flags of a hit (uint32)
-   * @param cas CAS unique of a gets/gats hit as ASCII digits, else null
+   * @param casHi high 32 bits of the CAS unique of a hit (0 when unknown; see `uint64.ts`)
+   * @param casLo low 32 bits of the CAS unique
    * @param message error text (`SERVER_ERROR <message>` / `CLIENT_ERROR <message>`), or null for
    *   the result's fixed text
+   * @param numHi high 32 bits of the new counter value (incr/decr)
+   * @param numLo low 32 bits of the new counter value
    */
   constructor(
     readonly result: Result,
     readonly value: Buffer | null = null,
     readonly flags = 0,
-    readonly cas: Buffer | null = null,
+    readonly casHi = 0,
+    readonly casLo = 0,
     readonly message: string | null = null,
+    readonly numHi = 0,
+    readonly numLo = 0,
   ) {}
 
   /** An error reply with an optional message. */
   static error(result: Result, message: string | null = null): McReply {
-    return new McReply(result, null, 0, null, message);
+    return new McReply(result, null, 0, 0, 0, message);
+  }
+
+  /** The reply to incr/decr: the new value (uint64 halves). */
+  static counter(hi: number, lo: number, casHi = 0, casLo = 0): McReply {
+    return new McReply(Result.Stored, null, 0, casHi, casLo, null, hi, lo);
+  }
+
+  /** This reply with another CAS unique (the binary protocol reports it on updates). */
+  withCas(casHi: number, casLo: number): McReply {
+    return new McReply(
+      this.result,
+      this.value,
+      this.flags,
+      casHi,
+      casLo,
+      this.message,
+      this.numHi,
+      this.numLo,
+    );
   }
 
   static readonly STORED = new McReply(Result.Stored);

@@ -45,8 +45,7 @@ export class RequestEncoder extends ByteWriter {
       case Op.Prepend:
       case Op.Cas: {
         const value = req.value;
-        const cas = req.cas;
-        this.ascii(STORAGE_CMDS[req.op] ?? 'set ', keyLen + 40 + (cas?.length ?? 0) + 2 + value.length + 2);
+        this.ascii(STORAGE_CMDS[req.op] ?? 'set ', keyLen + 40 + 21 + 2 + value.length + 2);
         this.pos += key.copy(this.buf, this.pos, keyStart);
         this.byte(32);
         this.uint(req.flags);
@@ -54,9 +53,9 @@ export class RequestEncoder extends ByteWriter {
         this.int(req.exptime);
         this.byte(32);
         this.uint(value.length);
-        if (cas !== null) {
+        if (req.op === Op.Cas) {
           this.byte(32);
-          this.pos += cas.copy(this.buf, this.pos);
+          this.uint64(req.casHi, req.casLo);
         }
         this.byte(13);
         this.byte(10);
@@ -72,15 +71,12 @@ export class RequestEncoder extends ByteWriter {
         }
         break;
       case Op.Incr:
-      case Op.Decr: {
-        const delta = req.delta;
-        this.ascii(req.op === Op.Incr ? 'incr ' : 'decr ', keyLen + 1 + (delta?.length ?? 1) + 2);
+      case Op.Decr:
+        this.ascii(req.op === Op.Incr ? 'incr ' : 'decr ', keyLen + 1 + 20 + 2);
         this.pos += key.copy(this.buf, this.pos, keyStart);
         this.byte(32);
-        if (delta !== null) this.pos += delta.copy(this.buf, this.pos);
-        else this.byte(48);
+        this.uint64(req.deltaHi, req.deltaLo);
         break;
-      }
       case Op.Touch:
         this.ascii('touch ', keyLen + 14);
         this.pos += key.copy(this.buf, this.pos, keyStart);

@@ -1,47 +1,37 @@
 /**
- * Server-side ASCII request parser (client → proxy), spec §10 and §7.
+ * Server-side ASCII request parser (client → proxy): mcrouter's ASCII commands, plus what
+ * memcached 1.6 accepts (`memcached/proto_text.c`), with memcached's in-band replies.
  *
  * A cursor over the socket chunks: it never copies a chunk unless a line or a data block spans
  * chunks, and then it copies only the spanning piece once. Keys and values are `subarray` views.
  * It does no I/O: it calls a `RequestSink` for each request, in stream order.
  *
- * Error policy, as mcrouter's `McAsciiParser` + `McServerSession`:
- * - an unknown command or a malformed line → `CLIENT_ERROR malformed request`, then close;
+ * Error policy (memcached's where it keeps the connection, mcrouter's texts where they are ours):
+ * - an unknown command, an empty line or a known command with the wrong number of tokens →
+ *   `ERROR`, stream kept (memcached);
+ * - a number out of range: storage flags/exptime/length → `CLIENT_ERROR bad command line format`
+ *   (the data block, when its length parses, is skipped); incr/decr delta →
+ *   `CLIENT_ERROR invalid numeric delta argument`; touch/gat/flush_all exptime →
+ *   `CLIENT_ERROR invalid exptime argument`; stream kept (memcached);
  * - a key longer than 250 bytes → `CLIENT_ERROR bad key` in that request's slot, stream kept
- *   (a storage command's data block is consumed first);
+ *   (mcrouter; a storage command's data block is consumed first);
  * - a value longer than `maxItemSize` → `SERVER_ERROR object too large for cache` (memcached's
  *   text), the data block is skipped without buffering, stream kept;
- * - a data block not followed by `\r\n` → `CLIENT_ERROR bad data chunk`, then close.
+ * - a data block not followed by `\r\n` → `CLIENT_ERROR bad data chunk`, then close; a line longer
+ *   than the line limit → `CLIENT_ERROR malformed request`, then close (the stream cannot be
+ *   resynchronised).
  */
 import { McRequest } from './request.js';
+import { McReply } from './reply.js';
 import { Op } from './op.js';
-import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, isUint64, parseInt32, parseUint } from './ascii.js';
+import { Result } from './result.js';
+import { ReplyMode } from './reply-mode.js';
+import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
+import { parseUint64, parsed } from './uint64.js';
 import { PendingBytes } from './pending-bytes.js';
+import { LocalCommand, type RequestSink } from './request-sink.js';
 
-/** Commands the proxy answers itself instead of routing. */
-export enum LocalCommand {
-  Version,
-  Stats,
-  Quit,
-  Shutdown,
-}
-
-/** Receives what the parser finds, in stream order. */
-export interface RequestSink {
-  /** A routable request with one key, or a keyless one (flush_all). */
-  onRequest(req: McRequest): void;
-  /** A get-like request with two or more keys, one request per key in line order. */
-  onMultiGet(reqs: McRequest[]): void;
-  /** A command the proxy answers itself; `args` are the remaining tokens as strings. */
-  onLocalCommand(cmd: LocalCommand, args: string[]): void;
-  /**
-   * A request rejected in-band: `line` (without CRLF) is its whole reply; the stream stays in sync.
-   * With `noreply` the client asked for no reply.
-   */
-  onRequestError(line: string, noreply: boolean): void;
-  /** The stream cannot be resynchronised: reply `line` after earlier replies, then close. */
-  onFatalError(line: string): void;
-}
+export { LocalCommand, type RequestSink } from './request-sink.js';
 
 /** Parser limits. */
 export interface RequestParserOptions {
@@ -53,11 +43,20 @@ export interface RequestParserOptions {
   maxGetLineLength?: number;
 }
 
-export const MALFORMED = 'CLIENT_ERROR malformed request';
-export const BAD_KEY = 'CLIENT_ERROR bad key';
-export const BAD_DATA_CHUNK = 'CLIENT_ERROR bad data chunk';
-export const TOO_LARGE = 'SERVER_ERROR object too large for cache';
-export const NOT_SUPPORTED = 'SERVER_ERROR Command not supported';
+/** A line too long to be a command: the stream is lost (mcrouter's text). */
+export const MALFORMED = McReply.error(Result.ClientError, 'malformed request');
+/** An unknown command or a wrong token count: memcached's `ERROR`. */
+export const UNKNOWN_COMMAND = McReply.error(Result.BadCommand);
+/** A number out of range in a storage command (memcached). */
+export const BAD_FORMAT = McReply.error(Result.ClientError, 'bad command line format');
+/** incr/decr delta not a uint64 (memcached). */
+export const BAD_DELTA = McReply.error(Result.ClientError, 'invalid numeric delta argument');
+/** touch/gat/flush_all exptime not an int32 (memcached). */
+export const BAD_EXPTIME = McReply.error(Result.ClientError, 'invalid exptime argument');
+export const BAD_KEY = McReply.error(Result.BadKey);
+export const BAD_DATA_CHUNK = McReply.error(Result.ClientError, 'bad data chunk');
+export const TOO_LARGE = McReply.error(Result.BadValue, 'object too large for cache');
+export const NOT_SUPPORTED = McReply.error(Result.LocalError, 'Command not supported');
 
 const enum State {
   Line,
@@ -87,6 +86,7 @@ const enum Cmd {
   Quit,
   FlushAll,
   Shutdown,
+  Verbosity,
   FlushRegex,
   /** Recognised mcrouter commands that stock memcached cannot serve. */
   Unsupported,
@@ -113,11 +113,12 @@ export class RequestParser {
   private dKey: Buffer = McRequest.EMPTY;
   private dFlags = 0;
   private dExptime = 0;
-  private dCas: Buffer | null = null;
+  private dCasHi = 0;
+  private dCasLo = 0;
   private dNoreply = false;
   private dLength = 0;
   /** While in Data: the in-band error to reply once the block is consumed, if any. */
-  private dError: string | null = null;
+  private dError: McReply | null = null;
   /** While in Swallow: bytes still to skip, and the error to reply after. */
   private swallowLeft = 0;
   private readonly maxItemSize: number;
@@ -240,7 +241,7 @@ export class RequestParser {
     const key = this.dKey;
     this.dKey = McRequest.EMPTY;
     if (this.dError !== null) {
-      this.sink.onRequestError(this.dError, this.dNoreply);
+      this.sink.onRequestError(this.dError, modeOf(this.dNoreply), 0, 0);
       return true;
     }
     this.sink.onRequest(
@@ -250,17 +251,19 @@ export class RequestParser {
         this.dFlags,
         this.dExptime,
         buf.subarray(pos, end),
-        this.dCas,
-        null,
-        this.dNoreply,
+        this.dCasHi,
+        this.dCasLo,
+        0,
+        0,
+        modeOf(this.dNoreply),
       ),
     );
     return true;
   }
 
-  private fatal(line: string): void {
+  private fatal(reply: McReply): void {
     this.close();
-    this.sink.onFatalError(line);
+    this.sink.onFatalError(reply, 0, 0);
   }
 
   /**
@@ -272,11 +275,7 @@ export class RequestParser {
     let end = nl;
     if (end > start && lineBuf[end - 1] === CR) end--;
     const n = tokenize(lineBuf, start, end);
-    if (n <= 0) {
-      // Empty line or a control character: mcrouter's parser rejects both.
-      this.fatal(MALFORMED);
-      return -1;
-    }
+    if (n <= 0) return this.unknown(dataPos); // empty line or a control character
     const cmd = commandOf(lineBuf, tokStart[0] ?? 0, tokEnd[0] ?? 0);
     switch (cmd) {
       case Cmd.Get:
@@ -310,11 +309,15 @@ export class RequestParser {
       case Cmd.FlushAll:
         return this.flushAll(lineBuf, n, dataPos);
       case Cmd.Version:
-        return this.local(lineBuf, n, LocalCommand.Version, 0, dataPos);
+        // memcached answers `version` whatever follows it, `noreply` included.
+        this.sink.onLocalCommand(LocalCommand.Version, [], ReplyMode.Always, 0, 0);
+        return dataPos;
+      case Cmd.Verbosity:
+        return this.verbosity(lineBuf, n, dataPos);
       case Cmd.Quit:
         if (n !== 1) break;
         this.close();
-        this.sink.onLocalCommand(LocalCommand.Quit, []);
+        this.sink.onLocalCommand(LocalCommand.Quit, [], ReplyMode.Always, 0, 0);
         return -1;
       case Cmd.Stats:
         return this.local(lineBuf, n, LocalCommand.Stats, 8, dataPos);
@@ -322,29 +325,52 @@ export class RequestParser {
         return this.local(lineBuf, n, LocalCommand.Shutdown, 1, dataPos);
       case Cmd.FlushRegex:
       case Cmd.Unsupported:
-        this.sink.onRequestError(NOT_SUPPORTED, false);
+        this.sink.onRequestError(NOT_SUPPORTED, ReplyMode.Always, 0, 0);
         return dataPos;
       case Cmd.UnsupportedWithData:
         return this.unsupportedWithData(lineBuf, n, buf, dataPos);
       case Cmd.Unknown:
         break;
     }
-    this.fatal(MALFORMED);
-    return -1;
+    return this.unknown(dataPos);
+  }
+
+  /** `ERROR`, stream kept (memcached's answer to anything it cannot parse as a command). */
+  private unknown(dataPos: number): number {
+    this.sink.onRequestError(UNKNOWN_COMMAND, ReplyMode.Always, 0, 0);
+    return dataPos;
+  }
+
+  /** An in-band error for the command being parsed; the stream goes on at `dataPos`. */
+  private reject(reply: McReply, noreply: boolean, dataPos: number): number {
+    this.sink.onRequestError(reply, modeOf(noreply), 0, 0);
+    return dataPos;
+  }
+
+  /**
+   * `verbosity <level> [noreply]` → `OK` (memcached). As memcached, a trailing `noreply` silences
+   * even the error of a line without a level (`verbosity noreply`).
+   */
+  private verbosity(line: Buffer, n: number, dataPos: number): number {
+    const noreply = n >= 2 && isNoreply(line, n - 1);
+    const args = noreply ? n - 1 : n;
+    if (args !== 2) return noreply ? dataPos : this.unknown(dataPos);
+    if (parseUint(line, tokStart[1] ?? 0, tokEnd[1] ?? 0, UINT32_MAX) < 0) {
+      return this.reject(BAD_FORMAT, noreply, dataPos);
+    }
+    this.sink.onLocalCommand(LocalCommand.Verbosity, [], modeOf(noreply), 0, 0);
+    return dataPos;
   }
 
   private getLike(line: Buffer, n: number, op: Op, firstKey: number, dataPos: number): number {
-    if (n <= firstKey) return this.malformed();
+    if (n <= firstKey) return this.unknown(dataPos);
     let exptime = 0;
     if (firstKey === 2) {
       exptime = parseInt32(line, tokStart[1] ?? 0, tokEnd[1] ?? 0);
-      if (Number.isNaN(exptime)) return this.malformed();
+      if (Number.isNaN(exptime)) return this.reject(BAD_EXPTIME, false, dataPos);
     }
     for (let i = firstKey; i < n; i++) {
-      if ((tokEnd[i] ?? 0) - (tokStart[i] ?? 0) > MAX_KEY_LENGTH) {
-        this.sink.onRequestError(BAD_KEY, false);
-        return dataPos;
-      }
+      if ((tokEnd[i] ?? 0) - (tokStart[i] ?? 0) > MAX_KEY_LENGTH) return this.reject(BAD_KEY, false, dataPos);
     }
     if (n === firstKey + 1) {
       const key = line.subarray(tokStart[firstKey], tokEnd[firstKey]);
@@ -364,15 +390,16 @@ export class RequestParser {
     const fixed = op === Op.Cas ? 6 : 5;
     let noreply = false;
     if (n === fixed + 1 && isNoreply(line, n - 1)) noreply = true;
-    else if (n !== fixed) return this.malformed();
+    else if (n !== fixed) return this.unknown(dataPos);
     const flags = parseUint(line, tokStart[2] ?? 0, tokEnd[2] ?? 0, UINT32_MAX);
     const exptime = parseInt32(line, tokStart[3] ?? 0, tokEnd[3] ?? 0);
     const length = parseUint(line, tokStart[4] ?? 0, tokEnd[4] ?? 0, MAX_DECLARED_LENGTH);
-    if (flags < 0 || Number.isNaN(exptime) || length < 0) return this.malformed();
-    let cas: Buffer | null = null;
-    if (op === Op.Cas) {
-      if (!isUint64(line, tokStart[5] ?? 0, tokEnd[5] ?? 0)) return this.malformed();
-      cas = line.subarray(tokStart[5], tokEnd[5]);
+    // memcached answers a bad number in-band and skips the data block when its length parses.
+    if (length < 0) return this.reject(BAD_FORMAT, noreply, dataPos);
+    let casOk = true;
+    if (op === Op.Cas) casOk = parseUint64(line, tokStart[5] ?? 0, tokEnd[5] ?? 0);
+    if (flags < 0 || Number.isNaN(exptime) || !casOk) {
+      return this.swallow(length + 2, buf, dataPos, BAD_FORMAT, noreply);
     }
     const keyLen = (tokEnd[1] ?? 0) - (tokStart[1] ?? 0);
     if (length > this.maxItemSize) return this.swallow(length + 2, buf, dataPos, TOO_LARGE, noreply);
@@ -380,7 +407,8 @@ export class RequestParser {
     this.dKey = line.subarray(tokStart[1], tokEnd[1]);
     this.dFlags = flags;
     this.dExptime = exptime;
-    this.dCas = cas;
+    this.dCasHi = op === Op.Cas ? parsed.hi : 0;
+    this.dCasLo = op === Op.Cas ? parsed.lo : 0;
     this.dNoreply = noreply;
     this.dLength = length;
     this.dError = keyLen > MAX_KEY_LENGTH ? BAD_KEY : null;
@@ -399,8 +427,8 @@ export class RequestParser {
   }
 
   /** Skips `count` bytes (a rejected data block) and replies `error`. */
-  private swallow(count: number, buf: Buffer, dataPos: number, error: string, noreply: boolean): number {
-    this.sink.onRequestError(error, noreply);
+  private swallow(count: number, buf: Buffer, dataPos: number, error: McReply, noreply: boolean): number {
+    this.sink.onRequestError(error, modeOf(noreply), 0, 0);
     const avail = buf.length - dataPos;
     if (avail >= count) return dataPos + count;
     this.swallowLeft = count - avail;
@@ -410,9 +438,9 @@ export class RequestParser {
 
   /** lease-set: `lease-set <key> <token> <flags> <exptime> <bytes> [noreply]` + data; not supported. */
   private unsupportedWithData(line: Buffer, n: number, buf: Buffer, dataPos: number): number {
-    if (n < 6 || n > 7) return this.malformed();
+    if (n < 6 || n > 7) return this.unknown(dataPos);
     const length = parseUint(line, tokStart[5] ?? 0, tokEnd[5] ?? 0, MAX_DECLARED_LENGTH);
-    if (length < 0) return this.malformed();
+    if (length < 0) return this.reject(BAD_FORMAT, false, dataPos);
     return this.swallow(length + 2, buf, dataPos, NOT_SUPPORTED, false);
   }
 
@@ -427,11 +455,10 @@ export class RequestParser {
     let exptime = 0;
     if (last === 3) {
       exptime = parseInt32(line, tokStart[2] ?? 0, tokEnd[2] ?? 0);
-      if (Number.isNaN(exptime)) return this.malformed();
-    } else if (last !== 2) return this.malformed();
+      if (Number.isNaN(exptime)) return this.reject(BAD_FORMAT, noreply, dataPos);
+    } else if (last !== 2) return this.unknown(dataPos);
     return this.keyed(
-      line,
-      new McRequest(Op.Delete, keyOf(line), 0, exptime, undefined, null, null, noreply),
+      new McRequest(Op.Delete, keyOf(line), 0, exptime, undefined, 0, 0, 0, 0, modeOf(noreply)),
       dataPos,
     );
   }
@@ -439,28 +466,27 @@ export class RequestParser {
   /** `incr|decr <key> <delta> [noreply]`. */
   private arith(line: Buffer, n: number, op: Op, dataPos: number): number {
     const noreply = n === 4 && isNoreply(line, 3);
-    if (n !== 3 && !noreply) return this.malformed();
-    if (!isUint64(line, tokStart[2] ?? 0, tokEnd[2] ?? 0)) return this.malformed();
-    const delta = line.subarray(tokStart[2], tokEnd[2]);
-    return this.keyed(line, new McRequest(op, keyOf(line), 0, 0, undefined, null, delta, noreply), dataPos);
+    if (n !== 3 && !noreply) return this.unknown(dataPos);
+    if (!parseUint64(line, tokStart[2] ?? 0, tokEnd[2] ?? 0)) return this.reject(BAD_DELTA, noreply, dataPos);
+    const req = new McRequest(op, keyOf(line), 0, 0, undefined, 0, 0, parsed.hi, parsed.lo, modeOf(noreply));
+    return this.keyed(req, dataPos);
   }
 
   /** `touch <key> <exptime> [noreply]`. */
   private touch(line: Buffer, n: number, dataPos: number): number {
     const noreply = n === 4 && isNoreply(line, 3);
-    if (n !== 3 && !noreply) return this.malformed();
+    if (n !== 3 && !noreply) return this.unknown(dataPos);
     const exptime = parseInt32(line, tokStart[2] ?? 0, tokEnd[2] ?? 0);
-    if (Number.isNaN(exptime)) return this.malformed();
+    if (Number.isNaN(exptime)) return this.reject(BAD_EXPTIME, noreply, dataPos);
     return this.keyed(
-      line,
-      new McRequest(Op.Touch, keyOf(line), 0, exptime, undefined, null, null, noreply),
+      new McRequest(Op.Touch, keyOf(line), 0, exptime, undefined, 0, 0, 0, 0, modeOf(noreply)),
       dataPos,
     );
   }
 
   /** Emits a keyed request after the key-length check. */
-  private keyed(_line: Buffer, req: McRequest, dataPos: number): number {
-    if (req.key.length > MAX_KEY_LENGTH) this.sink.onRequestError(BAD_KEY, req.noreply);
+  private keyed(req: McRequest, dataPos: number): number {
+    if (req.key.length > MAX_KEY_LENGTH) this.sink.onRequestError(BAD_KEY, req.replyMode, 0, 0);
     else this.sink.onRequest(req);
     return dataPos;
   }
@@ -474,26 +500,29 @@ export class RequestParser {
       last--;
     }
     let delay = 0;
-    if (last === 2) {
+    if (last >= 2) {
+      // memcached reads the delay and ignores further tokens; a negative delay means now.
       delay = parseInt32(line, tokStart[1] ?? 0, tokEnd[1] ?? 0);
-      if (Number.isNaN(delay) || delay < 0) return this.malformed();
-    } else if (last !== 1) return this.malformed();
-    this.sink.onRequest(new McRequest(Op.FlushAll, undefined, 0, delay, undefined, null, null, noreply));
+      if (Number.isNaN(delay)) return this.reject(BAD_EXPTIME, noreply, dataPos);
+      if (delay < 0) delay = 0;
+    }
+    this.sink.onRequest(
+      new McRequest(Op.FlushAll, undefined, 0, delay, undefined, 0, 0, 0, 0, modeOf(noreply)),
+    );
     return dataPos;
   }
 
   private local(line: Buffer, n: number, cmd: LocalCommand, maxArgs: number, dataPos: number): number {
-    if (n - 1 > maxArgs) return this.malformed();
+    if (n - 1 > maxArgs) return this.unknown(dataPos);
     const args: string[] = [];
     for (let i = 1; i < n; i++) args.push(line.toString('latin1', tokStart[i], tokEnd[i]));
-    this.sink.onLocalCommand(cmd, args);
+    this.sink.onLocalCommand(cmd, args, ReplyMode.Always, 0, 0);
     return this.closed ? -1 : dataPos;
   }
+}
 
-  private malformed(): number {
-    this.fatal(MALFORMED);
-    return -1;
-  }
+function modeOf(noreply: boolean): ReplyMode {
+  return noreply ? ReplyMode.Never : ReplyMode.Always;
 }
 
 function keyOf(line: Buffer): Buffer {
@@ -572,13 +601,14 @@ function commandOf(buf: Buffer, s: number, e: number): Cmd {
       if (bytesEqual(buf, s, e, 'version')) return Cmd.Version;
       if (bytesEqual(buf, s, e, 'metaget')) return Cmd.Unsupported;
       return Cmd.Unknown;
-    case 8:
-      if (bytesEqual(buf, s, e, 'shutdown')) return Cmd.Shutdown;
-      return Cmd.Unknown;
     case 9:
+      if (bytesEqual(buf, s, e, 'verbosity')) return Cmd.Verbosity;
       if (bytesEqual(buf, s, e, 'flush_all')) return Cmd.FlushAll;
       if (bytesEqual(buf, s, e, 'lease-get')) return Cmd.Unsupported;
       if (bytesEqual(buf, s, e, 'lease-set')) return Cmd.UnsupportedWithData;
+      return Cmd.Unknown;
+    case 8:
+      if (bytesEqual(buf, s, e, 'shutdown')) return Cmd.Shutdown;
       return Cmd.Unknown;
     case 11:
       if (bytesEqual(buf, s, e, 'flush_regex')) return Cmd.FlushRegex;

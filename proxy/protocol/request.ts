@@ -3,6 +3,7 @@
  * client sent; nothing here converts them to strings.
  */
 import { Op, isUpdateLike } from './op.js';
+import { ReplyMode } from './reply-mode.js';
 
 const EMPTY = Buffer.alloc(0);
 const SLASH = 0x2f;
@@ -34,9 +35,13 @@ export class McRequest {
    * @param exptime seconds: relative (≤ 30 days) or absolute unix time, may be negative (int32);
    *   for `flush_all` the delay
    * @param value data block (storage commands), empty otherwise
-   * @param cas CAS unique as ASCII digits (cas command), else null
-   * @param delta incr/decr amount as ASCII digits, else null
-   * @param noreply the client asked for no reply
+   * @param casHi high 32 bits of the CAS unique (cas command; 0 otherwise)
+   * @param casLo low 32 bits of the CAS unique (see `uint64.ts`)
+   * @param deltaHi high 32 bits of the incr/decr amount (uint64)
+   * @param deltaLo low 32 bits of the incr/decr amount
+   * @param replyMode when the client wants the reply (ASCII `noreply` is `Never`)
+   * @param opaque the client's request id (binary protocol), echoed in the reply; 0 for ASCII
+   * @param wireOp the client codec's own command code (the binary opcode), for its reply writer
    */
   constructor(
     readonly op: Op,
@@ -44,10 +49,19 @@ export class McRequest {
     readonly flags = 0,
     readonly exptime = 0,
     readonly value: Buffer = EMPTY,
-    readonly cas: Buffer | null = null,
-    readonly delta: Buffer | null = null,
-    readonly noreply = false,
+    readonly casHi = 0,
+    readonly casLo = 0,
+    readonly deltaHi = 0,
+    readonly deltaLo = 0,
+    readonly replyMode: ReplyMode = ReplyMode.Always,
+    readonly opaque = 0,
+    readonly wireOp = 0,
   ) {}
+
+  /** True when the client asked for no reply at all (ASCII `noreply`). */
+  get noreply(): boolean {
+    return this.replyMode === ReplyMode.Never;
+  }
 
   /**
    * Length in bytes of the routing prefix `/region/cluster/` at the start of the key, or 0 when
@@ -80,9 +94,13 @@ export class McRequest {
       this.flags,
       this.exptime,
       this.value,
-      this.cas,
-      this.delta,
-      this.noreply,
+      this.casHi,
+      this.casLo,
+      this.deltaHi,
+      this.deltaLo,
+      this.replyMode,
+      this.opaque,
+      this.wireOp,
     );
     r.noAsynclog = this.noAsynclog;
     return r;
@@ -96,9 +114,13 @@ export class McRequest {
       this.flags,
       exptime,
       this.value,
-      this.cas,
-      this.delta,
-      this.noreply,
+      this.casHi,
+      this.casLo,
+      this.deltaHi,
+      this.deltaLo,
+      this.replyMode,
+      this.opaque,
+      this.wireOp,
     );
     r.prefixLen = this.prefixLen;
     r.hashEnd = this.hashEnd;

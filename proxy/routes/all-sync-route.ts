@@ -12,7 +12,7 @@ import { collectionChildren } from './all-fastest-route.js';
 import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
-class AllSyncState implements ReplySink {
+export class AllSyncState implements ReplySink {
   private worst: McReply | null = null;
 
   constructor(

@@ -1,5 +1,6 @@
 /**
- * One client connection (design: ClientSession). It parses requests, routes each one, and writes
+ * One client connection. Its codec (ASCII or binary, chosen from the first byte) parses requests;
+ * the session routes each one through its `SessionHost`, and writes
  * replies strictly in request order through an ordered reply window: every request that expects a
  * reply takes a slot; slots complete in any order (different destinations), and the session writes
  * the longest completed prefix, all of it in one `socket.write` per flush (spec §10: ASCII replies
@@ -17,15 +18,20 @@ import type net from 'node:net';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
-import { LocalCommand, RequestParser, type RequestSink } from '../protocol/request-parser.js';
-import { ReplyWriter } from '../protocol/reply-writer.js';
+import { Result } from '../protocol/result.js';
+import { ReplyMode } from '../protocol/reply-mode.js';
+import { LocalCommand, type RequestSink } from '../protocol/request-sink.js';
+import type { ClientCodec, StepState } from '../protocol/client-codec.js';
+import { AsciiClientCodec } from '../protocol/ascii-client-codec.js';
+import { BinaryClientCodec, BINARY_REQUEST_MAGIC } from '../protocol/binary/binary-client-codec.js';
+import { errorLine } from '../protocol/reply-writer.js';
 import { scheduleFlush, type Flushable } from './flush-queue.js';
-import type { ProxyServer } from './proxy-server.js';
+import type { SessionHost } from './session-host.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
-/** Replies of every session are composed here, then copied out per flush (flushes are synchronous). */
-const WRITER = new ReplyWriter();
+/** `flush_all` / `shutdown` without `--enable-flush-cmd` / `--enable-shutdown-cmd`. */
+const DISABLED = McReply.error(Result.PermissionDenied, 'Command disabled');
 
 /** A place in the ordered reply window. */
 abstract class Slot {
@@ -34,19 +40,21 @@ abstract class Slot {
   /** Requests this slot accounts for in the session's outstanding count. */
   abstract readonly requests: number;
   /**
-   * Appends this slot's reply bytes, and counts its replies in `stats` (`now`: the flush time,
-   * `performance.now()` ms, for request durations).
+   * Appends this slot's reply bytes through `codec`, and counts its replies in `stats` (`now`: the
+   * flush time, `performance.now()` ms, for request durations).
    */
-  abstract write(w: ReplyWriter, stats: ProxyStats, now: number): void;
+  abstract write(codec: ClientCodec, stats: ProxyStats, now: number): void;
 }
 
-/** A routed single-key (or keyless) request. */
-class RoutedSlot extends Slot implements ReplySink {
-  private reply: McReply = McReply.UNKNOWN;
+/** A routed single-key (or keyless) request, possibly in several steps (`RequestSteps`). */
+class RoutedSlot extends Slot implements ReplySink, StepState {
+  reply: McReply = McReply.UNKNOWN;
+  step = 0;
+  saved: McReply = McReply.UNKNOWN;
 
   constructor(
     private readonly session: ClientSession,
-    private readonly req: McRequest,
+    readonly req: McRequest,
     /** When the request's bytes arrived (`performance.now()`, ms). */
     private readonly startedAt: number,
   ) {
@@ -55,7 +63,15 @@ class RoutedSlot extends Slot implements ReplySink {
 
   onReply(reply: McReply): void {
     if (this.done) return;
-    this.reply = reply;
+    const steps = this.session.codec?.steps ?? null;
+    if (steps === null) this.reply = reply;
+    else {
+      const next = steps.next(this, reply);
+      if (next !== null) {
+        this.session.routeStep(next, this);
+        return;
+      }
+    }
     this.done = true;
     this.session.slotDone(this);
   }
@@ -63,12 +79,11 @@ class RoutedSlot extends Slot implements ReplySink {
   /** Requests this slot stands for (until its reply is written). */
   readonly requests = 1;
 
-  write(w: ReplyWriter, stats: ProxyStats, now: number): void {
-    w.reply(this.req.op, this.req.key, this.reply);
+  write(codec: ClientCodec, stats: ProxyStats, now: number): void {
+    codec.writeReply(this.req, this.reply);
     stats.countReply(this.req.op, this.reply.result, now - this.startedAt);
   }
 }
-
 /** One key of a multi-key get. */
 class MultiGetPart implements ReplySink {
   constructor(
@@ -110,30 +125,49 @@ class MultiGetSlot extends Slot {
     return this.reqs.length;
   }
 
-  write(w: ReplyWriter, stats: ProxyStats, now: number): void {
+  write(codec: ClientCodec, stats: ProxyStats, now: number): void {
     const op = this.reqs[0]?.op ?? Op.Get;
     const replies = this.replies.map((r) => r ?? McReply.NOT_FOUND);
-    w.multiGet(
-      op,
-      this.reqs.map((r) => r.key),
-      replies,
-    );
+    codec.writeMultiGet(this.reqs, replies);
     const duration = now - this.startedAt;
     for (const r of replies) stats.countReply(op, r.result, duration);
   }
 }
 
-/** A reply known at parse time (errors, version, stats). `text` includes its CRLFs. */
-class TextSlot extends Slot {
-  constructor(private readonly text: string) {
+/** An error found while parsing: its reply is known at once. */
+class ErrorSlot extends Slot {
+  constructor(
+    private readonly reply: McReply,
+    private readonly opaque: number,
+    private readonly wireOp: number,
+  ) {
     super();
     this.done = true;
   }
 
   readonly requests = 0;
 
-  write(w: ReplyWriter): void {
-    w.text(this.text);
+  write(codec: ClientCodec): void {
+    codec.writeError(this.reply, this.opaque, this.wireOp);
+  }
+}
+
+/** A command answered by the proxy itself (version, stats, verbosity, noop, quit). */
+class LocalSlot extends Slot {
+  constructor(
+    private readonly cmd: LocalCommand,
+    private readonly text: string,
+    private readonly opaque: number,
+    private readonly wireOp: number,
+  ) {
+    super();
+    this.done = true;
+  }
+
+  readonly requests = 0;
+
+  write(codec: ClientCodec): void {
+    codec.writeLocal(this.cmd, this.text, this.opaque, this.wireOp);
   }
 }
 
@@ -159,7 +193,8 @@ export class ClientSession implements RequestSink, Flushable {
   private closed = false;
   private endAfterFlush = false;
   private draining = false;
-  private readonly parser: RequestParser;
+  /** The connection's protocol, chosen from its first byte; null before any byte arrived. */
+  codec: ClientCodec | null = null;
   private readonly noreplySink = new NoreplySink(this);
   /** When the last chunk arrived (`performance.now()`, ms): the start of its requests' durations. */
   private readAt = 0;
@@ -168,12 +203,11 @@ export class ClientSession implements RequestSink, Flushable {
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly server: ProxyServer,
+    private readonly server: SessionHost,
   ) {
     const opts = server.options;
     this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
     this.maxOutputBytes = opts.maxClientOutputBytes;
-    this.parser = new RequestParser(this, { maxItemSize: opts.maxItemSize });
     socket.setNoDelay(true);
     if (opts.clientIdleTimeoutMs > 0) {
       socket.setTimeout(opts.clientIdleTimeoutMs);
@@ -191,7 +225,7 @@ export class ClientSession implements RequestSink, Flushable {
     });
     socket.on('data', (chunk: Buffer) => {
       this.readAt = performance.now();
-      this.parser.feed(chunk);
+      (this.codec ??= this.pickCodec(chunk)).feed(chunk);
     });
     socket.on('error', (err: Error) => {
       log.debug({ err, client: socket.remoteAddress }, 'client socket error');
@@ -201,15 +235,23 @@ export class ClientSession implements RequestSink, Flushable {
     });
   }
 
+  /** memcached's protocol negotiation: a first byte of 0x80 means binary. */
+  private pickCodec(chunk: Buffer): ClientCodec {
+    const opts = { maxItemSize: this.server.options.maxItemSize };
+    return chunk[0] === BINARY_REQUEST_MAGIC
+      ? new BinaryClientCodec(this, opts)
+      : new AsciiClientCodec(this, opts);
+  }
+
   // ---- RequestSink ----
 
   onRequest(req: McRequest): void {
     if (req.op === Op.FlushAll && !this.server.options.enableFlushCmd) {
-      if (!req.noreply) this.push(new TextSlot('SERVER_ERROR Command disabled\r\n'));
+      this.onRequestError(DISABLED, req.replyMode, req.opaque, req.wireOp);
       return;
     }
     this.outstanding++;
-    if (req.noreply) {
+    if (req.replyMode === ReplyMode.Never) {
       this.server.route(req, this.noreplySink);
     } else {
       const slot = new RoutedSlot(this, req, this.readAt);
@@ -230,40 +272,43 @@ export class ClientSession implements RequestSink, Flushable {
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
-  onLocalCommand(cmd: LocalCommand, args: string[]): void {
+  onLocalCommand(cmd: LocalCommand, args: string[], mode: ReplyMode, opaque: number, wireOp: number): void {
     switch (cmd) {
-      case LocalCommand.Version:
-        this.push(new TextSlot(`VERSION ${this.server.versionString}\r\n`));
-        return;
-      case LocalCommand.Stats:
-        this.push(new TextSlot(this.server.statsReply(args)));
-        return;
-      case LocalCommand.Quit:
-        this.endAfterFlush = true;
-        scheduleFlush(this);
-        return;
       case LocalCommand.Shutdown:
         if (!this.server.options.enableShutdownCmd) {
-          this.push(new TextSlot('SERVER_ERROR Command disabled\r\n'));
+          this.push(new ErrorSlot(DISABLED, opaque, wireOp));
           return;
         }
         log.warn({ client: this.socket.remoteAddress }, 'shutdown command received; shutting down');
-        this.parser.close();
+        this.codec?.close();
         this.server.requestShutdown('shutdown command');
         return;
+      case LocalCommand.Quit:
+        if (mode !== ReplyMode.Never) this.push(new LocalSlot(cmd, '', opaque, wireOp));
+        this.endAfterFlush = true;
+        scheduleFlush(this);
+        return;
+      default:
+        if (mode === ReplyMode.Never) return;
+        this.push(new LocalSlot(cmd, this.server.localReply(cmd, args), opaque, wireOp));
     }
   }
 
-  onRequestError(line: string, noreply: boolean): void {
+  onRequestError(reply: McReply, mode: ReplyMode, opaque: number, wireOp: number): void {
     this.server.stats.clientErrors++;
-    if (!noreply) this.push(new TextSlot(`${line}\r\n`));
+    if (mode !== ReplyMode.Never) this.push(new ErrorSlot(reply, opaque, wireOp));
   }
 
-  onFatalError(line: string): void {
+  onFatalError(reply: McReply, opaque: number, wireOp: number): void {
     this.server.stats.clientErrors++;
-    this.server.logClientError(this.socket.remoteAddress, line);
-    this.push(new TextSlot(`${line}\r\n`));
+    this.server.logClientError(this.socket.remoteAddress, errorLine(reply));
+    this.push(new ErrorSlot(reply, opaque, wireOp));
     this.endAfterFlush = true;
+  }
+
+  /** Routes the next step of a multi-request reply (`RequestSteps`); its slot stays in place. */
+  routeStep(req: McRequest, slot: RoutedSlot): void {
+    this.server.route(req, slot);
   }
 
   // ---- window ----
@@ -312,7 +357,7 @@ export class ClientSession implements RequestSink, Flushable {
   drain(): void {
     if (this.closed || this.draining) return;
     this.draining = true;
-    this.parser.close();
+    this.codec?.close();
     this.endAfterFlush = true;
     this.updateReading();
     scheduleFlush(this);
@@ -320,14 +365,23 @@ export class ClientSession implements RequestSink, Flushable {
 
   /** Writes the completed prefix of the window in one write. Called by the flush queue. */
   flush(): void {
+    const codec = this.codec;
     if (this.closed) return;
-    const w = WRITER;
+    if (codec === null) {
+      // Nothing was read, so nothing is owed: close if asked to.
+      if (this.endAfterFlush) {
+        this.closed = true;
+        this.socket.end();
+      }
+      return;
+    }
+    const w = codec.writer;
     const stats = this.server.stats;
     let s = this.head;
     const now = s?.done === true ? performance.now() : 0;
     let written = 0;
     while (s?.done === true) {
-      s.write(w, stats, now);
+      s.write(codec, stats, now);
       written += s.requests;
       s = s.next;
     }
@@ -344,7 +398,7 @@ export class ClientSession implements RequestSink, Flushable {
 
   private onClose(): void {
     this.closed = true;
-    this.parser.close();
+    this.codec?.close();
     this.head = null;
     this.tail = null;
     this.server.sessionClosed(this);

@@ -7,7 +7,10 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { Op, OP_NAMES } from '../protocol/op.js';
-import { Result, resultSeverity } from '../protocol/result.js';
+import { Result } from '../protocol/result.js';
+import { LocalCommand } from '../protocol/request-sink.js';
+import { FlushAllRoute } from '../routes/flush-all-route.js';
+import type { SessionHost } from './session-host.js';
 import { DestinationMap } from '../destination/destination-map.js';
 import { ConfigRetirement } from '../config/config-retirement.js';
 import { describeChange, type ConfigChange } from '../config/config-change.js';
@@ -30,23 +33,8 @@ import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
 import { log } from '../logger.js';
 
-/** Collects flush_all replies from every destination; answers with the worst (AllSync rule). */
-class FlushAllState implements ReplySink {
-  private worst: McReply = McReply.OK;
-
-  constructor(
-    private readonly sink: ReplySink,
-    private remaining: number,
-  ) {}
-
-  onReply(reply: McReply): void {
-    if (resultSeverity(reply.result) > resultSeverity(this.worst.result)) this.worst = reply;
-    if (--this.remaining === 0) this.sink.onReply(this.worst);
-  }
-}
-
 /** See the file comment. */
-export class ProxyServer {
+export class ProxyServer implements SessionHost {
   /** Destinations shared by every config generation (spec §1.3). */
   readonly destinations: DestinationMap;
   readonly stats = new ProxyStats();
@@ -71,6 +59,7 @@ export class ProxyServer {
   private clientErrorLogWindow = 0;
   private clientErrorsSuppressed = 0;
   private readonly retirement: ConfigRetirement;
+  private readonly flushAllRoute = new FlushAllRoute(() => this.current);
 
   /**
    * Builds the first config.
@@ -143,7 +132,9 @@ export class ProxyServer {
 
   /**
    * Routes one request through the current config. Never throws: an exception inside a route
-   * becomes LOCAL_ERROR `Error routing request of type <op>: <message>` (spec §7).
+   * becomes LOCAL_ERROR `Error routing request of type <op>: <message>` (`mcrouter/ProxyRequestContext`).
+   * Admin requests (`get __mcrouter__.*`) are answered here and never routed; `flush_all` takes
+   * the FlushAllRoute to every destination instead of the config's root.
    */
   route(req: McRequest, sink: ReplySink): void {
     if (req.op === Op.Get && isServiceInfoKey(req.key)) {
@@ -152,7 +143,7 @@ export class ProxyServer {
     }
     this.stats.countRequest(req.op);
     if (req.op === Op.FlushAll) {
-      this.flushAll(req, sink);
+      this.flushAllRoute.route(req, sink);
       return;
     }
     try {
@@ -178,15 +169,19 @@ export class ProxyServer {
     sink.onReply(new McReply(Result.Found, Buffer.from(text, 'utf8'), 0));
   }
 
-  /** `flush_all` goes to every destination of every pool, synchronously (spec §10). */
-  private flushAll(req: McRequest, sink: ReplySink): void {
-    const targets = [...this.current.destinations];
-    if (targets.length === 0) {
-      sink.onReply(McReply.OK);
-      return;
+  /**
+   * The one place local commands are answered (with `route`'s admin interception): the version
+   * string for `version` (ASCII, binary), the stats text for `stats <args>`, nothing otherwise.
+   */
+  localReply(cmd: LocalCommand, args: readonly string[]): string {
+    switch (cmd) {
+      case LocalCommand.Version:
+        return this.versionString;
+      case LocalCommand.Stats:
+        return this.statsReply(args);
+      default:
+        return '';
     }
-    const state = new FlushAllState(sink, targets.length);
-    for (const d of targets) d.send(req, state, 0);
   }
 
   /** Text of the `stats` reply for `args`. */

@@ -6,8 +6,8 @@
  * get/gets (multi-key), set/add/replace/append/prepend, cas (with a unique that never
  * matches, so EXISTS/NOT_FOUND), delete, incr/decr (uint64 wrap, floor at 0, memcached's in-place
  * space padding when the number gets shorter), touch, noreply, keys over 250 bytes, values over
- * the proxy's --max-item-size, and malformed lines (mcrouter: CLIENT_ERROR malformed request, then
- * the connection closes). `gets` cas values are normalised to `<cas>` on both sides.
+ * the proxy's --max-item-size, and lines memcached rejects in-band (`ERROR`, `CLIENT_ERROR …`; the
+ * connection stays open). `gets` cas values are normalised to `<cas>` on both sides.
  */
 
 /** One generated request: its bytes and what the model says it replies. */
@@ -141,12 +141,8 @@ export class MemcachedModel {
     return out(`${digits}\r\n`);
   }
 
-  /** A line mcrouter's parser rejects: the connection closes after the error. */
-  malformed(line: string): ModelStep {
-    return {
-      bytes: Buffer.from(`${line}\r\n`, 'latin1'),
-      reply: 'CLIENT_ERROR malformed request\r\n',
-      closes: true,
-    };
+  /** A line answered in-band with `reply` (memcached's error texts); the connection stays. */
+  rejected(line: string, reply: string): ModelStep {
+    return { bytes: Buffer.from(`${line}\r\n`, 'latin1'), reply: `${reply}\r\n`, closes: false };
   }
 }

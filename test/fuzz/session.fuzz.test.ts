@@ -108,19 +108,19 @@ const stepArb: fc.Arbitrary<Gen> = fc.oneof(
   {
     arbitrary: fc
       .constantFrom(
-        'bogus',
-        'get',
-        'GET a',
-        'set x 0 0 -1',
-        'verbosity 1',
-        'incr a b',
-        'mg a v',
-        'set a b c d',
+        ['bogus', 'ERROR'],
+        ['get', 'ERROR'],
+        ['GET a', 'ERROR'],
+        ['set x 0 0 -1', 'CLIENT_ERROR bad command line format'],
+        ['verbosity 1', 'OK'],
+        ['incr a b', 'CLIENT_ERROR invalid numeric delta argument'],
+        ['mg a v', 'ERROR'],
+        ['set a b c d', 'CLIENT_ERROR bad command line format'],
       )
       .map(
-        (line): Gen =>
+        ([line, reply]): Gen =>
           (m) =>
-            m.malformed(line),
+            m.rejected(line, reply),
       ),
     weight: 1,
   },

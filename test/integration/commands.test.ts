@@ -156,11 +156,20 @@ describe('replies the proxy gives itself (mcrouter behaviour)', () => {
     await small.close();
   });
 
-  test('malformed request: earlier replies, then CLIENT_ERROR malformed request, then close', async () => {
+  test('unknown command: ERROR in place, the connection kept (memcached)', async () => {
     const c = await RawClient.connect(proxy.port);
-    c.send('set m 0 0 1\r\nm\r\nget m\r\nbogus command\r\nget m\r\n');
+    const want = 'STORED\r\nERROR\r\nVALUE m 0 1\r\nm\r\nEND\r\nOK\r\nVERSION ';
+    expect(
+      await c.call('set m 0 0 1\r\nm\r\nbogus command\r\nget m\r\nverbosity 1\r\nversion x\r\n', want),
+    ).toBe(want);
+    c.close();
+  });
+
+  test('bad data chunk: earlier replies, then CLIENT_ERROR bad data chunk, then close', async () => {
+    const c = await RawClient.connect(proxy.port);
+    c.send('set m 0 0 1\r\nm\r\nget m\r\nset m 0 0 1\r\nxyz\r\nget m\r\n');
     expect(await c.readUntil('END\r\n')).toBe('STORED\r\nVALUE m 0 1\r\nm\r\nEND\r\n');
-    expect(await c.readUntil('\r\n')).toBe('CLIENT_ERROR malformed request\r\n');
+    expect(await c.readUntil('\r\n')).toBe('CLIENT_ERROR bad data chunk\r\n');
     expect(await c.waitClosed()).toBe(true);
     expect(c.unread).toBe('');
     // The proxy keeps serving everyone else.

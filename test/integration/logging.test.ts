@@ -69,7 +69,7 @@ describe('-L/--log-path', () => {
     ]);
     await vi.waitFor(
       () => {
-        expect(readLog(logPath).map((l) => l.msg)).toContain('0.1.0 mcrouter serving');
+        expect(readLog(logPath).map((l) => l.msg)).toContain('2.0.0 mcrouter serving');
       },
       { timeout: 15_000, interval: 50 },
     );
@@ -77,7 +77,7 @@ describe('-L/--log-path', () => {
     expect(startup).toMatchObject({
       level: 30,
       name: 'mcproxy',
-      version: '0.1.0 mcrouter',
+      version: '2.0.0 mcrouter',
       listen: [`127.0.0.1:${port}`],
       metrics: `127.0.0.1:${metricsPort}`,
       config: cfgPath,
@@ -211,14 +211,14 @@ describe('client protocol errors', () => {
     logs = new LogCapture();
     const p = await startProxy({ route: 'NullRoute' });
     const c = await RawClient.connect(p.port);
-    c.send('bogus command\r\n');
-    expect(await c.readUntil('\r\n')).toBe('CLIENT_ERROR malformed request\r\n');
+    c.send('set k 0 0 1\r\nxyz\r\n');
+    expect(await c.readUntil('\r\n')).toBe('CLIENT_ERROR bad data chunk\r\n');
     expect(await c.waitClosed()).toBe(true);
     expect(logs.matching('client protocol error')).toEqual([
       expect.objectContaining({
         event: 'client_error',
         client: '127.0.0.1',
-        reply: 'CLIENT_ERROR malformed request',
+        reply: 'CLIENT_ERROR bad data chunk',
       }),
     ]);
     await p.close();

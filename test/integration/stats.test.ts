@@ -236,6 +236,10 @@ describe('other groups', () => {
     expect(await stats('version')).toMatch(/^STAT mcrouter-version \S+ mcrouter\r\nEND\r\n$/);
     expect(await stats('cmd-error')).toBe('END\r\n');
     expect(await stats('external')).toBe('END\r\n');
+    // memcached's groups: an empty END, so clients that read up to END do not wait.
+    for (const g of ['settings', 'items', 'slabs', 'sizes', 'conns', 'malloc', 'self', 'detail dump']) {
+      expect(await stats(g)).toBe('END\r\n');
+    }
     for (const bad of ['bogus', 'servers all', 'detailed x']) {
       const c = await RawClient.connect(proxy.port);
       expect(await c.ask(`stats ${bad}\r\n`)).toBe('CLIENT_ERROR bad stats command\r\n');

@@ -4,7 +4,11 @@
  */
 import { RequestParser, LocalCommand, type RequestSink } from '../../../proxy/protocol/request-parser.js';
 import type { McRequest } from '../../../proxy/protocol/request.js';
-import { OP_NAMES } from '../../../proxy/protocol/op.js';
+import type { McReply } from '../../../proxy/protocol/reply.js';
+import { Op, OP_NAMES } from '../../../proxy/protocol/op.js';
+import { ReplyMode } from '../../../proxy/protocol/reply-mode.js';
+import { errorLine } from '../../../proxy/protocol/reply-writer.js';
+import { toBigInt } from '../../../proxy/protocol/uint64.js';
 
 /** One request rendered as text for comparisons. */
 export function describe(req: McRequest): string {
@@ -12,9 +16,12 @@ export function describe(req: McRequest): string {
   if (req.flags !== 0) parts.push(`flags=${req.flags}`);
   if (req.exptime !== 0) parts.push(`exptime=${req.exptime}`);
   if (req.value.length > 0) parts.push(`value=${JSON.stringify(req.value.toString('latin1'))}`);
-  if (req.cas !== null) parts.push(`cas=${req.cas.toString('latin1')}`);
-  if (req.delta !== null) parts.push(`delta=${req.delta.toString('latin1')}`);
+  if (req.op === Op.Cas) parts.push(`cas=${toBigInt(req.casHi, req.casLo)}`);
+  if (req.op === Op.Incr || req.op === Op.Decr) parts.push(`delta=${toBigInt(req.deltaHi, req.deltaLo)}`);
   if (req.noreply) parts.push('noreply');
+  if (req.replyMode === ReplyMode.OnlyOnError) parts.push('quiet');
+  if (req.replyMode === ReplyMode.OnlyOnHit) parts.push('quiet-hit');
+  if (req.opaque !== 0) parts.push(`opaque=${req.opaque}`);
   return parts.join(' ');
 }
 
@@ -27,14 +34,15 @@ export class RecordingSink implements RequestSink {
   onMultiGet(reqs: McRequest[]): void {
     this.events.push(`multi[${reqs.map(describe).join(' | ')}]`);
   }
-  onLocalCommand(cmd: LocalCommand, args: string[]): void {
-    this.events.push(`local:${LocalCommand[cmd]}${args.length > 0 ? ` ${args.join(' ')}` : ''}`);
+  onLocalCommand(cmd: LocalCommand, args: string[], mode: ReplyMode): void {
+    const noreply = mode === ReplyMode.Never ? ' (noreply)' : '';
+    this.events.push(`local:${LocalCommand[cmd]}${args.length > 0 ? ` ${args.join(' ')}` : ''}${noreply}`);
   }
-  onRequestError(line: string, noreply: boolean): void {
-    this.events.push(`error:${line}${noreply ? ' (noreply)' : ''}`);
+  onRequestError(reply: McReply, mode: ReplyMode): void {
+    this.events.push(`error:${errorLine(reply)}${mode === ReplyMode.Never ? ' (noreply)' : ''}`);
   }
-  onFatalError(line: string): void {
-    this.events.push(`fatal:${line}`);
+  onFatalError(reply: McReply): void {
+    this.events.push(`fatal:${errorLine(reply)}`);
   }
 }
 

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { ReplyParser, type ReplyParserSink } from '../../../proxy/protocol/reply-parser.js';
 import type { McReply } from '../../../proxy/protocol/reply.js';
 import { Op } from '../../../proxy/protocol/op.js';
-import { RESULT_NAMES } from '../../../proxy/protocol/result.js';
+import { RESULT_NAMES, Result } from '../../../proxy/protocol/result.js';
+import { toBigInt } from '../../../proxy/protocol/uint64.js';
 import { everyByte } from './parser-harness.js';
 
 class Sink implements ReplyParserSink {
@@ -17,11 +18,15 @@ class Sink implements ReplyParserSink {
     return this.ops[0] ?? -1;
   }
   onReply(r: McReply): void {
-    this.ops.shift();
+    const op = this.ops.shift();
+    const isArith = op === Op.Incr || op === Op.Decr;
     const parts = [RESULT_NAMES[r.result] ?? '?'];
     if (r.value !== null) parts.push(JSON.stringify(r.value.toString('latin1')));
     if (r.flags !== 0) parts.push(`flags=${r.flags}`);
-    if (r.cas !== null) parts.push(`cas=${r.cas.toString()}`);
+    if (r.casHi !== 0 || r.casLo !== 0) parts.push(`cas=${toBigInt(r.casHi, r.casLo)}`);
+    if (r.result === Result.Stored && r.value === null && (r.numHi !== 0 || r.numLo !== 0 || isArith)) {
+      parts.push(JSON.stringify(String(toBigInt(r.numHi, r.numLo))));
+    }
     if (r.message !== null) parts.push(`msg=${r.message}`);
     this.events.push(parts.join(' '));
   }

@@ -15,7 +15,7 @@ function write(op: Op, reply: McReply): string {
   return w.take().toString('latin1');
 }
 
-const hit = new McReply(Result.Found, Buffer.from('a\r\nb'), 7, Buffer.from('42'));
+const hit = new McReply(Result.Found, Buffer.from('a\r\nb'), 7, 0, 42);
 
 group('reply writer', () => {
   test.each([
@@ -36,12 +36,7 @@ group('reply writer', () => {
     ['cas not found', Op.Cas, McReply.NOT_FOUND, 'NOT_FOUND\r\n'],
     ['delete deleted', Op.Delete, McReply.DELETED, 'DELETED\r\n'],
     ['delete not found', Op.Delete, McReply.NOT_FOUND, 'NOT_FOUND\r\n'],
-    [
-      'incr value',
-      Op.Incr,
-      new McReply(Result.Stored, Buffer.from('18446744073709551615')),
-      '18446744073709551615\r\n',
-    ],
+    ['incr value', Op.Incr, McReply.counter(0xffffffff, 0xffffffff), '18446744073709551615\r\n'],
     ['decr not found', Op.Decr, McReply.NOT_FOUND, 'NOT_FOUND\r\n'],
     ['touch touched', Op.Touch, McReply.TOUCHED, 'TOUCHED\r\n'],
     ['flush_all ok', Op.FlushAll, McReply.OK, 'OK\r\n'],

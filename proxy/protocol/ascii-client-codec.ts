@@ -1,0 +1,70 @@
+/**
+ * The ASCII protocol on the client side: `RequestParser` in, `ReplyWriter` out (mcrouter's ASCII
+ * with memcached 1.6's extras, `memcached/proto_text.c`).
+ */
+import type { ClientCodec } from './client-codec.js';
+import type { McReply } from './reply.js';
+import type { McRequest } from './request.js';
+import { LocalCommand, type RequestSink } from './request-sink.js';
+import { RequestParser, type RequestParserOptions } from './request-parser.js';
+import { ReplyWriter, errorLine } from './reply-writer.js';
+import { Op } from './op.js';
+
+/** Replies of every ASCII connection are composed here, then copied out per flush. */
+const WRITER = new ReplyWriter();
+
+/** See the file comment. */
+export class AsciiClientCodec implements ClientCodec {
+  readonly protocol = 'ascii';
+  readonly writer = WRITER;
+  readonly steps = null;
+  private readonly parser: RequestParser;
+
+  constructor(sink: RequestSink, opts: RequestParserOptions) {
+    this.parser = new RequestParser(sink, opts);
+  }
+
+  feed(chunk: Buffer): void {
+    this.parser.feed(chunk);
+  }
+
+  close(): void {
+    this.parser.close();
+  }
+
+  get closed(): boolean {
+    return this.parser.closed;
+  }
+
+  writeReply(req: McRequest, reply: McReply): void {
+    WRITER.reply(req.op, req.key, reply);
+  }
+
+  writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void {
+    WRITER.multiGet(
+      reqs[0]?.op ?? Op.Get,
+      reqs.map((r) => r.key),
+      replies,
+    );
+  }
+
+  writeError(reply: McReply): void {
+    WRITER.line(errorLine(reply));
+  }
+
+  writeLocal(cmd: LocalCommand, text: string): void {
+    switch (cmd) {
+      case LocalCommand.Version:
+        WRITER.line(`VERSION ${text}`);
+        return;
+      case LocalCommand.Stats:
+        WRITER.text(text);
+        return;
+      case LocalCommand.Verbosity:
+        WRITER.line('OK');
+        return;
+      default:
+        return; // quit, shutdown, noop: nothing on the wire
+    }
+  }
+}

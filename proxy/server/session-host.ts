@@ -1,0 +1,36 @@
+/**
+ * What a `ClientSession` needs from the server: routing, the local answers, counters, limits and
+ * the few lifecycle calls. `ProxyServer` implements it; a session never sees the rest of it.
+ */
+import type { McRequest } from '../protocol/request.js';
+import type { ReplySink } from '../protocol/reply.js';
+import type { LocalCommand } from '../protocol/request-sink.js';
+import type { ProxyOptions } from '../options.js';
+import type { ProxyStats } from '../admin/proxy-stats.js';
+
+/** The options a session reads. */
+export type SessionOptions = Pick<
+  ProxyOptions,
+  | 'maxClientOutstandingReqs'
+  | 'maxClientOutputBytes'
+  | 'maxItemSize'
+  | 'clientIdleTimeoutMs'
+  | 'enableFlushCmd'
+  | 'enableShutdownCmd'
+>;
+
+/** See the file comment. */
+export interface SessionHost {
+  readonly options: SessionOptions;
+  readonly stats: ProxyStats;
+  /** Routes one request through the current config (never throws). */
+  route(req: McRequest, sink: ReplySink): void;
+  /** The text of a local command's reply: the version string, or the stats text for `args`. */
+  localReply(cmd: LocalCommand, args: readonly string[]): string;
+  /** Asks the owner to shut down (the `shutdown` command when enabled). */
+  requestShutdown(reason: string): void;
+  /** Logs a client protocol error, rate-limited. */
+  logClientError(client: string | undefined, reply: string): void;
+  /** The session's socket closed. */
+  sessionClosed(session: object): void;
+}
