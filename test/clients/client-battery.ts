@@ -51,7 +51,8 @@ export const ROUTE_DIFFERENCES: Readonly<
     // central); every other update goes to central alone, and gets are served from local first
     // (WarmUpRoute). A get after replace / append / prepend / cas therefore reads the local copy
     // the earlier set left there. Seed 003's routing; mcrouter behaves the same with this config.
-    // A client whose get sends `gets` (ClientSpec.readsWithGets) reads central and sees no difference.
+    // A client whose get sends `gets` (ClientSpec.readsWithGets), and every binary client (a binary
+    // Get is forwarded as `gets`, its reply carries the cas), reads central and sees no difference.
     replace: {
       expect: 'not_stored,stored,old',
       why: 'replace goes to central only; the get reads the local "old"',
@@ -146,10 +147,11 @@ export function describeClientBattery(spec: ClientSpec): void {
               if (target === 'direct') {
                 want = directExpectation(spec, mode, step.name, step.expect);
               } else {
+                // A binary Get's reply carries the cas, so mcproxy forwards it as `gets`: like a client
+                // whose get sends gets, it reads central and sees no seed-route difference.
+                const readsCentral = spec.readsWithGets === true || mode === 'binary';
                 const routeDiff =
-                  target === 'seed' && spec.readsWithGets === true
-                    ? undefined
-                    : ROUTE_DIFFERENCES[target][step.name];
+                  target === 'seed' && readsCentral ? undefined : ROUTE_DIFFERENCES[target][step.name];
                 want = routeDiff?.expect ?? direct?.outcomes.get(step.name);
                 // A direct run that went wrong must not make a proxy run look right.
                 expect(direct?.outcomes.get(step.name), 'direct outcome').toBe(
