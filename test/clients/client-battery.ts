@@ -8,12 +8,12 @@
  * Through mcproxy each step must give the same outcome as direct, except the differences listed in
  * ROUTE_DIFFERENCES (each with its reason; also in docs/clients.md).
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { colocatedConfig } from '../helpers/config.js';
 import { Memcached } from '../helpers/memcached.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { BATTERY, parseOutcomes } from './battery.js';
+import { runBounded } from './scripts.js';
 
 /** Where a battery runs. */
 export type Target = 'direct' | 'pool' | 'seed';
@@ -51,7 +51,8 @@ export const ROUTE_DIFFERENCES: Readonly<
     // central); every other update goes to central alone, and gets are served from local first
     // (WarmUpRoute). A get after replace / append / prepend / cas therefore reads the local copy
     // the earlier set left there. Seed 003's routing; mcrouter behaves the same with this config.
-    // A client whose get sends `gets` (ClientSpec.readsWithGets) reads central and sees no difference.
+    // A client whose get sends `gets` (ClientSpec.readsWithGets), and every binary client (a binary
+    // Get is forwarded as `gets`, its reply carries the cas), reads central and sees no difference.
     replace: {
       expect: 'not_stored,stored,old',
       why: 'replace goes to central only; the get reads the local "old"',
@@ -74,31 +75,20 @@ interface RunResult {
 }
 
 /** Longest a script may run before it is killed (its missing steps then fail). */
-const RUN_LIMIT_MS = 25_000;
+const RUN_LIMIT_MS = 15_000;
 
 /** Runs `argv` with `<host> <port> <mode> <prefix>` and collects its step outcomes. */
-function runScript(argv: readonly string[], port: number, mode: string, prefix: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const [cmd, ...args] = argv as [string, ...string[]];
-    const proc = spawn(cmd, [...args, '127.0.0.1', String(port), mode, prefix], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${RUN_LIMIT_MS} ms]`;
-      proc.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    proc.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        outcomes: parseOutcomes(stdout),
-        log: `exit ${String(code ?? signal)}\n--- stdout\n${stdout}\n--- stderr\n${stderr.slice(-4000)}`,
-      });
-    });
-  });
+async function runScript(
+  argv: readonly string[],
+  port: number,
+  mode: string,
+  prefix: string,
+): Promise<RunResult> {
+  const r = await runBounded([...argv, '127.0.0.1', String(port), mode, prefix], RUN_LIMIT_MS);
+  return {
+    outcomes: parseOutcomes(r.stdout),
+    log: `exit ${r.exit}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(-4000)}`,
+  };
 }
 
 /** What `client` must observe for `step` against memcached in `mode`. */
@@ -157,10 +147,11 @@ export function describeClientBattery(spec: ClientSpec): void {
               if (target === 'direct') {
                 want = directExpectation(spec, mode, step.name, step.expect);
               } else {
+                // A binary Get's reply carries the cas, so mcproxy forwards it as `gets`: like a client
+                // whose get sends gets, it reads central and sees no seed-route difference.
+                const readsCentral = spec.readsWithGets === true || mode === 'binary';
                 const routeDiff =
-                  target === 'seed' && spec.readsWithGets === true
-                    ? undefined
-                    : ROUTE_DIFFERENCES[target][step.name];
+                  target === 'seed' && readsCentral ? undefined : ROUTE_DIFFERENCES[target][step.name];
                 want = routeDiff?.expect ?? direct?.outcomes.get(step.name);
                 // A direct run that went wrong must not make a proxy run look right.
                 expect(direct?.outcomes.get(step.name), 'direct outcome').toBe(

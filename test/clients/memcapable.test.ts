@@ -4,10 +4,10 @@
  * `--enable-flush-cmd` over a PoolRoute to a real memcached. Every one of its 27 tests per
  * protocol must pass; each is its own test here, so a failure names it.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { runBounded } from './scripts.js';
 
 /** memcapable's tests, as it names them (libmemcached clients/memcapable.cc). */
 const TESTS = {
@@ -82,29 +82,21 @@ interface Run {
 }
 
 /** Runs memcapable against `port`, one protocol; maps "<test>" → "pass" | "fail" | …. */
-function memcapable(port: number, protocol: Protocol): Promise<Run> {
-  return new Promise((resolve) => {
-    // -t 1: a one-second io timeout, so a request that gets no reply fails its test quickly.
-    const proc = spawn('memccapable', ['-h', '127.0.0.1', '-p', String(port), FLAG[protocol], '-t', '1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${RUN_LIMIT_MS} ms]`;
-      proc.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    proc.once('close', () => {
-      clearTimeout(timer);
-      const results = new Map<string, string>();
-      for (const line of output.split('\n')) {
-        const m = new RegExp(`^${protocol} (.+?)\\s+\\[(\\w+)\\]`).exec(line);
-        if (m !== null) results.set(m[1] as string, m[2] as string);
-      }
-      resolve({ results, output });
-    });
-  });
+async function memcapable(port: number, protocol: Protocol): Promise<Run> {
+  // -t 1: a one-second io timeout, so a request that gets no reply fails its test quickly.
+  const r = await runBounded(
+    ['memccapable', '-h', '127.0.0.1', '-p', String(port), FLAG[protocol], '-t', '1'],
+    RUN_LIMIT_MS,
+  );
+  const output = `${r.stdout}${r.stderr}\n[exit ${r.exit}]`;
+  // With stdout not a terminal, memcapable prints each test's padded name to stdout and then
+  // `[pass]` there, or `[FAIL]` to stderr: a name without `[pass]` after it ran and failed.
+  const results = new Map<string, string>();
+  for (const part of r.stdout.split(new RegExp(`(?=^${protocol} |(?<=\\s)${protocol} )`, 'm'))) {
+    const m = new RegExp(`^${protocol} ([^\\s[]+(?: [^\\s[]+)*)\\s*(\\[pass\\])?`).exec(part);
+    if (m !== null) results.set(m[1] as string, m[2] === undefined ? 'fail' : 'pass');
+  }
+  return { results, output };
 }
 
 type Target = 'direct' | 'pool';
