@@ -128,7 +128,7 @@ const CASES: { name: string; select: HashSelector }[] = [
     select: createHashSelector({ hashFunc: 'WeightedCh3', n: 10, weights: new Array<number>(10).fill(1) }),
   },
   { name: 'ConstShard n=100', select: createHashSelector({ hashFunc: 'ConstShard', n: 100 }) },
-  // Spooky32 as the proxy uses it: a shadow key-fraction membership test (spec §2.3.3). The
+  // Spooky32 as the proxy uses it: a shadow key-fraction membership test (`mcrouter/routes/ShadowRoute.h`). The
   // comparison keeps the uint32 hash from being returned, and so boxed, through the call site.
   {
     name: 'Spooky32 seed 0 (key-fraction test)',

@@ -1,6 +1,6 @@
 /**
  * Writing the config where every proxy reads it (often EFS), so that a reader sees the old file or
- * the new one, never half of one (aws-deploy §6.4):
+ * the new one, never half of one (docs/confgen.md):
  *
  * 1. nothing happens when the file already has exactly these bytes;
  * 2. the bytes go to a temp file in the same directory (`.<name>.tmp.<host>.<pid>.<random>`),

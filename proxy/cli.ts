@@ -4,7 +4,7 @@
  * (`mcproxy [options] -p port(s) --config file:<config-file>`), and its bulk-copy subcommands
  * `mcproxy warm …` / `mcproxy migrate …` (warm/warm-command.ts, docs/prewarm.md).
  *
- * Exit codes, as mcrouter's (spec §4): 0 ok (and `--validate-config` on a valid config),
+ * Exit codes, as mcrouter's (`mcrouter/mcrouter_options_list.h`): 0 ok (and `--validate-config` on a valid config),
  * 2 could not start (unreadable or invalid config, port in use), 3 bad options or, with
  * `--validate-config`, an invalid config. `--replay-asynclog` has its own (0 all replayed, 1 some
  * kept, 2 spool unreadable; `asynclog/replay-command.ts`).
@@ -168,7 +168,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /**
  * The config file is unreadable or invalid at start-up: start from the last good copy kept under
- * `--config-dump-root` if it is younger than `--max-dumped-config-age` (spec §8), counted in
+ * `--config-dump-root` if it is younger than `--max-dumped-config-age` (`mcrouter/ConfigApi.cpp`), counted in
  * `configs_from_disk`.
  * @returns the proxy, or null when there is no usable copy
  */

@@ -1,5 +1,5 @@
 /**
- * Command-line options: mcrouter's names, short flags and defaults (spec §4,
+ * Command-line options: mcrouter's names, short flags and defaults (`mcrouter/mcrouter_options_list.h`,
  * `mcrouter/mcrouter_options_list.h`, `standalone_options_list.h`), plus a few of ours (marked
  * "mcsidecar"). One table drives parsing (commander), `--help`, and `__mcrouter__.options`.
  *

@@ -1,5 +1,5 @@
 /**
- * ElastiCache Auto Discovery (aws-deploy §1): ask the cluster's configuration endpoint for the
+ * ElastiCache Auto Discovery (docs/confgen.md): ask the cluster's configuration endpoint for the
  * node list with `config get cluster`, or, when the engine answers `ERROR` (memcached < 1.4.14),
  * with `get AmazonElastiCache:cluster`. Needs no IAM permission, only network access to the
  * endpoint.

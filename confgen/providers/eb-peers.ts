@@ -1,6 +1,6 @@
 /**
  * Elastic Beanstalk peers: the private IPs of the environment's running instances, each with the
- * peer port (the co-located memcached, 11212 by default). aws-deploy §3.
+ * peer port (the co-located memcached, 11212 by default; docs/confgen.md).
  *
  * - Default: one paginated `ec2:DescribeInstances` filtered by the tag Elastic Beanstalk puts on
  *   every instance (`elasticbeanstalk:environment-name` or `elasticbeanstalk:environment-id`) and

@@ -1,7 +1,7 @@
 /**
  * ElastiCache (memcached) nodes through the API: paginated `elasticache:DescribeCacheClusters`
  * with `ShowCacheNodeInfo`, keeping only nodes in the `available` state that have an endpoint
- * (nodes being added or removed have none). aws-deploy §2.1. The node's DNS name is used, not its
+ * (nodes being added or removed have none; docs/confgen.md). The node's DNS name is used, not its
  * IP: it survives node replacement and is what TLS verification needs. A cluster created with
  * `TransitEncryptionEnabled` gives TLS server strings (`host:port:ascii:ssl`, docs/tls.md).
  */

@@ -5,7 +5,7 @@
  *
  * Endpoint: `--imds-endpoint`, else `AWS_EC2_METADATA_SERVICE_ENDPOINT` (the SDK's variable), else
  * `http://169.254.169.254`. In bridge-networked containers the PUT needs a hop limit of 2 on the
- * instance (aws-deploy §3.4).
+ * instance (docs/confgen.md).
  */
 import { DiscoveryError } from '../errors.js';
 

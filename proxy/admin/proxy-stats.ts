@@ -1,5 +1,5 @@
 /**
- * Counters the proxy keeps for `stats` (spec §5.2) and the metrics endpoint. Plain numbers bumped
+ * Counters the proxy keeps for `stats` (`mcrouter/stats.cpp`) and the metrics endpoint. Plain numbers bumped
  * in the hot path; the text is built only when a client asks.
  */
 import { OP_NAMES, Op } from '../protocol/op.js';
@@ -46,11 +46,11 @@ export class ProxyStats {
   configLastAttempt = 0;
   /** Configs loaded from the `--config-dump-root` backup (`configs_from_disk`). */
   configsFromDisk = 0;
-  /** Requests answered by DevNullRoute (`dev_null_requests`, spec §2.1). */
+  /** Requests answered by DevNullRoute (`dev_null_requests`, `mcrouter/routes/McRouteHandleProvider.cpp`). */
   devNullRequests = 0;
-  /** Deletes spooled to the asynclog (`asynclog_requests`, spec §2.2). */
+  /** Deletes spooled to the asynclog (`asynclog_requests`, `mcrouter/routes/McRouteHandleProvider-inl.h`). */
   asynclogRequests = 0;
-  /** Requests FailoverRoute sent to a failover child (`failover_all`, spec §2.3.4). */
+  /** Requests FailoverRoute sent to a failover child (`failover_all`, `mcrouter/routes/FailoverRoute.h`). */
   failoverAll = 0;
   /** Failovers where every child tried answered an error (`failover_all_failed`). */
   failoverAllFailed = 0;

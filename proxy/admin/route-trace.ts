@@ -1,7 +1,7 @@
 /**
  * Dry runs through a config's route tree for `__mcrouter__.route_handles(op,key)` and
- * `__mcrouter__.route(op,key)` (spec §5.1, `mcrouter/ServiceInfo-inl.h`). They walk the tree with
- * each handle's `traverse` (spec §2: the children a request would reach), so nothing is sent and
+ * `__mcrouter__.route(op,key)` (`mcrouter/ServiceInfo-inl.h`). They walk the tree with
+ * each handle's `traverse` (`mcrouter/routes/`: the children a request would reach), so nothing is sent and
  * no reply is awaited.
  */
 import { McRequest } from '../protocol/request.js';

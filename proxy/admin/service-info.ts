@@ -1,5 +1,5 @@
 /**
- * mcrouter's admin requests: `get __mcrouter__.<cmd>[(args)]` (spec §5.1,
+ * mcrouter's admin requests: `get __mcrouter__.<cmd>[(args)]` (`mcrouter/ServiceInfo-inl.h`,
  * `mcrouter/Proxy-inl.h::processGetServiceInfoRequest`, `mcrouter/ServiceInfo-inl.h`).
  *
  * Only a plain `get` whose key starts with `__mcrouter__.` is one (not gets/gat, not behind a

@@ -1,5 +1,5 @@
 /**
- * The cumulative counters behind mcrouter's `_count` stats and their rates (spec §5.2,
+ * The cumulative counters behind mcrouter's `_count` stats and their rates (`mcrouter/stats.cpp`,
  * `mcrouter/stat_list.h`), computed from what the proxy counts anyway: requests by op
  * (`ProxyStats.cmdCounts`), client replies by op and result (`ProxyStats.replyCounts`) and
  * destination replies by result (`DestinationMap.totals()`).

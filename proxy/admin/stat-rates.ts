@@ -1,6 +1,6 @@
 /**
  * Rate stats (`cmd_get`, `request_sent`, `result_error`, … in `stats`): events per second over the
- * last 4 minutes, as mcrouter computes them (spec §5.2; `mcrouter/lib/carbon/Stats.h` RateStats,
+ * last 4 minutes, as mcrouter computes them (`mcrouter/stats.cpp`; `mcrouter/lib/carbon/Stats.h` RateStats,
  * `stats.cpp::stats_rate_value`): 240 bins of 1 s; the rate is the events of the bins filled so far
  * (at most 240) divided by their number, so it is 0 until the first bin completes.
  *

@@ -1,5 +1,5 @@
 /**
- * The `stats [group]` reply (spec §5.2, `mcrouter/stats.cpp::stats_reply`, `mcrouter/stat_list.h`):
+ * The `stats [group]` reply (`mcrouter/stats.cpp`, `mcrouter/stats.cpp::stats_reply`, `mcrouter/stat_list.h`):
  * `STAT <name> <value>` lines, then `END`.
  *
  * Groups, as mcrouter's: none (basic), `detailed`, `all`, `count`, `ods`, `servers`,

@@ -1,7 +1,7 @@
 /**
  * The asynclog spool: deletes that failed with a failover error are appended to files under
  * `--async-dir` (default `/var/spool/mcrouter`) in mcrouter's layout and line format, so they can
- * be replayed once the server is back (`mcrouter/AsyncLog.cpp`, spec §2.2; replay:
+ * be replayed once the server is back (`mcrouter/AsyncLog.cpp`, `mcrouter/routes/McRouteHandleProvider-inl.h`; replay:
  * `asynclog-replay.ts`).
  *
  * Writes stay off the request path: `spool` formats one line into memory; lines collected during a

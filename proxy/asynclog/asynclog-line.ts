@@ -1,5 +1,5 @@
 /**
- * mcrouter's asynclog line format (`mcrouter/AsyncLog.cpp::writeDelete`, spec §2.2): one JSON
+ * mcrouter's asynclog line format (`mcrouter/AsyncLog.cpp::writeDelete`, `mcrouter/routes/McRouteHandleProvider-inl.h`): one JSON
  * array per line.
  *
  * - version 1 (default): `["AS1.0",<unix time, s, ms precision>,"C",["<host>",<port>,"delete <key>\r\n"]]`

@@ -1,5 +1,5 @@
 /**
- * `mcproxy --replay-asynclog`: re-sends the deletes spooled under `--async-dir` (spec §2.2; mcrouter
+ * `mcproxy --replay-asynclog`: re-sends the deletes spooled under `--async-dir` (`mcrouter/routes/McRouteHandleProvider-inl.h`; mcrouter
  * leaves this to an external tool, mcrouter issue #289). One pass:
  *
  * 1. every spool file (in the hourly directories, any age) is claimed by renaming it to

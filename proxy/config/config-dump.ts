@@ -1,5 +1,5 @@
 /**
- * The last good config, kept on local disk (`--config-dump-root`, spec §8, mcrouter's
+ * The last good config, kept on local disk (`--config-dump-root`, `mcrouter/ConfigApi.cpp`, mcrouter's
  * `ConfigApi::dumpConfigSourceToDisk`): after every successful (re)load each file the config was
  * read from is written to `<root>/mcrouter/<router>/file-<escaped absolute path>` (mcrouter's
  * layout; `<router>` is the first listen port, or `0`). At start-up, when the config file cannot be

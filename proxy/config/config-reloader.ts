@@ -1,5 +1,5 @@
 /**
- * Hot reload of a file config (spec §8), built for files on NFS/EFS.
+ * Hot reload of a file config (`mcrouter/ConfigApi.cpp`), built for files on NFS/EFS.
  *
  * On every trigger of its `ConfigWatcher` (stat polling, plus a read-and-hash tick every
  * `--config-poll-ms`) the reloader opens and reads the main config file and every other file the

@@ -1,5 +1,5 @@
 /**
- * Retired config snapshots and the destinations only they reference (spec §8: "the old config is
+ * Retired config snapshots and the destinations only they reference (`mcrouter/ConfigApi.cpp`: "the old config is
  * freed after the last request referencing it completes").
  *
  * mcrouter keeps an old config alive until its last request finishes. We do not count references

@@ -1,6 +1,6 @@
 /**
  * Reads the config the options name: `--config file:<path>` or inline JSON, `-f <path>`,
- * `--config-str <json>` (spec §4: `--config` takes precedence).
+ * `--config-str <json>` (`mcrouter/mcrouter_options_list.h`: `--config` takes precedence).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -3,7 +3,7 @@
  *
  * - chokidar with `usePolling` (stat polling, `fs.watchFile`): the fast path for writes made on
  *   this host, symlink swaps and atomic renames. Native events (inotify) are not used: NFS/EFS never
- *   delivers them for writes made by other hosts (aws-deploy §6.1).
+ *   delivers them for writes made by other hosts (docs/confgen.md).
  * - a periodic tick every `pollMs` (±10 % jitter, so a fleet does not read EFS in step): the
  *   reloader then opens, reads and hashes every file. Opening the file makes the NFS client
  *   revalidate it (close-to-open consistency), so a write from another host is seen within one

@@ -6,7 +6,7 @@
  * As mcrouter's `globals::hostid()` (`mcrouter/lib/fbi/cpp/globals.cpp`): folly's hash of this
  * host's first address that is neither loopback nor link-local (see `jsonm/host-address.ts`);
  * 0 when there is none. `--hostid <n>` overrides it. mcrouter's repository has no test vector for
- * it (spec open question 7), so bit-equality with mcrouter is believed, not proven.
+ * it (mcrouter does not document its host id hash), so bit-equality with mcrouter is believed, not proven.
  */
 import { hostId } from './jsonm/host-address.js';
 

@@ -1,5 +1,5 @@
 /**
- * mcrouter's JSON dialect: JSON plus `//` and `/* *\/` comments and trailing commas (spec §1.1,
+ * mcrouter's JSON dialect: JSON plus `//` and `/* *\/` comments and trailing commas (`mcrouter/lib/config/ConfigPreprocessor.cpp`,
  * `parseJsonString` with `allow_trailing_comma`). Parsed with Microsoft's `jsonc-parser`.
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';

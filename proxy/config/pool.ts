@@ -1,5 +1,5 @@
 /**
- * Pools (spec §1.3, `makePool` in `mcrouter/routes/McRouteHandleProvider-inl.h`): a named list of
+ * Pools (`mcrouter/routes/McRouteHandleProvider.cpp`, `makePool` in `mcrouter/routes/McRouteHandleProvider-inl.h`): a named list of
  * servers with their timeouts and key handling. A pool's servers become one DestinationRoute each
  * (`Pool|name`), sharing destinations process-wide.
  */

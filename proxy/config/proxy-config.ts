@@ -1,8 +1,8 @@
 /**
- * An immutable config snapshot: the route tree plus what it references (design: "Config
+ * An immutable config snapshot: the route tree plus what it references (docs/architecture.md: "Config
  * snapshot"). A request captures the snapshot current when it starts; a reload builds a new one
  * completely before one reference is swapped, so in-flight requests finish on the old tree
- * (spec §8).
+ * (`mcrouter/ConfigApi.cpp`).
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
@@ -80,7 +80,7 @@ export class ProxyConfig {
     readonly destinations: ReadonlySet<Destination>,
     /**
      * Files this config was read from, absolute paths: the main file (if any) then every
-     * `@import`ed and `file:` pool file. A reload watches all of them (spec §8).
+     * `@import`ed and `file:` pool file. A reload watches all of them (`mcrouter/ConfigApi.cpp`).
      */
     readonly files: readonly string[] = source.path !== null ? [source.path] : [],
     /** MD5 (hex) of each `@import`ed file as the build read it (`config_sources_info`). */
@@ -108,7 +108,7 @@ const ROUTING_PREFIX = /^\/[^/]+\/[^/]+\/$/;
 /**
  * Parses and builds a config from its text. The text always goes through the JSONM
  * preprocessor first, as in mcrouter (`ProxyConfigBuilder`): `macros`, `@calls`, `%params%` and
- * `@import`s are expanded (spec §1.7); the global params come from `opts` (the full
+ * `@import`s are expanded (`mcrouter/lib/config/ConfigPreprocessor.cpp`); the global params come from `opts` (the full
  * `ProxyOptions` when the server builds it, for the `mcr_opts-*` params).
  * @throws ConfigError naming the JSON path and the reason
  */
@@ -149,7 +149,7 @@ export function buildConfig(
   return new ProxyConfig(source, json, root, pools, factory.destinations, files, importMd5s);
 }
 
-/** `route` or `routes` (array or object form) → (prefix, route) pairs (spec §1.2). */
+/** `route` or `routes` (array or object form) → (prefix, route) pairs (`mcrouter/ProxyConfig.cpp`). */
 function routeAliases(
   json: Record<string, unknown>,
   factory: RouteFactory,

@@ -1,6 +1,6 @@
 /**
  * Turns mcrouter JSON into route handles (`mcrouter/lib/config/RouteHandleFactory-inl.h`,
- * spec §1.4): objects with a `type`, arrays (flattened), and strings — `""` (no handle), a named
+ * `mcrouter/lib/config/RouteHandleFactory.h`): objects with a `type`, arrays (flattened), and strings — `""` (no handle), a named
  * handle, `Type|rest` short forms (`PoolRoute|A`, `ErrorRoute|msg`), `Pool|A` (one handle per
  * server) and bare type names (`NullRoute`). An object with a `name` is built once and reused;
  * the same short-form string yields the same handle.
@@ -44,13 +44,13 @@ export interface RouteFactoryOptions {
   readonly serverTimeoutMs: number;
   /**
    * 32-bit host id for HostIdRoute, LatestRoute and KeySplitRoute (`--hostid`); the default is
-   * derived from this host's first non-loopback address (`effectiveHostId`, spec open question 7).
+   * derived from this host's first non-loopback address (`effectiveHostId`, mcrouter does not document its host id hash).
    */
   readonly hostId?: number | undefined;
   /** Counters routes bump (`dev_null_requests`, failover counters). A fresh set when absent. */
   readonly stats?: ProxyStats | undefined;
   /**
-   * Where PoolRoute spools failed deletes (spec §2.2). Null or absent: asynclog is off
+   * Where PoolRoute spools failed deletes (`mcrouter/routes/McRouteHandleProvider-inl.h`). Null or absent: asynclog is off
    * (`--asynclog-disable`), and a failed delete returns its error.
    */
   readonly asyncLog?: AsyncLogSink | null | undefined;
@@ -155,7 +155,7 @@ export class RouteFactory {
 
   /**
    * A pool by name, or an inline pool object (`{"name": ..., "servers": [...]}`), as mcrouter's
-   * `PoolFactory` resolves them (spec §1.3): a name from `pools`; a name `file:<path>` read from
+   * `PoolFactory` resolves them (`mcrouter/routes/McRouteHandleProvider.cpp`): a name from `pools`; a name `file:<path>` read from
    * that JSON file (absolute, or relative to the working directory, as mcrouter); `inherit`
    * copies every key the pool does not set from the named pool (itself resolved the same way).
    * An inline pool whose name is already known is that pool.

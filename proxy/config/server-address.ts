@@ -1,5 +1,5 @@
 /**
- * Pool server strings (spec §1.3, `mcrouter/lib/network/AccessPoint.cpp`):
+ * Pool server strings (`mcrouter/routes/McRouteHandleProvider.cpp`, `mcrouter/lib/network/AccessPoint.cpp`):
  * `host:port[:protocol[:security_mech[:compressed|notcompressed]]]`, IPv6 as `[addr]:port[...]`,
  * or `unix:<path>`. An empty field takes the pool's value (`protocol`, `security_mech`).
  */

@@ -1,7 +1,7 @@
 /**
  * The process-wide set of destinations, keyed like mcrouter's `ProxyDestinationMap`
  * (access point + timeout). Pools, routes and successive configs that name the same server share
- * one `Destination`, and with it one connection and one health state (spec §1.3, §8).
+ * one `Destination`, and with it one connection and one health state (`mcrouter/routes/McRouteHandleProvider.cpp`, `mcrouter/ConfigApi.cpp`).
  */
 import {
   DEFAULT_DESTINATION_LIMITS,
@@ -45,7 +45,7 @@ export class DestinationMap {
     connectionsOpened: 0,
     connectionsClosed: 0,
   };
-  /** TKO state per host:port (spec §6). */
+  /** TKO state per host:port (`mcrouter/TkoTracker.cpp`). */
   readonly tko: TkoTrackerMap;
 
   /**

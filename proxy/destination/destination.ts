@@ -1,6 +1,6 @@
 /**
  * A destination: one pipelined ASCII connection to one memcached server, shared by every pool,
- * route and config generation that names the same server with the same timeout (spec §1.3,
+ * route and config generation that names the same server with the same timeout (`mcrouter/routes/McRouteHandleProvider.cpp`,
  * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`).
  *
  * Requests live in one ring, in wire order, split by three counters:
@@ -15,7 +15,7 @@
  * REMOTE_ERROR and unwritten ones are sent again on a new connection; a failed connect fails the
  * queued requests with CONNECT_ERROR (or CONNECT_TIMEOUT).
  *
- * Health (spec §6): every result feeds the server's `TkoTracker`. While the server is TKO, requests
+ * Health (`mcrouter/TkoTracker.cpp`): every result feeds the server's `TkoTracker`. While the server is TKO, requests
  * fail at once with `SERVER_ERROR Server unavailable. Reason: mc_res_<reason>` and nothing is sent;
  * the destination that marked the TKO probes with `version` after `--probe-timeout-initial` ms,
  * ×1.5 (with 5–50 % jitter) up to `--probe-timeout-max`, and a successful probe clears the TKO.
@@ -148,7 +148,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** Probes sent since the last TKO mark (stats and logs). */
   probesSent = 0;
 
-  // Counters for stats (spec §5.2) and metrics.
+  // Counters for stats (`mcrouter/stats.cpp`) and metrics.
   /** Replies by result value (doubles: exact to 2^53, where 32 bits wrap in hours under load). */
   readonly resultCounts = new Float64Array(64);
   /** Latencies of the replies the server sent (write to reply), µs. */
@@ -380,7 +380,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   }
 
   /**
-   * Logs a TKO transition (spec §6; mcrouter's `TkoLog`). Stable fields: `event` (`tko_marked`,
+   * Logs a TKO transition (`mcrouter/TkoTracker.cpp`; mcrouter's `TkoLog`). Stable fields: `event` (`tko_marked`,
    * `tko_soft_to_hard`, `tko_recovered`, `tko_removed`), `destination` (host:port), `kind`
    * (`soft`/`hard`), `reason` (`mc_res_*`), `numFailures`, `probesSent`, and the process-wide
    * `softTkos`/`hardTkos` after the change.

@@ -1,6 +1,6 @@
 /**
  * Error texts for connection failures, shaped like mcrouter's folly `AsyncSocketException`
- * messages (spec §7: clients and runbooks match `AsyncSocketException|connection error|...`).
+ * messages (`mcrouter/lib/network/AsciiSerialized.cpp`: clients and runbooks match `AsyncSocketException|connection error|...`).
  */
 
 const STRERROR: Record<string, [number, string]> = {

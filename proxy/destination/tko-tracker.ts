@@ -1,5 +1,5 @@
 /**
- * TKO ("total knockout") tracking, as mcrouter's `TkoTracker` (spec §6, `mcrouter/TkoTracker.cpp`):
+ * TKO ("total knockout") tracking, as mcrouter's `TkoTracker` (`mcrouter/TkoTracker.cpp`):
  * one tracker per `host:port`, shared by every destination to that server (even with different
  * timeouts).
  *

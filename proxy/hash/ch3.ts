@@ -1,7 +1,7 @@
 /**
  * mcrouter's Ch3 hash function: furc_hash over the key with a validated pool size.
  *
- * As `Ch3HashFunc` (`mcrouter/lib/Ch3HashFunc.h`, spec §3.1).
+ * As `Ch3HashFunc` (`mcrouter/lib/Ch3HashFunc.h`, `mcrouter/lib/fbi/hash.c`).
  */
 import { FURC_MAXIMUM_POOL_SIZE, furcHash } from './furc.js';
 

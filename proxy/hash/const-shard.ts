@@ -2,7 +2,7 @@
  * mcrouter's ConstShard hash function: keys of the form `<anything>:<digits>:<rest>` go to the
  * destination numbered by the digits; every other key falls back to Ch3.
  *
- * As `ConstShardHashFunc` and `getShardId` (`mcrouter/routes/ShardHashFunc.cpp`, spec §3.3).
+ * As `ConstShardHashFunc` and `getShardId` (`mcrouter/routes/ShardHashFunc.cpp`).
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
 import { furcHash } from './furc.js';

@@ -3,7 +3,7 @@
  *
  * `crc32` is the standard reflected CRC-32 (IEEE polynomial 0xEDB88320, initial value
  * 0xFFFFFFFF, final complement), the same as zlib's `crc32` and mcrouter's `crc32_hash`
- * (`mcrouter/lib/fbi/hash.c`, spec §3.2). A byte-at-a-time table loop over `(buf, start, end)`
+ * (`mcrouter/lib/fbi/hash.c`, `mcrouter/lib/Crc32HashFunc.h`). A byte-at-a-time table loop over `(buf, start, end)`
  * beats `zlib.crc32` on short keys (no native-call overhead, no subarray).
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
@@ -34,7 +34,7 @@ function crc32Int(buf: Uint8Array, start: number, end: number): number {
  * @param end   end, exclusive.
  * @returns     the CRC as a uint32 (e.g. `crc32(Buffer.from('hello'), 0, 5) === 907060870`).
  *
- * As mcrouter's `crc32_hash` (`mcrouter/lib/fbi/hash.c`, spec §3.2). Allocation-free.
+ * As mcrouter's `crc32_hash` (`mcrouter/lib/fbi/hash.c`, `mcrouter/lib/Crc32HashFunc.h`). Allocation-free.
  */
 export function crc32(buf: Uint8Array, start: number, end: number): number {
   return crc32Int(buf, start, end) >>> 0;
@@ -47,7 +47,7 @@ export function crc32(buf: Uint8Array, start: number, end: number): number {
  *           validates it). n = 0 would give NaN.
  * @returns  an index in [0, n).
  *
- * As `Crc32HashFunc` (`mcrouter/lib/Crc32HashFunc.h`, spec §3.2). Allocation-free.
+ * As `Crc32HashFunc` (`mcrouter/lib/Crc32HashFunc.h`). Allocation-free.
  */
 export function crc32Hash(buf: Uint8Array, start: number, end: number, n: number): number {
   return (crc32Int(buf, start, end) & 0x7fffffff) % n;

@@ -1,7 +1,7 @@
 /**
  * furc_hash: mcrouter's consistent hash ("CH3"), bit-for-bit.
  *
- * Follows `furc_hash` in `mcrouter/lib/fbi/hash.c` (spec §3.1). The key is turned into a
+ * Follows `furc_hash` in `mcrouter/lib/fbi/hash.c` (`mcrouter/lib/fbi/hash.c`). The key is turned into a
  * pseudo-random bit stream: word 0 is MurmurHash64A(key, SEED), word j is the rehash of word
  * j-1, and bit i is bit (i mod 64) of word (i div 64). A binary decision tree walks that stream
  * to pick a bucket in [0, m). Growing m from k to k+1 only moves keys into bucket k.
@@ -53,7 +53,7 @@ function furcBit(idx: number): number {
  * @returns     an integer in [0, max(m, 1)). An empty range hashes like C's non-NULL empty
  *              string ""; C's `furc_hash(NULL, 0, m)`, which is always 0, has no equivalent.
  *
- * Same result as mcrouter's `furc_hash` (`mcrouter/lib/fbi/hash.c`, spec §3.1), including the
+ * Same result as mcrouter's `furc_hash` (`mcrouter/lib/fbi/hash.c`), including the
  * "give up and return 0" cases. Uses module-level scratch (no allocation per call); not
  * re-entrant, which is fine because it never yields.
  */

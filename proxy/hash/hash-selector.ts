@@ -2,7 +2,7 @@
  * The hash-function factory used by HashRoute / PoolRoute: turns a route's `hash_func`,
  * `salt` and `weights` options into a function from routing-key bytes to a child index.
  *
- * Mirrors mcrouter's `HashRouteFactory.h` / `HashSelector.h` (spec §2.3.7) for the hash
+ * Mirrors mcrouter's `HashRouteFactory.h` / `HashSelector.h` (`mcrouter/routes/HashRouteFactory.h`) for the hash
  * functions mcsidecar supports: Ch3 (default), Crc32, WeightedCh3 and ConstShard.
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */

@@ -1,7 +1,7 @@
 /**
  * MurmurHash64A (Austin Appleby's 64-bit MurmurHash2), computed with 32-bit halves.
  *
- * Follows `murmur_hash_64A` in mcrouter's `mcrouter/lib/fbi/hash.c` (spec §3.1): little-endian
+ * Follows `murmur_hash_64A` in mcrouter's `mcrouter/lib/fbi/hash.c` (`mcrouter/lib/fbi/hash.c`): little-endian
  * 8-byte blocks, tail bytes XORed in little-endian order, 32-bit seed zero-extended to 64 bits.
  *
  * JavaScript has no 64-bit integer arithmetic short of BigInt, which is far too slow for a
@@ -70,7 +70,7 @@ function finish(lo: number, hi: number, out: Uint32Array, offset: number): void 
  *
  * Offsets are not range-checked (bytes past the end read as `undefined`, i.e. garbage); callers
  * pass validated key ranges. Same algorithm as mcrouter's `murmur_hash_64A`
- * (`mcrouter/lib/fbi/hash.c`, spec §3.1). Allocation-free.
+ * (`mcrouter/lib/fbi/hash.c`). Allocation-free.
  */
 export function murmurHash64A(
   buf: Uint8Array,
@@ -132,7 +132,7 @@ export function murmurHash64A(
 /**
  * MurmurHash64A of a single 8-byte block given as a 64-bit word (lo, hi), i.e. the hash of the
  * word's little-endian bytes. With `seed = 4193360111` this is mcrouter's `murmur_rehash_64A`
- * (`mcrouter/lib/fbi/hash.c`, spec §3.1 "Rehash"), which furc_hash uses to extend its bit stream.
+ * (`mcrouter/lib/fbi/hash.c` "Rehash"), which furc_hash uses to extend its bit stream.
  *
  * @param lo     low 32 bits of the word (uint32 or the same bits as an int32).
  * @param hi     high 32 bits of the word (uint32 or int32).

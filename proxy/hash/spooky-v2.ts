@@ -2,8 +2,8 @@
  * SpookyHash V2 (Bob Jenkins, public domain), 32-bit result, with 64-bit words as uint32 halves.
  *
  * mcrouter uses folly's `folly::hash::SpookyHashV2::Hash32` (`folly/hash/SpookyHashV2.{h,cpp}`)
- * for WeightedCh3's acceptance probability (seed 0xface2014, spec §3.4) and, with seed 0, as the
- * "routing key hash" behind shadow key fractions and MigrateRoute (spec §2.3.3). Hash32 is the
+ * for WeightedCh3's acceptance probability (seed 0xface2014, `mcrouter/lib/WeightedCh3HashFunc.cpp`) and, with seed 0, as the
+ * "routing key hash" behind shadow key fractions and MigrateRoute (`mcrouter/routes/ShadowRoute.h`). Hash32 is the
  * low 32 bits of `hash1` after Hash128 with `hash1 = hash2 = seed`.
  *
  * Two code paths, both needed because keys (up to 250 bytes, plus salts) straddle the cut-off:
@@ -678,8 +678,8 @@ function long32(buf: Uint8Array, start: number, end: number, seed: number): numb
  * @returns     a uint32.
  *
  * Same as folly's `SpookyHashV2::Hash32(data, len, seed)` (`folly/hash/SpookyHashV2.cpp`), as
- * used by mcrouter's WeightedCh3 (`mcrouter/lib/WeightedCh3HashFunc.cpp`, spec §3.4) and shadow
- * key fractions (spec §2.3.3). Allocation-free (module-level state; not re-entrant, never yields).
+ * used by mcrouter's WeightedCh3 (`mcrouter/lib/WeightedCh3HashFunc.cpp`) and shadow
+ * key fractions (`mcrouter/routes/ShadowRoute.h`). Allocation-free (module-level state; not re-entrant, never yields).
  */
 export function spooky32(buf: Uint8Array, start: number, end: number, seed: number): number {
   // Only int32s cross into the (large, not inlined) path functions: a uint32 seed such as

@@ -2,7 +2,7 @@
  * mcrouter's WeightedCh3 hash function: Ch3 with per-destination acceptance weights.
  *
  * As `WeightedCh3HashFunc` (`mcrouter/lib/WeightedCh3HashFunc.{h,cpp}`) with weight parsing from
- * `WeightedChHashFuncBase.cpp` (spec §3.4). Up to 32 attempts: pick `index = furc_hash(key, n)`;
+ * `WeightedChHashFuncBase.cpp` (`mcrouter/lib/WeightedCh3HashFunc.cpp`). Up to 32 attempts: pick `index = furc_hash(key, n)`;
  * accept it if `Spooky32(key, 0xface2014) < floor(weight[index] * 4294967295)`; otherwise retry
  * with the original key plus a salt suffix "0", "1", ..., "9", "01", "11", ... (the decimal
  * digits of an attempt counter, least significant first). After 32 rejections the last index
@@ -59,7 +59,7 @@ export function weightedCh3Thresholds(weights: readonly number[], n: number): Fl
  * @param thresholds from `weightedCh3Thresholds`; its length is the pool size n.
  * @returns          an index in [0, n).
  *
- * Same result as mcrouter's `WeightedCh3HashFunc::operator()` (spec §3.4). The first attempt
+ * Same result as mcrouter's `WeightedCh3HashFunc::operator()` (`mcrouter/lib/WeightedCh3HashFunc.cpp`). The first attempt
  * hashes the key in place; retries copy it once into a module-level scratch buffer and rewrite
  * only the salt digits, so there is no allocation per call (the scratch grows once for a key
  * longer than any seen before).

@@ -1,7 +1,7 @@
 /**
  * A growable scratch buffer for composing wire bytes. Both directions of the codec append to one
  * and hand `take()`'s exact-size copy to a single `socket.write` per flush (measured: one write per
- * flush is ~8× faster than a write per reply, research/ecosystem.md §6).
+ * flush is ~8× faster than a write per reply, CONTRIBUTING.md hot-path rules).
  */
 import { writeAscii, writeInt, writeUint } from './ascii.js';
 import { writeUint64 } from './uint64.js';

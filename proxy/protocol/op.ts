@@ -1,6 +1,6 @@
 /**
- * Memcache operations, named as mcrouter's carbon request names (spec §2.3.6), plus the request
- * groups routes care about (spec §2.4, `mcrouter/lib/network/gen/MemcacheRoutingGroups.h`).
+ * Memcache operations, named as mcrouter's carbon request names (`mcrouter/routes/OperationSelectorRoute.h`), plus the request
+ * groups routes care about (`mcrouter/lib/McResUtil.h`, `mcrouter/lib/network/gen/MemcacheRoutingGroups.h`).
  */
 
 /** A routable memcache operation. Numeric for cheap dispatch in the hot path. */
@@ -44,7 +44,7 @@ export const OP_NAMES: readonly string[] = [
 ];
 
 /**
- * Operation names mcrouter accepts in `OperationSelectorRoute.operation_policies` (spec §2.3.6).
+ * Operation names mcrouter accepts in `OperationSelectorRoute.operation_policies` (`mcrouter/routes/OperationSelectorRoute.h`).
  * Some (lease-get, lease-set, metaget, flushre) have no `Op` here because stock memcached cannot
  * serve them; a policy for them is accepted and never selected.
  */

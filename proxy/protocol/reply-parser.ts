@@ -1,5 +1,5 @@
 /**
- * Backend-side ASCII reply parser (memcached → proxy), spec §7 and §10
+ * Backend-side ASCII reply parser (memcached → proxy), `mcrouter/lib/network/AsciiSerialized.cpp` and `mcrouter/lib/network/McAsciiParser.rl`
  * (`mcrouter/lib/network/McAsciiParser.rl`, client side).
  *
  * Replies arrive in request order (FIFO), so the parser asks its sink which operation the oldest
@@ -239,7 +239,7 @@ export class ReplyParser {
 
 /**
  * Classifies a backend `SERVER_ERROR <msg>`: codes 307/302/301 are BUSY/TRY_AGAIN/SHUTDOWN, the
- * rest REMOTE_ERROR; the message is kept whole so the client sees the same text (spec §7).
+ * rest REMOTE_ERROR; the message is kept whole so the client sees the same text (`mcrouter/lib/network/AsciiSerialized.cpp`).
  */
 export function serverError(msg: string): McReply {
   let result = Result.RemoteError;

@@ -1,5 +1,5 @@
 /**
- * Server-side ASCII reply serializer (proxy → client), spec §7
+ * Server-side ASCII reply serializer (proxy → client), `mcrouter/lib/network/AsciiSerialized.cpp`
  * (`mcrouter/lib/network/AsciiSerialized.cpp`).
  *
  * Replies are appended to a `ByteWriter`; values are copied with `Buffer.copy`, never converted to
@@ -13,7 +13,7 @@ import { uint64Length } from './uint64.js';
 
 const END = 'END\r\n';
 
-/** Fixed wire text of an error result without a message (spec §7 table). */
+/** Fixed wire text of an error result without a message (`mcrouter/lib/network/AsciiSerialized.cpp` table). */
 export function errorText(result: Result): string {
   switch (result) {
     case Result.Ooo:
@@ -115,7 +115,7 @@ export class ReplyWriter extends ByteWriter {
     this.byte(10);
   }
 
-  /** Appends the reply to a single-key (or keyless) request, spec §7. */
+  /** Appends the reply to a single-key (or keyless) request, `mcrouter/lib/network/AsciiSerialized.cpp` */
   reply(op: Op, key: Buffer, reply: McReply): void {
     const r = reply.result;
     if (isErrorResult(r)) {
@@ -201,7 +201,7 @@ export class ReplyWriter extends ByteWriter {
   /**
    * Appends the reply to a multi-key get: VALUE blocks for the hits in key order, then `END`; if
    * any key's reply is an error, only the first (in key order) error line, instead of everything
-   * (spec §7 multi-get rule; open question 5 settled as "emit only the error").
+   * (`mcrouter/lib/network/AsciiSerialized.cpp` multi-get rule;).
    */
   multiGet(op: Op, keys: readonly Buffer[], replies: readonly McReply[]): void {
     for (const reply of replies) {

@@ -1,6 +1,6 @@
 /**
  * A reply as routes pass it around: a carbon result plus the fields the ASCII protocol can carry.
- * The wire text is the reply writer's job (spec §7), not the route's.
+ * The wire text is the reply writer's job (`mcrouter/lib/network/AsciiSerialized.cpp`), not the route's.
  */
 import { Op, isUpdateLike } from './op.js';
 import { Result } from './result.js';
@@ -64,7 +64,7 @@ export class McReply {
 
   /**
    * NullRoute's reply for an operation: NOT_STORED for update-like requests, NOT_FOUND (a miss for
-   * gets) for everything else (`mcrouter/lib/routes/NullRoute.h`, spec §2.3.8).
+   * gets) for everything else (`mcrouter/lib/routes/NullRoute.h`, `mcrouter/routes/`).
    */
   static defaultFor(op: Op): McReply {
     return isUpdateLike(op) ? McReply.NOT_STORED : McReply.NOT_FOUND;
@@ -73,7 +73,7 @@ export class McReply {
 
 /**
  * Receives the reply to one routed request. Routes pass handler objects, not closures, so the hot
- * path allocates no function per request (design: "no per-request closures").
+ * path allocates no function per request (docs/architecture.md: "no per-request closures").
  */
 export interface ReplySink {
   /** Called exactly once per routed request, possibly synchronously inside `route()`. */

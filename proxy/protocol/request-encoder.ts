@@ -1,5 +1,5 @@
 /**
- * Backend-side ASCII request serializer (proxy → memcached), spec §10 "Backend side"
+ * Backend-side ASCII request serializer (proxy → memcached), `mcrouter/lib/network/McAsciiParser.rl` "Backend side"
  * (`mcrouter/lib/network/AsciiSerialized.cpp`): single-key commands, never `noreply` (the proxy
  * always needs the reply), `delete <key> <exptime>` only when exptime ≠ 0.
  */

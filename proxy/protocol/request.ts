@@ -24,7 +24,7 @@ export class McRequest {
   private hashEnd = -1;
   /**
    * Set on shadow copies: a failed delete is not spooled to the asynclog (mcrouter clears the
-   * asynclog name in shadow fibers, spec §2.3.3). Copied by `withKey` / `withExptime`.
+   * asynclog name in shadow fibers, `mcrouter/routes/ShadowRoute.h`). Copied by `withKey` / `withExptime`.
    */
   noAsynclog = false;
 
@@ -65,7 +65,7 @@ export class McRequest {
 
   /**
    * Length in bytes of the routing prefix `/region/cluster/` at the start of the key, or 0 when
-   * the key has none (a key starting with `/` that contains two more `/`; spec §1.6).
+   * the key has none (a key starting with `/` that contains two more `/`; `mcrouter/routes/RootRoute.h`).
    */
   get routingPrefixLength(): number {
     if (this.prefixLen < 0) this.prefixLen = routingPrefixLength(this.key);

@@ -1,6 +1,6 @@
 /**
  * Reply results with mcrouter's carbon numbering (`mcrouter/lib/carbon/carbon_result.thrift`)
- * and the result classes routes use (spec §2.4, `mcrouter/lib/McResUtil.h`).
+ * and the result classes routes use (`mcrouter/lib/McResUtil.h`).
  */
 
 /** A reply result. Values equal carbon's so `mc_res_<name> (<n>)` texts match mcrouter's. */
@@ -130,23 +130,23 @@ export function isMissResult(r: Result): boolean {
   return r === Result.NotFound;
 }
 
-/** TIMEOUT: counts towards a soft TKO (spec §6). */
+/** TIMEOUT: counts towards a soft TKO (`mcrouter/TkoTracker.cpp`). */
 export function isSoftTkoError(r: Result): boolean {
   return r === Result.Timeout;
 }
 
-/** CONNECT_ERROR, CONNECT_TIMEOUT, SHUTDOWN: mark a destination hard TKO at once (spec §6). */
+/** CONNECT_ERROR, CONNECT_TIMEOUT, SHUTDOWN: mark a destination hard TKO at once (`mcrouter/TkoTracker.cpp`). */
 export function isHardTkoError(r: Result): boolean {
   return r === Result.ConnectError || r === Result.ConnectTimeout || r === Result.Shutdown;
 }
 
-/** TKO, CONNECT_ERROR, CONNECT_TIMEOUT, SHUTDOWN: failures that cost no failover tokens (spec §2.3.4). */
+/** TKO, CONNECT_ERROR, CONNECT_TIMEOUT, SHUTDOWN: failures that cost no failover tokens (`mcrouter/routes/FailoverRoute.h`). */
 export function isTkoLikeError(r: Result): boolean {
   return r === Result.Tko || isHardTkoError(r);
 }
 
 /**
- * Severity used by AllSyncRoute to pick the worst reply (`resultSeverity`, spec §2.3.1).
+ * Severity used by AllSyncRoute to pick the worst reply (`resultSeverity`, `mcrouter/lib/routes/AllSyncRoute.h`).
  * Higher is worse. Note mcrouter's quirk: TOUCHED and the BAD_* results rank 10, above every error.
  */
 export function resultSeverity(r: Result): number {

@@ -1,7 +1,7 @@
 /**
  * AllAsyncRoute: sends the request to every child in the background and answers at once with
  * NullRoute's reply — a miss for gets, NOT_STORED for updates, NOT_FOUND for the rest
- * (`mcrouter/lib/routes/AllAsyncRoute.h`, spec §2.3.1). Unlike the other collection routes it
+ * (`mcrouter/lib/routes/AllAsyncRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`). Unlike the other collection routes it
  * keeps its wrapper with one child (the reply is still NullRoute's).
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';

@@ -1,8 +1,8 @@
 /**
  * AllFastestRoute: sends the request to every child at once and answers with the first reply
- * that is not a failover error (spec §2.4); if every child fails, with the last reply to arrive.
+ * that is not a failover error (`mcrouter/lib/McResUtil.h`); if every child fails, with the last reply to arrive.
  * The other requests finish in the background (`mcrouter/lib/routes/AllFastestRoute.h`,
- * spec §2.3.1). A fast NOT_FOUND beats a slower hit; CLIENT_ERROR is returned at once.
+ * `mcrouter/lib/routes/AllSyncRoute.h`). A fast NOT_FOUND beats a slower hit; CLIENT_ERROR is returned at once.
  */
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

@@ -1,7 +1,7 @@
 /**
  * AllInitialRoute: sends the request to every child at once and answers with the first child's
  * reply; the others finish in the background, their replies ignored
- * (`mcrouter/lib/routes/AllInitialRoute.h`, spec §2.3.1).
+ * (`mcrouter/lib/routes/AllInitialRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`).
  */
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

@@ -3,7 +3,7 @@
  * reply becomes the candidate when its result's count exceeds the candidate's, or equals it and
  * the reply is worse (`resultSeverity`); the route answers as soon as some result reaches
  * floor(n/2) + 1 replies, or with the candidate once all replies are in
- * (`mcrouter/lib/routes/AllMajorityRoute.h`, spec §2.3.1). Errors count like any other result,
+ * (`mcrouter/lib/routes/AllMajorityRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`). Errors count like any other result,
  * so two REMOTE_ERRORs beat one NOT_FOUND, and a 2–2 tie goes to the worse result.
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';

@@ -1,6 +1,6 @@
 /**
  * AllSyncRoute: sends the request to every child at once, waits for all replies and answers with
- * the worst one by mcrouter's severity order (`resultSeverity`, spec §2.3.1); among equally bad
+ * the worst one by mcrouter's severity order (`resultSeverity`, `mcrouter/lib/routes/AllSyncRoute.h`); among equally bad
  * replies the first to arrive wins (`mcrouter/lib/routes/AllSyncRoute.h`). mcrouter's quirk is
  * kept: TOUCHED ranks above every error, so a touch answers TOUCHED if any child touched.
  */

@@ -1,10 +1,10 @@
 /**
  * DestinationRoute: the leaf that sends a request to one server of a pool
  * (`mcrouter/routes/DestinationRoute.h`). It strips the `/region/cluster/` routing prefix from the
- * key unless the pool says `keep_routing_prefix` (spec §1.3).
+ * key unless the pool says `keep_routing_prefix` (`mcrouter/routes/McRouteHandleProvider.cpp`).
  *
- * Under a PoolRoute with asynclog on (spec §2.2), a delete whose reply is a failover error
- * (spec §2.4: connect errors, timeouts, TKO, SERVER_ERROR, …) is spooled to the asynclog and the
+ * Under a PoolRoute with asynclog on (`mcrouter/routes/McRouteHandleProvider-inl.h`), a delete whose reply is a failover error
+ * (`mcrouter/lib/McResUtil.h`: connect errors, timeouts, TKO, SERVER_ERROR, …) is spooled to the asynclog and the
  * client sees `NOT_FOUND`, as mcrouter's `DestinationRoute::route(McDeleteRequest)`. Shadow copies
  * (`McRequest.noAsynclog`) are never spooled.
  */

@@ -1,7 +1,7 @@
 /**
  * DevNullRoute: answers like NullRoute (NOT_STORED for updates, a miss / NOT_FOUND otherwise) and
  * counts the request in the `dev_null_requests` stat (`mcrouter/routes/DevNullRoute.h`,
- * spec §2.1; mcrouter test `TestDevNull`).
+ * `mcrouter/routes/McRouteHandleProvider.cpp`; mcrouter test `TestDevNull`).
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

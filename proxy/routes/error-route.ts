@@ -1,6 +1,6 @@
 /**
  * ErrorRoute: answers every request with an error reply, LOCAL_ERROR by default, with the
- * configured message (`mcrouter/routes/ErrorRoute.h`, spec §2.3.8). Client text:
+ * configured message (`mcrouter/routes/ErrorRoute.h`, `mcrouter/routes/`). Client text:
  * `SERVER_ERROR <response>`, or the result's fixed text when the response is empty.
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';

@@ -1,8 +1,8 @@
 /**
  * Which replies make FailoverRoute try the next child: `failover_errors`
- * (`mcrouter/lib/FailoverErrorsSettingsBase.cpp`, spec §2.3.4).
+ * (`mcrouter/lib/FailoverErrorsSettingsBase.cpp`, `mcrouter/routes/FailoverRoute.h`).
  *
- * - absent: the failover errors of spec §2.4 (BUSY, SHUTDOWN, TKO, TRY_AGAIN, LOCAL_ERROR,
+ * - absent: the failover errors of `mcrouter/lib/McResUtil.h` (BUSY, SHUTDOWN, TKO, TRY_AGAIN, LOCAL_ERROR,
  *   CONNECT_ERROR, CONNECT_TIMEOUT, TIMEOUT, REMOTE_ERROR, DEADLINE_EXCEEDED);
  * - an array of result names without `mc_res_` (`["remote_error", "timeout"]`): that list for
  *   gets, updates and deletes;
@@ -49,7 +49,7 @@ function parseList(json: unknown, path: string): Uint8Array {
 
 /** See the file comment. Immutable. */
 export class FailoverErrors {
-  /** The default: every failover error of spec §2.4, for every operation. */
+  /** The default: every failover error of `mcrouter/lib/McResUtil.h`, for every operation. */
   static readonly DEFAULT = new FailoverErrors(null, null, null);
 
   private constructor(

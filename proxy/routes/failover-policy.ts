@@ -1,5 +1,5 @@
 /**
- * FailoverRoute's `failover_policy` (`mcrouter/routes/FailoverPolicy.h`, spec §2.3.4): the order
+ * FailoverRoute's `failover_policy` (`mcrouter/routes/FailoverPolicy.h`, `mcrouter/routes/FailoverRoute.h`): the order
  * in which children are tried and how many error replies end the search.
  *
  * - no policy, or any other `type`: in order, every child, no limit on error tries;

@@ -1,5 +1,5 @@
 /**
- * FailoverRoute's `failover_limit` (`mcrouter/routes/FailoverRateLimiter.{h,cpp}`, spec §2.3.4):
+ * FailoverRoute's `failover_limit` (`mcrouter/routes/FailoverRateLimiter.{h,cpp}`, `mcrouter/routes/FailoverRoute.h`):
  * failovers are limited relative to requests, not to time. `{"rate": r, "burst": b}`: every
  * request adds `r` tokens (r clamped to [0, 1]), at most `b` are kept (b ≥ 1, default 1000), and
  * each failover takes one; the bucket starts full. Rate 0.5 lets at most half of all requests

@@ -1,6 +1,6 @@
 /**
  * FailoverRoute: tries its children one after another until a reply that is not a failover error
- * (`mcrouter/routes/FailoverRoute.h`, spec §2.3.4).
+ * (`mcrouter/routes/FailoverRoute.h`).
  *
  * Child 0 (the normal route) is tried first. A reply that `failover_errors` does not list is
  * returned. Otherwise, for an error that is not TKO-like (TKO, CONNECT_ERROR, CONNECT_TIMEOUT,

@@ -1,7 +1,7 @@
 /**
  * FailoverWithExptimeRoute: a FailoverRoute over `normal` then the `failover` routes, where the
  * failover routes store with a capped exptime (`mcrouter/routes/FailoverWithExptimeRouteFactory.h`,
- * spec §2.3.4). With `failover_exptime` > 0 (default 60 seconds) every failover child is wrapped
+ * `mcrouter/routes/FailoverRoute.h`). With `failover_exptime` > 0 (default 60 seconds) every failover child is wrapped
  * in ModifyExptimeRoute `min`: the exptime becomes min(request's, failover_exptime), 0 counting as
  * infinite. Every FailoverRoute option (`failover_errors`, `failover_limit`, `failover_policy`,
  * `failover_tag`) applies.

@@ -1,7 +1,7 @@
 /**
  * Collects the replies of one request sent to several children at once and answers with the
  * first reply `accept` takes, else the last one to arrive. AllFastestRoute accepts anything but a
- * failover error (spec §2.3.1); KeySplitRoute's `first_hit` accepts a hit (spec §2.3.8).
+ * failover error (`mcrouter/lib/routes/AllSyncRoute.h`); KeySplitRoute's `first_hit` accepts a hit (`mcrouter/routes/`).
  */
 import type { McReply, ReplySink } from '../protocol/reply.js';
 import type { Result } from '../protocol/result.js';

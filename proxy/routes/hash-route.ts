@@ -1,7 +1,7 @@
 /**
  * HashRoute: sends each request to one child chosen by hashing the routing key (the key without
  * its routing prefix, up to a `|#|` hash stop) — Ch3 by default (`mcrouter/routes/HashRouteFactory.h`,
- * spec §2.3.7, §3). With 0 children the factory builds an ErrorRoute, with 1 the child itself.
+ * `mcrouter/routes/HashRouteFactory.h`, `mcrouter/`). With 0 children the factory builds an ErrorRoute, with 1 the child itself.
  */
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

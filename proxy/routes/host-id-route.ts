@@ -1,6 +1,6 @@
 /**
  * HostIdRoute: picks one child once, when the config is built, from the host id — child
- * `hostid % n` (`mcrouter/lib/routes/HostIdRoute.h`, spec §2.3.8) — so each host of a fleet sends
+ * `hostid % n` (`mcrouter/lib/routes/HostIdRoute.h`, `mcrouter/routes/`) — so each host of a fleet sends
  * everything to its own child. The host id is mcsidecar's (`proxy/config/host-id.ts`, `--hostid`),
  * not mcrouter's folly hash, so the child a given host picks differs from mcrouter's. No children
  * (e.g. an empty pool) make it a NullRoute (`mcrouter/routes/HostIdRouteFactory.h`).

@@ -1,6 +1,6 @@
 /**
  * KeySplitRoute: spreads a hot key over `replicas` copies so one server does not take all its
- * traffic (`mcrouter/routes/KeySplitRoute.h`, spec §2.3.8). This host's replica is
+ * traffic (`mcrouter/routes/KeySplitRoute.h`, `mcrouter/routes/`). This host's replica is
  * `hostid % replicas` (mcsidecar's host id, `--hostid`); replica 0 uses the key unchanged, replica
  * k > 0 the key with `::k` inserted before the `|#|` hash stop (appended when there is none), so
  * each copy hashes to its own server.

@@ -1,5 +1,5 @@
 /**
- * L1L2CacheRoute: a two-level cache (`mcrouter/lib/routes/L1L2CacheRoute.h`, spec §2.3.8).
+ * L1L2CacheRoute: a two-level cache (`mcrouter/lib/routes/L1L2CacheRoute.h`, `mcrouter/routes/`).
  *
  * Gets (get, gets, gat, gats) read `l1`; a hit is returned. On an L1 miss `l2` is read and its
  * reply returned; an L2 hit is copied into L1 in the background with `add` (L2's value and flags,

@@ -1,6 +1,6 @@
 /**
  * LatestRoute: a FailoverRoute over `failover_count` (default 5) of its children, chosen once per
- * host when the config is built (`mcrouter/routes/LatestRoute.cpp`, spec §2.3.8): each pick is a
+ * host when the config is built (`mcrouter/routes/LatestRoute.cpp`, `mcrouter/routes/`): each pick is a
  * WeightedCh3 hash (with `weights`, default all 1.0) over the children not yet picked, of a key
  * derived from the host id — so different hosts spread over different children, and one host
  * always uses the same ones, in the same order.

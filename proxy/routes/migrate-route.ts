@@ -1,6 +1,6 @@
 /**
  * MigrateRoute: moves traffic from `from` to `to` over time (`mcrouter/lib/routes/MigrateRoute.h`,
- * `mcrouter/routes/MigrateRouteFactory.h`, spec §2.3.8). With `start_time` (unix seconds) and
+ * `mcrouter/routes/MigrateRouteFactory.h`, `mcrouter/routes/`). With `start_time` (unix seconds) and
  * `interval` (seconds, default 3600):
  *
  * - before `start_time`: everything goes to `from`;

@@ -1,7 +1,7 @@
 /**
  * MissFailoverRoute: for gets and deletes, tries the children in order until a hit (FOUND,
  * DELETED, TOUCHED); a miss or an error moves on to the next child
- * (`mcrouter/routes/MissFailoverRoute.h`, spec §2.3.5). When no child hits, the last child's reply
+ * (`mcrouter/routes/MissFailoverRoute.h`). When no child hits, the last child's reply
  * is returned — or, with `return_best_on_error: true`, the least severe reply seen, a later reply
  * replacing it unless it is worse (so a miss from a healthy server beats an error from the last).
  * Every other operation goes to the first child only.

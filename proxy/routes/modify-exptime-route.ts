@@ -1,6 +1,6 @@
 /**
  * ModifyExptimeRoute: changes the exptime of requests that carry one before passing them to
- * `target` (`mcrouter/routes/ModifyExptimeRoute.h`, spec §2.1).
+ * `target` (`mcrouter/routes/ModifyExptimeRoute.h`, `mcrouter/routes/McRouteHandleProvider.cpp`).
  *
  * `{"target": route, "exptime": seconds, "action": "set" | "min"}`: `set` (the default) replaces
  * the exptime; `min` keeps the smaller of the two, where 0 means "never expires" (so 0 becomes

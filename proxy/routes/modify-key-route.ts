@@ -1,6 +1,6 @@
 /**
  * ModifyKeyRoute: rewrites the key before passing the request to `target`
- * (`mcrouter/routes/ModifyKeyRoute.h`, spec §2.1).
+ * (`mcrouter/routes/ModifyKeyRoute.h`, `mcrouter/routes/McRouteHandleProvider.cpp`).
  *
  * - `set_routing_prefix`: the key's routing prefix becomes this `/region/cluster/` ('' removes it);
  * - `ensure_key_prefix`: keys (after the routing prefix) not starting with it get it prepended;

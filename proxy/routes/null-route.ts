@@ -1,6 +1,6 @@
 /**
  * NullRoute: answers at once with the default reply, NOT_STORED for update-like requests and
- * NOT_FOUND (a miss) for everything else (`mcrouter/lib/routes/NullRoute.h`, spec §2.3.8).
+ * NOT_FOUND (a miss) for everything else (`mcrouter/lib/routes/NullRoute.h`, `mcrouter/routes/`).
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

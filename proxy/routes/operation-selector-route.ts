@@ -2,7 +2,7 @@
  * OperationSelectorRoute: picks a child by operation — the `operation_policies` entry for the
  * request's op, else `default_policy`, else an UNKNOWN reply
  * (`SERVER_ERROR unexpected result mc_res_unknown (0) for <op>`)
- * (`mcrouter/routes/OperationSelectorRoute.h`, spec §2.3.6).
+ * (`mcrouter/routes/OperationSelectorRoute.h`).
  */
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

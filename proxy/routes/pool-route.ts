@@ -1,6 +1,6 @@
 /**
  * PoolRoute: hashes each request to one server of a pool (`makePoolRoute` in
- * `mcrouter/routes/McRouteHandleProvider-inl.h`, spec §2.2). `"PoolRoute|A"` or
+ * `mcrouter/routes/McRouteHandleProvider-inl.h`). `"PoolRoute|A"` or
  * `{"type": "PoolRoute", "pool": "A" | {inline pool}, "hash": "Ch3" | {hash_func, salt, weights},
  * "shadows": [...], "rates": {...}, "shard_splits": {...}, "split_shard_fanout": n, "asynclog": bool,
  * "asynclog_name": "...", "name": "..."}`. mcrouter's other PoolRoute keys (`slow_warmup`,
@@ -77,7 +77,7 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
   if (o !== null && typeof json === 'object' && json !== null) {
     destinations = makeShadowRoutes(factory, json as Record<string, unknown>, destinations, path);
   }
-  // A pool with weights hashes with WeightedCh3 unless `hash` says otherwise (spec §2.2 step 3).
+  // A pool with weights hashes with WeightedCh3 unless `hash` says otherwise (`mcrouter/routes/McRouteHandleProvider-inl.h` step 3).
   const hash = o?.hash;
   let opts: HashOptions = { hashFunc: pool.weights !== null ? 'WeightedCh3' : 'Ch3', weights: pool.weights };
   if (typeof hash === 'string') opts = { ...opts, hashFunc: hash };

@@ -1,6 +1,6 @@
 /**
  * PrefixSelectorRoute: picks a route by the longest `policies` prefix of the routing key, else
- * `wildcard` (`mcrouter/routes/PrefixSelectorRoute.{h,cpp}`, `RoutePolicyMap`, spec §1.5). Only
+ * `wildcard` (`mcrouter/routes/PrefixSelectorRoute.{h,cpp}`, `RoutePolicyMap`, `mcrouter/routes/PrefixSelectorRoute.h`). Only
  * valid as the value of `route` or of a `routes` entry — anywhere else it is an unknown type, as
  * in mcrouter. `{"type": "PrefixSelectorRoute", "policies": {"prefix": route, ...},
  * "wildcard": route}` needs at least one of the two. The routing key is the key without its

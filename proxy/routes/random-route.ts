@@ -1,6 +1,6 @@
 /**
  * RandomRoute: sends each request to one child picked uniformly at random
- * (`mcrouter/lib/routes/RandomRoute.h`, spec §2.3.8).
+ * (`mcrouter/lib/routes/RandomRoute.h`, `mcrouter/routes/`).
  */
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';

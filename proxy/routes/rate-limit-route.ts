@@ -1,6 +1,6 @@
 /**
  * RateLimitRoute: PoolRoute's `rates` (`mcrouter/routes/RateLimitRoute.h`, `RateLimiter.h`,
- * spec §2.2 step 4). `{"gets_rate": r, "gets_burst": b, "sets_rate": …, "sets_burst": …,
+ * `mcrouter/routes/McRouteHandleProvider-inl.h` step 4). `{"gets_rate": r, "gets_burst": b, "sets_rate": …, "sets_burst": …,
  * "deletes_rate": …, "deletes_burst": …}`: per group, a token bucket refilled at `rate` requests
  * per second holding at most `burst` (default: the rate), full at start. A request over its
  * group's limit is not sent and gets NullRoute's reply (a miss, NOT_STORED, NOT_FOUND); groups

@@ -1,7 +1,7 @@
 /**
  * RootRoute: the top of every config's route tree. It picks the route(s) for a key's routing
  * prefix (`mcrouter/routes/RootRoute.h`, `RouteHandleMap-inl.h`, `RoutePolicyMap-inl.h`,
- * spec §1.6):
+ * `mcrouter/routes/RootRoute.h`):
  * - no prefix → the default route (`-R/--route-prefix`, default `/././`);
  * - `/r/c/` naming an alias → that alias' route; else `/r/fallback/` when configured;
  * - `/*\/*\/` → every alias' route, default first;

@@ -1,5 +1,5 @@
 /**
- * The route-handle interface every mcrouter route implements here (spec §2), and small helpers.
+ * The route-handle interface every mcrouter route implements here (`mcrouter/routes/`), and small helpers.
  *
  * A route receives a request and a `ReplySink` and calls `sink.onReply` exactly once, now or
  * later. Handler objects instead of promises keep the hot path free of per-request closures and

@@ -1,7 +1,7 @@
 /**
  * ShadowRoute: sends each request to its normal route and, for the keys a `shadows` entry selects
  * (`shadow-settings.ts`), a copy to the shadow target in the background; the normal reply is
- * returned and shadow replies are ignored (`mcrouter/routes/ShadowRoute.h`, spec §2.3.3).
+ * returned and shadow replies are ignored (`mcrouter/routes/ShadowRoute.h`).
  *
  * Two ways to configure it, both mcrouter's:
  * - PoolRoute `shadows` (and `shadow_policy`): each server of the pool whose index is in an

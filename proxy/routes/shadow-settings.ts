@@ -1,6 +1,6 @@
 /**
  * One `shadows` entry of a PoolRoute or ShadowRoute (`mcrouter/routes/ShadowSettings.cpp`,
- * spec §2.3.3): `{target, index_range: [start, end], key_fraction_range: [a, b], keys_to_shadow:
+ * `mcrouter/routes/ShadowRoute.h`): `{target, index_range: [start, end], key_fraction_range: [a, b], keys_to_shadow:
  * [...], requests_fraction: f}`.
  *
  * - The entry applies to child (server) i when `start <= i < end` (end exclusive; default [0, 0]

@@ -1,6 +1,6 @@
 /**
  * WarmUpRoute: serves reads from a "cold" route and fills it from a "warm" one on a miss
- * (`mcrouter/routes/WarmUpRoute.h`, spec §2.3.2). In the co-located sidecar, cold is the local
+ * (`mcrouter/routes/WarmUpRoute.h`). In the co-located sidecar, cold is the local
  * memcached and warm the central ElastiCache pool.
  *
  * - get: cold; a hit is returned. Otherwise warm; if warm hits, an `add` of warm's value and flags
@@ -11,7 +11,7 @@
  * - everything else (set, delete, touch, incr, …) goes to cold only; warm is never written.
  *
  * Fill exptime: the configured `exptime` (seconds), else 0 — mcrouter OSS behaviour, since
- * memcached has no `metaget` (spec §2.3.2, open question 1).
+ * memcached has no `metaget` (`mcrouter/routes/WarmUpRoute.h`).
  */
 import { z } from 'zod';
 import type { RouteBuilder } from '../config/route-factory.js';
@@ -97,7 +97,7 @@ export class WarmUpRoute implements RouteHandle {
     this.cold.route(new McRequest(Op.Add, key, hit.flags, this.exptime, value), DISCARD_SINK);
   }
 
-  /** gets / gat / gats: synchronous fill, then re-read cold (spec §2.3.2 table). */
+  /** gets / gat / gats: synchronous fill, then re-read cold (`mcrouter/routes/WarmUpRoute.h` table). */
   private async readThrough(req: McRequest): Promise<McReply> {
     const coldReply = await routeAsync(this.cold, req);
     if (coldReply.result === Result.Found) return coldReply;

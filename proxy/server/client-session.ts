@@ -3,7 +3,7 @@
  * the session routes each one through its `SessionHost`, and writes
  * replies strictly in request order through an ordered reply window: every request that expects a
  * reply takes a slot; slots complete in any order (different destinations), and the session writes
- * the longest completed prefix, all of it in one `socket.write` per flush (spec §10: ASCII replies
+ * the longest completed prefix, all of it in one `socket.write` per flush (`mcrouter/lib/network/McAsciiParser.rl`: ASCII replies
  * are always in request order on a connection).
  *
  * `noreply` requests are routed but take no slot. Multi-key gets take one slot whose keys are

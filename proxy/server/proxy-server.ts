@@ -38,7 +38,7 @@ import { log } from '../logger.js';
 
 /** See the file comment. */
 export class ProxyServer implements SessionHost {
-  /** Destinations shared by every config generation (spec §1.3). */
+  /** Destinations shared by every config generation (`mcrouter/routes/McRouteHandleProvider.cpp`). */
   readonly destinations: DestinationMap;
   readonly stats = new ProxyStats();
   /** Rates for `stats` (`cmd_<op>`, `request_*`, `result_*`): 240 one-second bins. */
@@ -48,7 +48,7 @@ export class ProxyServer implements SessionHost {
   private metricsServer: MetricsServer | null = null;
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
-  /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (spec §2.2). */
+  /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (`mcrouter/routes/McRouteHandleProvider-inl.h`). */
   readonly asyncLog: AsyncLog | null;
   /** What every config build shares: pass it (as `runtime`) to `buildConfig` on a reload too. */
   readonly runtime: RouteRuntime;
@@ -109,7 +109,7 @@ export class ProxyServer implements SessionHost {
   }
 
   /**
-   * Builds a new config from `source` completely, then swaps it in with one reference (spec §8).
+   * Builds a new config from `source` completely, then swaps it in with one reference (`mcrouter/ConfigApi.cpp`).
    * Requests already routed finish on the old route tree; destinations that stay keep their
    * connection and health; the ones that left are drained and closed after a grace period
    * (`ConfigRetirement`).
@@ -164,7 +164,7 @@ export class ProxyServer implements SessionHost {
   }
 
   /**
-   * Answers `get __mcrouter__.<cmd>` itself (spec §5.1): always a hit with flags 0, never routed,
+   * Answers `get __mcrouter__.<cmd>` itself (`mcrouter/ServiceInfo-inl.h`): always a hit with flags 0, never routed,
    * not counted in `cmd_get_count` (as mcrouter).
    */
   private serviceInfo(req: McRequest, sink: ReplySink): void {

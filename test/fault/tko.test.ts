@@ -1,5 +1,5 @@
 /**
- * TKO by fault injection (spec §6): a hung server (SIGSTOP) goes soft TKO after
+ * TKO by fault injection (`mcrouter/TkoTracker.cpp`): a hung server (SIGSTOP) goes soft TKO after
  * --timeouts-until-tko timeouts, later requests fail fast without network I/O, and a probe clears
  * it once the server resumes; a killed server goes hard TKO at once and recovers after a restart.
  */

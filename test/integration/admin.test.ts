@@ -1,5 +1,5 @@
 /**
- * `get __mcrouter__.<cmd>` over the wire (spec §5.1), on real memcached processes: byte-exact
+ * `get __mcrouter__.<cmd>` over the wire (`mcrouter/ServiceInfo-inl.h`), on real memcached processes: byte-exact
  * replies (always a hit, flags 0), admin keys inside multi-gets, keys that only look like admin
  * keys are forwarded, dry runs send nothing, and `route(set,k)` names the memcached where a set
  * through the proxy actually lands.

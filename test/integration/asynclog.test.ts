@@ -1,5 +1,5 @@
 /**
- * Asynclog for failed deletes (spec §2.2; mcrouter tests `test_server_replied_server_error_for_delete`
+ * Asynclog for failed deletes (`mcrouter/routes/McRouteHandleProvider-inl.h`; mcrouter tests `test_server_replied_server_error_for_delete`
  * and `..._with_no_asynclog` in `test_mcrouter_errors.py`) and `mcproxy --replay-asynclog`, with
  * real memcached servers, real spool files and the real CLI.
  */

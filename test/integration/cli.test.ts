@@ -1,5 +1,5 @@
 /**
- * The `mcproxy` command line: mcrouter's flags and exit codes (spec §4): 0 ok, 2 cannot start
+ * The `mcproxy` command line: mcrouter's flags and exit codes (`mcrouter/mcrouter_options_list.h`): 0 ok, 2 cannot start
  * (bad config), 3 bad options or an invalid config under --validate-config.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Hot reload of a file config (spec §8), on real memcached processes and real sockets: content
+ * Hot reload of a file config (`mcrouter/ConfigApi.cpp`), on real memcached processes and real sockets: content
  * polling (also for changes stat polling cannot see), symlink swaps, atomic swap of the route tree,
  * destinations kept or drained and closed, invalid and half-written files, the on-disk copy.
  */

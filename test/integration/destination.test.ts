@@ -1,5 +1,5 @@
 /**
- * Destination behaviour (spec §1.3, §7): server timeouts, refused connections, reconnecting, and a
+ * Destination behaviour (`mcrouter/routes/McRouteHandleProvider.cpp`, `mcrouter/lib/network/AsciiSerialized.cpp`): server timeouts, refused connections, reconnecting, and a
  * connection staying in sync when late replies arrive after a timeout.
  */
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';

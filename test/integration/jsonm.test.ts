@@ -1,5 +1,5 @@
 /**
- * A macro-heavy mcrouter config (JSONM, spec §1.7) loaded by a real proxy from a file, in front
+ * A macro-heavy mcrouter config (JSONM, `mcrouter/lib/config/ConfigPreprocessor.cpp`) loaded by a real proxy from a file, in front
  * of real memcached: pools generated with `transform`/`foreach`/`range` from `--config-params`,
  * the central pool `@import`ed from a second file, the seed's route built by a `macroDef`, and a
  * second routing prefix whose children are generated too. Requests must route exactly as the

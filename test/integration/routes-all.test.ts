@@ -1,6 +1,6 @@
 /**
- * The All* family and RandomRoute against real memcached servers (spec §2.3.1; mcrouter tests
- * `TestBasicAllSync*`, `TestBasicAllMajority`, spec §9 #7–#8): each route's reply rule, and the
+ * The All* family and RandomRoute against real memcached servers (`mcrouter/lib/routes/AllSyncRoute.h`; mcrouter tests
+ * `TestBasicAllSync*`, `TestBasicAllMajority`, `mcrouter/test/` #7–#8): each route's reply rule, and the
  * 0-child / 1-child / all-error edge cases. A SIGSTOPped memcached is the slow server, a free port
  * with nothing listening the dead one.
  */
@@ -37,7 +37,7 @@ const pools = (n: number): Record<string, { servers: string[] }> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`P${i}`, { servers: [mc(i).address] }]));
 const children = (n: number): string[] => Array.from({ length: n }, (_, i) => `PoolRoute|P${i}`);
 
-describe('AllSyncRoute: all children, waits for all, the worst reply (spec §9 #7)', () => {
+describe('AllSyncRoute: all children, waits for all, the worst reply (`mcrouter/test/` #7)', () => {
   const cfg = (): unknown => ({ pools: pools(3), route: { type: 'AllSyncRoute', children: children(3) } });
 
   test('get/gat/gats hit when every server has the key', async () => {
@@ -146,7 +146,7 @@ describe('AllSyncRoute: all children, waits for all, the worst reply (spec §9 #
   });
 });
 
-describe('AllMajorityRoute: the result half + 1 children agree on; ties go to the worse (spec §9 #8)', () => {
+describe('AllMajorityRoute: the result half + 1 children agree on; ties go to the worse (`mcrouter/test/` #8)', () => {
   const cfg = (): unknown => ({
     pools: pools(4),
     route: { type: 'AllMajorityRoute', children: children(4) },

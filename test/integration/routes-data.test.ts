@@ -1,8 +1,8 @@
 /**
- * Data routes against real memcached (spec §2.3.2, §2.3.8; mcrouter tests `TestMcrouterBasicL1L2`,
+ * Data routes against real memcached (`mcrouter/routes/WarmUpRoute.h`, `mcrouter/routes/`; mcrouter tests `TestMcrouterBasicL1L2`,
  * `TestMigratedPools`, `TestDevNull`, `test_rates.py`, `test_warmup2.py`): L1L2CacheRoute,
  * MigrateRoute, ModifyExptimeRoute, ModifyKeyRoute, KeySplitRoute, DevNullRoute, LoggingRoute,
- * PoolRoute `rates`, and WarmUpRoute's writes (spec §9 #2–#4, adapted: memcached has no
+ * PoolRoute `rates`, and WarmUpRoute's writes (`mcrouter/test/` #2–#4, adapted: memcached has no
  * lease-get/metaget, so TTLs are read with memcached's own `mg <key> t`).
  */
 import { Writable } from 'node:stream';

@@ -1,7 +1,7 @@
 /**
- * The failover family against real memcached servers (spec §2.3.4–§2.3.5, §2.3.8; mcrouter tests
+ * The failover family against real memcached servers (`mcrouter/routes/FailoverRoute.h`–`mcrouter/routes/MissFailoverRoute.h`, `mcrouter/routes/`; mcrouter tests
  * `TestBasicFailover*`, `TestGetFailover*`, `TestFailoverWithLimit*`, `test_custom_failover.py`,
- * spec §9 #11–#16): FailoverRoute and its options, FailoverWithExptimeRoute, MissFailoverRoute,
+ * `mcrouter/test/` #11–#16): FailoverRoute and its options, FailoverWithExptimeRoute, MissFailoverRoute,
  * LatestRoute and HostIdRoute. A killed memcached or a free port is a dead server, a SIGSTOPped one
  * a slow server; an ErrorRoute child gives a server error on demand.
  */
@@ -40,7 +40,7 @@ const remote = (msg: string): unknown => ({
   response: msg,
 });
 
-describe('FailoverWithExptimeRoute (mcrouter TestBasicFailover, spec §9 #11)', () => {
+describe('FailoverWithExptimeRoute (mcrouter TestBasicFailover, `mcrouter/test/` #11)', () => {
   const cfg = (normal: string, extra: Record<string, unknown> = {}): unknown => ({
     pools: { A: { servers: [normal] }, B: { servers: [b.address] } },
     route: { type: 'FailoverWithExptimeRoute', normal: 'PoolRoute|A', failover: 'PoolRoute|B', ...extra },

@@ -1,7 +1,7 @@
 /**
- * Shadowing and pools against real memcached (spec §1.3, §2.2, §2.3.3; mcrouter test
+ * Shadowing and pools against real memcached (`mcrouter/routes/McRouteHandleProvider.cpp`, `mcrouter/routes/McRouteHandleProvider-inl.h`, `mcrouter/routes/ShadowRoute.h`; mcrouter test
  * `test_shadow.py` with the SpookyHash key-fraction vectors of `test/fixtures/hash-vectors.json`,
- * spec §9 #25): PoolRoute `shadows` and ShadowRoute, MigrateRoute and named handles behind a
+ * `mcrouter/test/` #25): PoolRoute `shadows` and ShadowRoute, MigrateRoute and named handles behind a
  * PrefixSelectorRoute as in mcrouter's `test_shadow.json`, the shadow in-flight cap; pools by
  * `inherit`, inline objects and `file:` pool files.
  */
@@ -129,7 +129,7 @@ function shadowConfig(): unknown {
 const has = async (m: Memcached, key: string, value: string): Promise<boolean> =>
   (await directGet(m, key)) === `VALUE ${key} 0 ${value.length}\r\n${value}\r\nEND\r\n`;
 
-describe('PoolRoute shadows (mcrouter test_shadow.py, spec §9 #25)', () => {
+describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', () => {
   test('normal shadow: exactly the keys whose SpookyHash falls in [0, 0.1] reach both shadows; invalid entries are skipped', async () => {
     await withProxy(shadowConfig(), async (cl) => {
       for (let i = 0; i < 100; i++) expect(await proxySet(cl, `f${i}`, `value${i}`)).toBe('STORED\r\n');
@@ -295,7 +295,7 @@ describe('ShadowRoute: children wrapped by position, a list like Pool|A', () => 
   });
 });
 
-describe('pools: inherit, inline objects, file: pool files (spec §1.3)', () => {
+describe('pools: inherit, inline objects, file: pool files (`mcrouter/routes/McRouteHandleProvider.cpp`)', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mcproxy-pools-'));

@@ -1,5 +1,5 @@
 /**
- * Each route handle's reply-selection rule (spec §2), with real memcached servers. A stopped
+ * Each route handle's reply-selection rule (`mcrouter/routes/`), with real memcached servers. A stopped
  * (SIGSTOP) memcached plays the slow server, a closed port the dead one.
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * Routing prefixes, multiple routes, PrefixSelectorRoute and named handles against real memcached
- * (spec §1.2, §1.5, §1.6; mcrouter tests `test_routing_prefixes.py`, `TestMcrouterBasic.test_invalid_key`,
- * `TestMcrouterInvalidRoute`, `test_named_handles.py`, spec §9 #22, #24, #25).
+ * (`mcrouter/ProxyConfig.cpp`, `mcrouter/routes/PrefixSelectorRoute.h`, `mcrouter/routes/RootRoute.h`; mcrouter tests `test_routing_prefixes.py`, `TestMcrouterBasic.test_invalid_key`,
+ * `TestMcrouterInvalidRoute`, `test_named_handles.py`, `mcrouter/test/` #22, #24, #25).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
@@ -56,7 +56,7 @@ function clusters(extraRoutes: Record<string, unknown> = {}, keep = false): unkn
 }
 const R = { routePrefix: '/a/a/' };
 
-describe('routing prefixes (mcrouter test_routing_prefixes.py, spec §9 #25)', () => {
+describe('routing prefixes (mcrouter test_routing_prefixes.py, `mcrouter/test/` #25)', () => {
   test('keep_routing_prefix per pool across /*/*/: stripped on one cluster, kept on the others', async () => {
     const allSync = {
       type: 'AllSyncRoute',
@@ -246,7 +246,7 @@ describe('routing prefixes (mcrouter test_routing_prefixes.py, spec §9 #25)', (
   });
 });
 
-describe('PrefixSelectorRoute (spec §1.5): longest prefix of the routing key, else the wildcard', () => {
+describe('PrefixSelectorRoute (`mcrouter/routes/PrefixSelectorRoute.h`): longest prefix of the routing key, else the wildcard', () => {
   test('longest match wins; the wildcard takes the rest', async () => {
     await withProxy(
       {

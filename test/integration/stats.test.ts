@@ -1,5 +1,5 @@
 /**
- * `stats [group]` on a proxy with real servers (spec §5.2): mcrouter's names and groups, the
+ * `stats [group]` on a proxy with real servers (`mcrouter/stats.cpp`): mcrouter's names and groups, the
  * new/up/down/closed split that adds up to num_servers, `stats servers` and `suspect_servers` in
  * mcrouter's line format, request and result counts, rates over the 1-second bins.
  */

@@ -1,5 +1,5 @@
 /**
- * mcrouter's built-in JSONM macros (`ConfigPreprocessor::BuiltIns`, spec §1.7), callable as
+ * mcrouter's built-in JSONM macros (`ConfigPreprocessor::BuiltIns`, `mcrouter/lib/config/ConfigPreprocessor.cpp`), callable as
  * `@name(args)` or `{"type": "name", <param>: value}`. Parameter names (for the object form):
  *
  * | macro | params | result |

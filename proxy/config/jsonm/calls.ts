@@ -1,6 +1,6 @@
 /**
  * mcrouter's built-in calls (`ConfigPreprocessor::BuiltIns::transform/process/foreach/noop`,
- * spec §1.7): objects whose `type` names them. Unlike macros they receive their fields
+ * `mcrouter/lib/config/ConfigPreprocessor.cpp`): objects whose `type` names them. Unlike macros they receive their fields
  * unexpanded and evaluate some of them once per element, with the element's key and value as
  * extra locals (`%key%`, `%item%` by default).
  *

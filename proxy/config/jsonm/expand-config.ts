@@ -1,7 +1,7 @@
 /**
  * The entry point of JSONM: config text in, plain config JSON out (mcrouter's
  * `ConfigPreprocessor::getConfigWithoutMacros`, which mcrouter runs on every config it builds,
- * spec §1.7). The root must be an object; its `macros` section is read first (and removed),
+ * `mcrouter/lib/config/ConfigPreprocessor.cpp`). The root must be an object; its `macros` section is read first (and removed),
  * then everything else is expanded.
  */
 import { dirname } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * `@import(path)` and `@import(path, default)` (mcrouter's `importMacro` with `McImportResolver`
- * and `ConfigApi::get(ConfigType::ConfigImport)`, spec §1.7): reads another JSONM file, expands
+ * and `ConfigApi::get(ConfigType::ConfigImport)`, `mcrouter/lib/config/ConfigPreprocessor.cpp`): reads another JSONM file, expands
  * it (it may hold comments, macro calls and further imports, but not a `macros` section of its
  * own: its value is what the call returns), and caches the result by path for the rest of the
  * build. With a `default`, a file that cannot be read or expanded yields the default instead.

@@ -1,5 +1,5 @@
 /**
- * Macros and consts (mcrouter's `ConfigPreprocessor::Macro` and `::Const`, spec §1.7), and the
+ * Macros and consts (mcrouter's `ConfigPreprocessor::Macro` and `::Const`, `mcrouter/lib/config/ConfigPreprocessor.cpp`), and the
  * reading of the config's `macros` section:
  *
  * ```jsonc

@@ -1,6 +1,6 @@
 /**
  * The global params every JSONM expansion sees as `%name%` (mcrouter's
- * `ProxyConfigBuilder::buildGlobalParams`, spec §1.7), and the `--config-params` syntax.
+ * `ProxyConfigBuilder::buildGlobalParams`, `mcrouter/lib/config/ConfigPreprocessor.cpp`), and the `--config-params` syntax.
  *
  * | param | value |
  * |---|---|

@@ -1,5 +1,5 @@
 /**
- * mcrouter's JSON dialect (comments, trailing commas: spec §1.1) parsed into JSONM values that
+ * mcrouter's JSON dialect (comments, trailing commas: `mcrouter/lib/config/ConfigPreprocessor.cpp`) parsed into JSONM values that
  * keep ints and doubles apart, as folly's `parseJson` does: a number written without `.`,
  * `e` or `E` is an int64, anything else a double. (An integer literal beyond int64, an error in
  * folly, becomes a double here.) Duplicate keys: the last one wins, as in folly.

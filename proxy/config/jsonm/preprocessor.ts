@@ -1,6 +1,6 @@
 /**
  * mcrouter's JSONM config preprocessor (`mcrouter/lib/config/ConfigPreprocessor.{h,cpp}`,
- * spec §1.7): expands macros, built-in calls, `@import`s and `%params%` in a parsed config,
+ * `mcrouter/lib/config/ConfigPreprocessor.cpp`): expands macros, built-in calls, `@import`s and `%params%` in a parsed config,
  * producing plain JSON for the route builder.
  *
  * Expansion rules, as mcrouter's `expandMacros`:

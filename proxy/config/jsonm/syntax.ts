@@ -1,6 +1,6 @@
 /**
  * The lexical rules of JSONM strings, as mcrouter's preprocessor reads them
- * (`mcrouter/lib/config/ConfigPreprocessor.cpp`, spec §1.7):
+ * (`mcrouter/lib/config/ConfigPreprocessor.cpp`):
  *
  * - `\x` escapes any character `x` (`\%`, `\@`, `\(`, `\,`, `\\`, `\ `); the backslash is dropped
  *   when parameters are substituted;

@@ -1,5 +1,5 @@
 /**
- * `__mcrouter__.*` admin commands on a built config (spec §5.1), without a network: the dry runs
+ * `__mcrouter__.*` admin commands on a built config (`mcrouter/ServiceInfo-inl.h`), without a network: the dry runs
  * (`route`, `route_handles`) only traverse the route tree, so the pools can name servers nobody
  * listens on. Golden `route_handles` trees; `route(set,k)` against mcrouter's own Ch3 vectors and
  * against `createHashSelector` for many keys.

@@ -1,5 +1,5 @@
 /**
- * mcrouter's asynclog line format (`AsyncLog::writeDelete`, spec §2.2) and directory layout.
+ * mcrouter's asynclog line format (`AsyncLog::writeDelete`, `mcrouter/routes/McRouteHandleProvider-inl.h`) and directory layout.
  */
 import { describe, expect, test } from 'vitest';
 import {

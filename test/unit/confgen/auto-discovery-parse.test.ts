@@ -1,5 +1,5 @@
 /**
- * The Auto Discovery reply parser (aws-deploy §1.3): AWS's byte-exact examples, TLS-style host
+ * The Auto Discovery reply parser (docs/confgen.md): AWS's byte-exact examples, TLS-style host
  * names that start with digits, replies cut anywhere, and malformed replies.
  */
 import { describe, expect, test } from 'vitest';

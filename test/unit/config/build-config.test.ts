@@ -1,5 +1,5 @@
 /**
- * Building configs (spec §1): mcrouter's JSON dialect, short forms, named handles, shared
+ * Building configs (`mcrouter/routes/McRouteHandleProvider.cpp`): mcrouter's JSON dialect, short forms, named handles, shared
  * destinations, and errors that name the JSON path and the reason.
  */
 import { describe, expect, test } from 'vitest';

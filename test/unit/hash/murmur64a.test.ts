@@ -9,7 +9,7 @@ const M = 0xc6a4a7935bd1e995n;
 
 /**
  * Straightforward BigInt MurmurHash64A (test oracle only; far too slow for the proxy). Written
- * from the algorithm description in spec §3.1.
+ * from the algorithm description in `mcrouter/lib/fbi/hash.c`
  */
 function murmurRef(bytes: Uint8Array, seed: number): bigint {
   const len = bytes.length;

@@ -1,5 +1,5 @@
 /**
- * Reply bytes, as mcrouter writes them (spec §7, `mcrouter/lib/network/AsciiSerialized.cpp`).
+ * Reply bytes, as mcrouter writes them (`mcrouter/lib/network/AsciiSerialized.cpp`).
  */
 import { describe as group, expect, test } from 'vitest';
 import { ReplyWriter, errorText } from '../../../proxy/protocol/reply-writer.js';

@@ -1,6 +1,6 @@
 /**
- * The server-side request parser against the ASCII protocol as mcrouter accepts it (spec §10)
- * and its error rules (spec §7). Every case runs whole, byte by byte, and split at random points.
+ * The server-side request parser against the ASCII protocol as mcrouter accepts it (`mcrouter/lib/network/McAsciiParser.rl`)
+ * and its error rules (`mcrouter/lib/network/AsciiSerialized.cpp`). Every case runs whole, byte by byte, and split at random points.
  */
 import { describe as group, expect, test } from 'vitest';
 import { parseSplit, everyByte, expectEverySplit } from './parser-harness.js';

@@ -1,7 +1,7 @@
 /**
  * FailoverRoute's settings without servers: `failover_errors` per operation group, the
  * `failover_limit` token bucket over requests (mcrouter's `FailoverRateLimiter`, the arithmetic of
- * `TestFailoverWithLimit`), and the `failover_policy` orders (spec §2.3.4).
+ * `TestFailoverWithLimit`), and the `failover_policy` orders (`mcrouter/routes/FailoverRoute.h`).
  */
 import { describe, expect, test } from 'vitest';
 import { FailoverErrors } from '../../../proxy/routes/failover-errors.js';
@@ -16,7 +16,7 @@ import { Result } from '../../../proxy/protocol/result.js';
 import { ConfigError } from '../../../proxy/errors.js';
 
 describe('failover_errors', () => {
-  test('default: the failover errors of spec §2.4 for every operation', () => {
+  test('default: the failover errors of `mcrouter/lib/McResUtil.h` for every operation', () => {
     const e = FailoverErrors.parse(undefined, 'x');
     for (const r of [Result.Busy, Result.Tko, Result.Timeout, Result.ConnectError, Result.RemoteError]) {
       expect(e.shouldFailover(r, Op.Get)).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * RootRoute's target selection without servers (spec §1.6, `RouteHandleMap-inl.h`): mcrouter's
+ * RootRoute's target selection without servers (`mcrouter/routes/RootRoute.h`, `RouteHandleMap-inl.h`): mcrouter's
  * glob matcher, and which aliases a prefix reaches, in which order.
  */
 import { describe, expect, test } from 'vitest';

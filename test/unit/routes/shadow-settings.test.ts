@@ -1,5 +1,5 @@
 /**
- * Shadow settings (spec §2.3.3) against mcrouter's SpookyHash key-fraction vectors
+ * Shadow settings (`mcrouter/routes/ShadowRoute.h`) against mcrouter's SpookyHash key-fraction vectors
  * (`test/fixtures/hash-vectors.json`, from `test_shadow.py`), and mcrouter's reasons for invalid
  * entries.
  */

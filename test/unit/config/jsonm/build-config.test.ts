@@ -1,5 +1,5 @@
 /**
- * JSONM inside `buildConfig` (spec §1.7): every config goes through the preprocessor before the
+ * JSONM inside `buildConfig` (`mcrouter/lib/config/ConfigPreprocessor.cpp`): every config goes through the preprocessor before the
  * routes are built, `ProxyConfig.json` is the expanded config (`preprocessed_config`), the md5 is
  * of the raw text, and `ProxyConfig.files` lists the main file and every imported file.
  */

@@ -1,5 +1,5 @@
 /**
- * mcrouter's built-in JSONM macros (`ConfigPreprocessor::BuiltIns`, spec §1.7), beyond the
+ * mcrouter's built-in JSONM macros (`ConfigPreprocessor::BuiltIns`, `mcrouter/lib/config/ConfigPreprocessor.cpp`), beyond the
  * cases of mcrouter's own test file: types (ints vs doubles), int64 arithmetic, edge cases and
  * error texts.
  */

@@ -1,5 +1,5 @@
 /**
- * `@import` (spec §1.7; mcrouter's importMacro with ConfigApi's ConfigImport paths) with real
+ * `@import` (`mcrouter/lib/config/ConfigPreprocessor.cpp`; mcrouter's importMacro with ConfigApi's ConfigImport paths) with real
  * files in a temporary directory: path resolution, nesting, caching, defaults, errors that name
  * the file, and the list of files read (for reload watching).
  */
