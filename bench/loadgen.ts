@@ -1,8 +1,9 @@
 /**
- * mcbench load generator: a closed-loop memcached ASCII client, run as its own process.
+ * mcbench load generator: a closed-loop memcached client (ASCII or binary protocol), run as its own
+ * process.
  *
  * Each connection keeps exactly `depth` requests outstanding: every chunk of replies is scanned
- * (bytes only, see lib/replies.ts), and as many new requests as were completed are sent back in a
+ * (bytes only, see lib/replies.ts and lib/binary-replies.ts), and as many new requests as were completed are sent back in a
  * single `socket.write` of a zero-copy slice of the precomputed request sequence (lib/workload.ts).
  * Latency is recorded per request, from the write of its batch to the parse of its reply.
  *
@@ -14,14 +15,17 @@ import { createHistogram, performance, type EventLoopUtilization } from 'node:pe
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreBusyPercent, coreTimes, processTreeCpuUs } from './lib/procstat.js';
+import { BinaryReplyScanner } from './lib/binary-replies.js';
 import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, ReplyScanner } from './lib/replies.js';
 import type { LatencySummary, LoadgenResult } from './lib/result.js';
-import { buildWorkload, type Workload } from './lib/workload.js';
+import { PROTOCOLS, buildWorkload, type Protocol, type Workload } from './lib/workload.js';
 
 /** Parsed load generator options (durations in ms, sizes in bytes). */
 export interface LoadgenOptions {
   readonly host: string;
   readonly port: number;
+  /** Wire protocol of the requests (and so of the replies). */
+  readonly protocol: Protocol;
   readonly connections: number;
   /** Requests kept outstanding per connection. */
   readonly depth: number;
@@ -44,6 +48,7 @@ export interface LoadgenOptions {
 const USAGE = `usage: node dist/bench/loadgen.js --port N [options]
   --host H            target host (127.0.0.1)
   --port N            target port (required)
+  --protocol P        ascii or binary (ascii): get/set lines or binary GetK/Set packets
   -c, --connections N connections (50)
   -d, --depth N       requests outstanding per connection (1)
   --duration S        measurement window in seconds (5)
@@ -64,6 +69,7 @@ export function parseLoadgenArgs(argv: string[]): LoadgenOptions | 'help' {
       help: { type: 'boolean', short: 'h' },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
+      protocol: { type: 'string', default: 'ascii' },
       connections: { type: 'string', short: 'c', default: '50' },
       depth: { type: 'string', short: 'd', default: '1' },
       duration: { type: 'string', default: '5' },
@@ -80,6 +86,8 @@ export function parseLoadgenArgs(argv: string[]): LoadgenOptions | 'help' {
   if (values.port === undefined) throw new Error('--port is required');
   const ratio = /^(\d+):(\d+)$/.exec(values.ratio);
   if (ratio === null) throw new Error(`bad --ratio ${values.ratio} (want S:G, e.g. 1:10)`);
+  const protocol = PROTOCOLS.find((p) => p === values.protocol);
+  if (protocol === undefined) throw new Error(`bad --protocol ${values.protocol} (want ascii or binary)`);
   const watch: Record<string, number> = {};
   for (const w of values.watch) {
     const m = /^([\w.-]+)=(\d+)$/.exec(w);
@@ -89,6 +97,7 @@ export function parseLoadgenArgs(argv: string[]): LoadgenOptions | 'help' {
   const opts: LoadgenOptions = {
     host: values.host,
     port: int('port', values.port, 1, 65535),
+    protocol,
     connections: int('connections', values.connections, 1, 10_000),
     depth: int('depth', values.depth, 1, 4096),
     durationMs: seconds('duration', values.duration) * 1000,
@@ -148,11 +157,18 @@ class Stats {
 
 const READ_BUFFER_BYTES = 64 * 1024;
 
+/** A reply scanner for either protocol (same `REPLY_*` kinds, same error rules). */
+type Scanner = ReplyScanner | BinaryReplyScanner;
+
+function newScanner(protocol: Protocol, valueBytes: number): Scanner {
+  return protocol === 'binary' ? new BinaryReplyScanner(valueBytes) : new ReplyScanner(valueBytes);
+}
+
 /** One pipelined connection of the closed loop. */
 class Connection {
   private socket: Socket | undefined;
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  readonly scanner: ReplyScanner;
+  readonly scanner: Scanner;
   /** Send timestamps (performance.now(), ms) of outstanding requests, a ring of `depth`. */
   private readonly sentAt: Float64Array;
   private sendIdx: number;
@@ -169,7 +185,7 @@ class Connection {
     private readonly stats: Stats,
     startIdx: number,
   ) {
-    this.scanner = new ReplyScanner(workload.valueBytes);
+    this.scanner = newScanner(opts.protocol, workload.valueBytes);
     this.sentAt = new Float64Array(opts.depth);
     this.sendIdx = this.recvIdx = startIdx % workload.length;
   }
@@ -272,7 +288,7 @@ class Connection {
 
 /** Sets every key once over one connection; resolves with the number of error replies. */
 async function populate(opts: LoadgenOptions, workload: Workload, stats: Stats): Promise<void> {
-  const scanner = new ReplyScanner(workload.valueBytes);
+  const scanner = newScanner(opts.protocol, workload.valueBytes);
   await new Promise<void>((resolve, reject) => {
     let pending = opts.keys;
     let errors = 0;
@@ -326,6 +342,7 @@ function latency(h: ReturnType<typeof createHistogram>): LatencySummary {
 /** Runs one closed-loop measurement against the target and returns its result. */
 export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
   const workload = buildWorkload({
+    protocol: opts.protocol,
     keys: opts.keys,
     valueBytes: opts.valueBytes,
     sets: opts.sets,
@@ -377,6 +394,7 @@ export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
   return {
     host: opts.host,
     port: opts.port,
+    protocol: opts.protocol,
     connections: opts.connections,
     depth: opts.depth,
     windowMs: Math.round(windowMs * 1000) / 1000,
@@ -405,7 +423,7 @@ export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
 export function summarize(r: LoadgenResult): string {
   const l = r.latencyUs;
   return (
-    `loadgen ${r.host}:${r.port} c=${r.connections} d=${r.depth}: ${r.opsPerSec} ops/s, ` +
+    `loadgen ${r.host}:${r.port} ${r.protocol} c=${r.connections} d=${r.depth}: ${r.opsPerSec} ops/s, ` +
     `p50 ${l.p50} µs, p99 ${l.p99} µs, errors ${r.errors}, misses ${r.misses}; ` +
     `loadgen CPU ${r.loadgen.cpuPercent}% of one core ` +
     `(user ${Math.round(r.loadgen.userUs / 1000)} ms, sys ${Math.round(r.loadgen.sysUs / 1000)} ms, ` +

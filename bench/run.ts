@@ -35,6 +35,7 @@ import {
   type TargetName,
 } from './lib/report.js';
 import type { LoadgenResult } from './lib/result.js';
+import { PROTOCOLS, type Protocol } from './lib/workload.js';
 
 /*
  * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
@@ -66,11 +67,17 @@ const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
 const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
 const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
+/** Why a target is not run over the binary protocol (null: it is). */
+const NO_BINARY: Partial<Record<TargetName, string>> = {
+  twemproxy: 'twemproxy speaks only the ASCII memcached protocol',
+};
 
 /** Runner options (durations in s, sizes in bytes). */
 export interface RunOptions {
   readonly targets: readonly TargetName[];
   readonly scenarios: readonly Scenario[];
+  /** Protocols the load is sent in; every target × scenario runs once per protocol. */
+  readonly protocols: readonly Protocol[];
   /** Measurement window per target × scenario, in s. */
   readonly durationS: number;
   /** Warm-up before each window, in s. */
@@ -98,6 +105,8 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
   --targets LIST     comma-separated subset of direct,mcproxy,mcproxy-tls,twemproxy
                      (all but mcproxy-tls)
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
+  --protocols LIST   comma-separated subset of ascii,binary (ascii,binary): the client-side protocol;
+                     twemproxy is skipped for binary (it speaks only ASCII)
   --duration S       measurement window per target x scenario, seconds (5; 1 with --quick)
   --warmup S         warm-up before each window, seconds (1; 0.5 with --quick)
   --repeat N         rounds over all targets x scenarios; each row shows the median run (1)
@@ -127,6 +136,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       // TLS bursts (docs/tls.md), which the pre-population hits.
       targets: { type: 'string', default: TARGETS.filter((t) => t !== 'mcproxy-tls').join(',') },
       scenarios: { type: 'string', default: DEFAULT_SCENARIOS },
+      protocols: { type: 'string', default: PROTOCOLS.join(',') },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -147,6 +157,11 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   for (const t of targets) {
     if (!(TARGETS as readonly string[]).includes(t))
       throw new Error(`unknown target '${t}' (${TARGETS.join(', ')})`);
+  }
+  const protocols = values.protocols.split(',').map((p) => p.trim());
+  for (const p of protocols) {
+    if (!(PROTOCOLS as readonly string[]).includes(p))
+      throw new Error(`unknown protocol '${p}' (${PROTOCOLS.join(', ')})`);
   }
   const num = (name: string, s: string | undefined, dflt: number, min: number): number => {
     const n = s === undefined ? dflt : Number(s);
@@ -169,6 +184,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     // Keep the canonical order (direct, mcproxy, mcproxy-tls, twemproxy) whatever order was given.
     targets: TARGETS.filter((t) => targets.includes(t)),
     scenarios: values.scenarios.split(',').map(parseScenario),
+    protocols: PROTOCOLS.filter((p) => protocols.includes(p)),
     durationS,
     warmupS,
     repeat,
@@ -325,13 +341,20 @@ async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string
 }
 
 /** Runs one load generator process and returns its parsed result. */
-async function runLoadgen(ctx: Ctx, s: Scenario, setup: TargetSetup): Promise<LoadgenResult> {
+async function runLoadgen(
+  ctx: Ctx,
+  s: Scenario,
+  protocol: Protocol,
+  setup: TargetSetup,
+): Promise<LoadgenResult> {
   const { opts } = ctx;
   const argv = [
     process.execPath,
     LOADGEN_JS,
     '--port',
     String(setup.port),
+    '--protocol',
+    protocol,
     '--connections',
     String(s.connections),
     '--depth',
@@ -371,7 +394,7 @@ async function runLoadgen(ctx: Ctx, s: Scenario, setup: TargetSetup): Promise<Lo
 }
 
 /** Turns a loadgen result into a table row with per-op CPU figures and warnings. */
-function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): Row {
+function makeRow(ctx: Ctx, target: TargetName, protocol: Protocol, s: Scenario, r: LoadgenResult): Row {
   const warnings: string[] = [];
   const perOp = (us: number | undefined): number | null =>
     us === undefined || r.ops === 0 ? null : Math.round((us / r.ops) * 1000) / 1000;
@@ -425,6 +448,7 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
   if (r.misses > 0) warnings.push(`${r.misses} get misses (the keyspace is pre-populated: expected 0)`);
   return {
     target,
+    protocol,
     scenario: s.name,
     status: 'ok',
     reason: null,
@@ -436,9 +460,16 @@ function makeRow(ctx: Ctx, target: TargetName, s: Scenario, r: LoadgenResult): R
   };
 }
 
-function notOk(target: TargetName, s: Scenario, status: 'skipped' | 'failed', reason: string): Row {
+function notOk(
+  target: TargetName,
+  protocol: Protocol,
+  s: Scenario,
+  status: 'skipped' | 'failed',
+  reason: string,
+): Row {
   return {
     target,
+    protocol,
     scenario: s.name,
     status,
     reason,
@@ -478,6 +509,11 @@ async function startTargets(ctx: Ctx): Promise<Map<TargetName, TargetSetup | Not
   return setups;
 }
 
+/** Map key of the runs of one target × protocol × scenario. */
+function runKey(target: TargetName, protocol: Protocol, s: Scenario): string {
+  return `${target} ${protocol} ${s.name}`;
+}
+
 /** Picks the run with the median throughput (the lower middle one for an even count). */
 function median(rows: readonly Row[]): Row | undefined {
   const sorted = [...rows].sort((a, b) => (a.result?.opsPerSec ?? 0) - (b.result?.opsPerSec ?? 0));
@@ -495,30 +531,41 @@ async function runAll(ctx: Ctx): Promise<Row[]> {
   const setups = await startTargets(ctx);
   const runs = new Map<string, Row[]>();
   const failures = new Map<string, string[]>();
-  const key = (t: TargetName, s: Scenario): string => `${t} ${s.name}`;
+  for (const p of opts.protocols) {
+    if (p !== 'binary') continue;
+    for (const t of opts.targets) {
+      const why = NO_BINARY[t];
+      if (why !== undefined) say(`  ${t} over binary: skipped (${why})`);
+    }
+  }
   for (let round = 1; round <= opts.repeat; round++) {
     for (const s of opts.scenarios) {
-      for (const target of opts.targets) {
-        const setup = setups.get(target);
-        if (setup === undefined || 'status' in setup) continue;
-        const label = `${opts.repeat > 1 ? `[${round}/${opts.repeat}] ` : ''}${s.name} ${target}`;
-        say(`  ${label} (${s.connections} connection(s), pipeline depth ${s.depth})`);
-        const fail = (reason: string): void => {
-          say(`      failed: ${reason}`);
-          failures.set(key(target, s), [...(failures.get(key(target, s)) ?? []), reason]);
-        };
-        const dead = [ctx.memcached, setup.proxy].find((p) => p?.hasExited() === true);
-        if (dead !== undefined) {
-          fail(`${dead.name} died: ${tail(dead.logFile, 300) || '(no output)'}`);
-          continue;
-        }
-        try {
-          placeMemcached(ctx, target);
-          const row = makeRow(ctx, target, s, await runLoadgen(ctx, s, setup));
-          for (const w of row.warnings) say(`      !! ${w}`);
-          runs.set(key(target, s), [...(runs.get(key(target, s)) ?? []), row]);
-        } catch (err) {
-          fail((err as Error).message);
+      for (const protocol of opts.protocols) {
+        for (const target of opts.targets) {
+          const setup = setups.get(target);
+          if (setup === undefined || 'status' in setup) continue;
+          if (protocol === 'binary' && NO_BINARY[target] !== undefined) continue;
+          const k = runKey(target, protocol, s);
+          const label = `${opts.repeat > 1 ? `[${round}/${opts.repeat}] ` : ''}${s.name} ${target} ${protocol}`;
+          say(`  ${label} (${s.connections} connection(s), pipeline depth ${s.depth})`);
+          const fail = (reason: string): void => {
+            say(`      failed: ${reason}`);
+            failures.set(k, [...(failures.get(k) ?? []), reason]);
+          };
+          const dead = [ctx.memcached, setup.proxy].find((p) => p?.hasExited() === true);
+          if (dead !== undefined) {
+            fail(`${dead.name} died: ${tail(dead.logFile, 300) || '(no output)'}`);
+            continue;
+          }
+          try {
+            placeMemcached(ctx, target);
+            const result = await runLoadgen(ctx, s, protocol, setup);
+            const row = makeRow(ctx, target, protocol, s, result);
+            for (const w of row.warnings) say(`      !! ${w}`);
+            runs.set(k, [...(runs.get(k) ?? []), row]);
+          } catch (err) {
+            fail((err as Error).message);
+          }
         }
       }
     }
@@ -526,30 +573,41 @@ async function runAll(ctx: Ctx): Promise<Row[]> {
 
   const rows: Row[] = [];
   for (const s of opts.scenarios) {
-    for (const target of opts.targets) {
-      const setup = setups.get(target);
-      if (setup !== undefined && 'status' in setup) {
-        rows.push(notOk(target, s, setup.status, setup.reason));
-        continue;
+    for (const protocol of opts.protocols) {
+      for (const target of opts.targets) {
+        rows.push(summaryRow(opts, target, protocol, s, setups.get(target), runs, failures));
       }
-      const ok = runs.get(key(target, s)) ?? [];
-      const failed = failures.get(key(target, s)) ?? [];
-      const mid = median(ok);
-      if (mid === undefined) {
-        rows.push(notOk(target, s, 'failed', failed.at(-1) ?? 'no run'));
-        continue;
-      }
-      const warnings = [...mid.warnings];
-      ok.forEach((r, i) => {
-        const sat = r.warnings.find((w) => w.startsWith('LOADGEN'));
-        if (r !== mid && sat !== undefined) warnings.push(`run ${i + 1}: ${sat}`);
-      });
-      if (failed.length > 0)
-        warnings.push(`${failed.length} of ${opts.repeat} runs failed: ${failed.join(' | ')}`);
-      rows.push({ ...mid, opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0), warnings });
     }
   }
   return rows;
+}
+
+/** The row shown for one target × protocol × scenario: the median run, or why there is none. */
+function summaryRow(
+  opts: RunOptions,
+  target: TargetName,
+  protocol: Protocol,
+  s: Scenario,
+  setup: TargetSetup | NotStarted | undefined,
+  runs: ReadonlyMap<string, Row[]>,
+  failures: ReadonlyMap<string, string[]>,
+): Row {
+  const why = protocol === 'binary' ? NO_BINARY[target] : undefined;
+  if (why !== undefined) return notOk(target, protocol, s, 'skipped', why);
+  if (setup !== undefined && 'status' in setup) return notOk(target, protocol, s, setup.status, setup.reason);
+  const k = runKey(target, protocol, s);
+  const ok = runs.get(k) ?? [];
+  const failed = failures.get(k) ?? [];
+  const mid = median(ok);
+  if (mid === undefined) return notOk(target, protocol, s, 'failed', failed.at(-1) ?? 'no run');
+  const warnings = [...mid.warnings];
+  ok.forEach((r, i) => {
+    const sat = r.warnings.find((w) => w.startsWith('LOADGEN'));
+    if (r !== mid && sat !== undefined) warnings.push(`run ${i + 1}: ${sat}`);
+  });
+  if (failed.length > 0)
+    warnings.push(`${failed.length} of ${opts.repeat} runs failed: ${failed.join(' | ')}`);
+  return { ...mid, opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0), warnings };
 }
 
 /**
@@ -589,7 +647,12 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   if (pinNotes.length > 0) pin = false;
 
   const perRun = opts.warmupS + opts.durationS;
-  const runs = opts.targets.length * opts.scenarios.length * opts.repeat;
+  const binaryTargets = opts.targets.filter((t) => NO_BINARY[t] === undefined).length;
+  const perScenario = opts.protocols.reduce(
+    (n, p) => n + (p === 'binary' ? binaryTargets : opts.targets.length),
+    0,
+  );
+  const runs = perScenario * opts.scenarios.length * opts.repeat;
   say('mcbench: memcached proxy benchmark (direct vs mcproxy vs mcproxy-tls vs twemproxy)');
   say(`  date      ${String(m.date)}`);
   say(
@@ -598,6 +661,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   say(`  load avg  ${String(m.loadavg1m)} (1 min) at start`);
   say(
     `  workload  ${opts.keys} keys (pre-populated), ${opts.valueBytes}-byte values, set:get ${opts.ratio}, ` +
+      `protocol(s) ${opts.protocols.join(', ')}, ` +
       `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up, ${opts.repeat} round(s) (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
   );
   say(`  pinning   ${pinningText(pin, opts)}`);
@@ -629,7 +693,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   const ctx: Ctx = { opts, pm, tmp, pin, memcached, memcachedPort, memcachedTls };
 
   const rows = await runAll(ctx);
-  const ratios = computeRatios(rows, opts.scenarios);
+  const ratios = computeRatios(rows, opts.scenarios, opts.protocols);
 
   say();
   say(
@@ -643,7 +707,8 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   if (warned.length > 0) {
     say();
     say('Warnings:');
-    for (const r of warned) for (const w of r.warnings) say(`  !! ${r.target} ${r.scenario}: ${w}`);
+    for (const r of warned)
+      for (const w of r.warnings) say(`  !! ${r.target} ${r.protocol} ${r.scenario}: ${w}`);
   }
   if (rows.some((r) => r.warnings.some((w) => w.startsWith('LOADGEN')))) {
     say();

@@ -1,5 +1,6 @@
 /** Result rows of the benchmark runner, the ratio table and their text rendering. */
 import type { LoadgenResult } from './result.js';
+import type { Protocol } from './workload.js';
 
 /**
  * What the load can be pointed at: memcached, mcproxy, mcproxy talking TLS to memcached's TLS
@@ -18,9 +19,11 @@ export interface Scenario {
   readonly depth: number;
 }
 
-/** One target × scenario measurement. */
+/** One target × protocol × scenario measurement. */
 export interface Row {
   readonly target: TargetName;
+  /** Protocol between the load generator and the target. */
+  readonly protocol: Protocol;
   readonly scenario: string;
   readonly status: 'ok' | 'skipped' | 'failed';
   /** Why it was skipped or failed. */
@@ -40,6 +43,7 @@ export interface Row {
 /** mcproxy (and twemproxy) relative to the other targets for one scenario; null when missing. */
 export interface Ratios {
   readonly scenario: string;
+  readonly protocol: Protocol;
   readonly singleConnection: boolean;
   readonly opsMcproxyDirect: number | null;
   readonly opsMcproxyTwemproxy: number | null;
@@ -65,26 +69,34 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
   return a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 1000) / 1000;
 }
 
-/** Computes the ratio table from the rows. */
-export function computeRatios(rows: readonly Row[], scenarios: readonly Scenario[]): Ratios[] {
-  return scenarios.map((s) => {
-    const get = (t: TargetName): LoadgenResult | undefined =>
-      rows.find((r) => r.target === t && r.scenario === s.name && r.status === 'ok')?.result ?? undefined;
-    const d = get('direct');
-    const m = get('mcproxy');
-    const t = get('twemproxy');
-    const single = s.connections === 1;
-    return {
-      scenario: s.name,
-      singleConnection: single,
-      opsMcproxyDirect: ratio(m?.opsPerSec, d?.opsPerSec),
-      opsMcproxyTwemproxy: ratio(m?.opsPerSec, t?.opsPerSec),
-      opsTwemproxyDirect: ratio(t?.opsPerSec, d?.opsPerSec),
-      p50McproxyDirect: single ? ratio(m?.latencyUs.p50, d?.latencyUs.p50) : null,
-      p50McproxyTwemproxy: single ? ratio(m?.latencyUs.p50, t?.latencyUs.p50) : null,
-      p50TwemproxyDirect: single ? ratio(t?.latencyUs.p50, d?.latencyUs.p50) : null,
-    };
-  });
+/** Computes the ratio table from the rows: one line per scenario × protocol, targets compared within a protocol. */
+export function computeRatios(
+  rows: readonly Row[],
+  scenarios: readonly Scenario[],
+  protocols: readonly Protocol[],
+): Ratios[] {
+  return scenarios.flatMap((s) => protocols.map((p) => ratiosFor(rows, s, p)));
+}
+
+function ratiosFor(rows: readonly Row[], s: Scenario, protocol: Protocol): Ratios {
+  const get = (t: TargetName): LoadgenResult | undefined =>
+    rows.find((r) => r.target === t && r.protocol === protocol && r.scenario === s.name && r.status === 'ok')
+      ?.result ?? undefined;
+  const d = get('direct');
+  const m = get('mcproxy');
+  const t = get('twemproxy');
+  const single = s.connections === 1;
+  return {
+    scenario: s.name,
+    protocol,
+    singleConnection: single,
+    opsMcproxyDirect: ratio(m?.opsPerSec, d?.opsPerSec),
+    opsMcproxyTwemproxy: ratio(m?.opsPerSec, t?.opsPerSec),
+    opsTwemproxyDirect: ratio(t?.opsPerSec, d?.opsPerSec),
+    p50McproxyDirect: single ? ratio(m?.latencyUs.p50, d?.latencyUs.p50) : null,
+    p50McproxyTwemproxy: single ? ratio(m?.latencyUs.p50, t?.latencyUs.p50) : null,
+    p50TwemproxyDirect: single ? ratio(t?.latencyUs.p50, d?.latencyUs.p50) : null,
+  };
 }
 
 /** Renders rows of cells as an aligned text table; `right[i]` right-aligns column i. */
@@ -124,11 +136,12 @@ function spread(runs: readonly number[]): string {
   return mid > 0 ? `±${((50 * range) / mid).toFixed(0)}%` : '-';
 }
 
-/** The main results table: one line per target × scenario, grouped by scenario. */
+/** The main results table: one line per target × protocol × scenario, grouped by scenario. */
 export function renderResults(rows: readonly Row[], scenarios: readonly Scenario[]): string {
   const header = [
     'scenario',
     'target',
+    'protocol',
     'ops/s',
     'spread',
     'p50 µs',
@@ -140,7 +153,7 @@ export function renderResults(rows: readonly Row[], scenarios: readonly Scenario
     'errors',
     'misses',
   ];
-  const right = [false, false, true, true, true, true, true, true, true, true, true, true];
+  const right = [false, false, false, true, true, true, true, true, true, true, true, true, true];
   const cells: string[][] = [];
   for (const s of scenarios) {
     let first = true;
@@ -149,13 +162,14 @@ export function renderResults(rows: readonly Row[], scenarios: readonly Scenario
       first = false;
       const res = r.result;
       if (r.status !== 'ok' || res === null) {
-        cells.push([label, r.target, `${r.status}: ${r.reason ?? ''}`]);
+        cells.push([label, r.target, r.protocol, `${r.status}: ${r.reason ?? ''}`]);
         continue;
       }
       const busy = res.coreBusyPercent;
       cells.push([
         label,
         r.target,
+        r.protocol,
         fmtInt(res.opsPerSec),
         spread(r.opsPerSecRuns),
         fmtNum(res.latencyUs.p50),
@@ -176,6 +190,7 @@ export function renderResults(rows: readonly Row[], scenarios: readonly Scenario
 export function renderRatios(ratios: readonly Ratios[]): string {
   const header = [
     'scenario',
+    'protocol',
     'ops mcproxy/direct',
     'ops mcproxy/twemproxy',
     'p50 mcproxy/direct',
@@ -183,12 +198,13 @@ export function renderRatios(ratios: readonly Ratios[]): string {
     '(ops twemproxy/direct)',
     '(p50 twemproxy/direct)',
   ];
-  const right = [false, true, true, true, true, true, true];
+  const right = [false, false, true, true, true, true, true, true];
   const cells = ratios.map((r) => {
     // p50 ratios only for single-connection scenarios; elsewhere latency just mirrors throughput.
     const p50 = (x: number | null): string => (r.singleConnection ? fmtRatio(x) : '');
     return [
       r.scenario,
+      r.protocol,
       fmtRatio(r.opsMcproxyDirect),
       fmtRatio(r.opsMcproxyTwemproxy),
       p50(r.p50McproxyDirect),

@@ -1,4 +1,5 @@
 /** The JSON the load generator prints (one line, prefixed with `RESULT `) at the end of a run. */
+import type { Protocol } from './workload.js';
 
 /** Latency distribution of one measurement, in µs. */
 export interface LatencySummary {
@@ -15,6 +16,8 @@ export interface LatencySummary {
 export interface LoadgenResult {
   readonly host: string;
   readonly port: number;
+  /** Wire protocol the load was sent in. */
+  readonly protocol: Protocol;
   readonly connections: number;
   readonly depth: number;
   /** Actual measurement window, in ms. */

@@ -1,12 +1,21 @@
 /**
- * Precomputed memcached ASCII request streams for the load generator.
+ * Precomputed memcached request streams (ASCII or binary protocol) for the load generator.
  *
  * The whole request sequence is built once into a single contiguous buffer so that a batch of N
  * consecutive requests is a zero-copy `subarray` and can be handed to one `socket.write`.
  */
+import { binaryGetK, binarySet } from './binary-requests.js';
+
+/** The protocol the load generator speaks: memcached ASCII or binary (docs/binary-protocol.md). */
+export type Protocol = 'ascii' | 'binary';
+
+/** Both protocols, ASCII first. */
+export const PROTOCOLS: readonly Protocol[] = ['ascii', 'binary'];
 
 /** What the load generator sends. */
 export interface WorkloadSpec {
+  /** `get`/`set` lines, or binary GetK/Set packets (same keys, values and order). */
+  readonly protocol: Protocol;
   /** Number of distinct keys (the keyspace). */
   readonly keys: number;
   /** Size of every stored value, in bytes. */
@@ -32,11 +41,11 @@ export interface Workload {
   readonly buf: Buffer;
   /** `offsets[i]` is the byte offset of request i in `buf`; `length + maxBatch + 1` entries. */
   readonly offsets: Uint32Array;
-  /** `isSet[i]` is 1 when request i is a `set`, 0 when it is a `get`. */
+  /** `isSet[i]` is 1 when request i is a set, 0 when it is a get. */
   readonly isSet: Uint8Array;
   /** Value size in bytes that `get` replies must carry. */
   readonly valueBytes: number;
-  /** Every key once, as `set` requests, to pre-populate the keyspace (`keys` requests). */
+  /** Every key once, as set requests, to pre-populate the keyspace (`keys` requests). */
   readonly populate: Buffer;
 }
 
@@ -71,7 +80,7 @@ function makeValue(valueBytes: number): Buffer {
 
 /**
  * Builds the request sequence: cycles of `sets` sets followed by `gets` gets, with uniformly
- * random keys from the keyspace (seeded, so identical across runs and targets).
+ * random keys from the keyspace (seeded, so identical across runs, targets and protocols).
  */
 export function buildWorkload(spec: WorkloadSpec): Workload {
   const cycle = spec.sets + spec.gets;
@@ -79,13 +88,19 @@ export function buildWorkload(spec: WorkloadSpec): Workload {
   const length = Math.max(1, Math.round(TARGET_LENGTH / cycle)) * cycle;
   const value = makeValue(spec.valueBytes);
   const crlf = Buffer.from('\r\n');
+  const binary = spec.protocol === 'binary';
 
   const getReq: Buffer[] = [];
   const setReq: Buffer[] = [];
   for (let k = 0; k < spec.keys; k++) {
     const key = keyName(k, spec.keys);
-    getReq.push(Buffer.from(`get ${key}\r\n`));
-    setReq.push(Buffer.concat([Buffer.from(`set ${key} 0 0 ${spec.valueBytes}\r\n`), value, crlf]));
+    if (binary) {
+      getReq.push(binaryGetK(key));
+      setReq.push(binarySet(key, value));
+    } else {
+      getReq.push(Buffer.from(`get ${key}\r\n`));
+      setReq.push(Buffer.concat([Buffer.from(`set ${key} 0 0 ${spec.valueBytes}\r\n`), value, crlf]));
+    }
   }
 
   const rnd = xorshift32(spec.seed);
