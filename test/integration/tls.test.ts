@@ -47,10 +47,7 @@ async function setup(
   pools: Record<string, unknown>,
   options: Partial<ProxyOptions> = {},
 ): Promise<{ proxy: TestProxy; client: RawClient }> {
-  const proxy = await startProxy(
-    { pools, route: routeFor(pools) },
-    { pemCaPath: certs.ca, ...options },
-  );
+  const proxy = await startProxy({ pools, route: routeFor(pools) }, { pemCaPath: certs.ca, ...options });
   const client = await RawClient.connect(proxy.port);
   cleanups.push(async () => {
     client.close();
