@@ -7,6 +7,9 @@
  *   write to central, whose reply the client gets, then deletes the key from this instance's local
  *   memcached and from every peer's in the background. A delete carries no value: the fan-out costs
  *   one small request per instance whatever the size of the write.
+ *   `cas_from: PoolRoute|local`: a `cas` whose unique came from a locally served `gets` is
+ *   translated to central's unique when the local copy still equals central's item
+ *   (proxy/routes/cas-translation.ts), so gets + cas works while gets stay local.
  * - get, gets: the named handle `read`, a `WarmUpRoute` (cold = this instance's local memcached,
  *   warm = central), as `mcrouter/routes/WarmUpRoute.h` serves them: get fills the local copy with an
  *   async `add`; gets fills it synchronously and re-reads it (the cas unique is the local copy's).
@@ -72,6 +75,7 @@ export const COHERENT_TEMPLATE: Template = {
           type: 'InvalidateRoute',
           target: 'PoolRoute|central',
           invalidate: ['PoolRoute|local', 'Pool|peers'],
+          cas_from: 'PoolRoute|local',
         },
         {
           name: 'read',

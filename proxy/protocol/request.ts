@@ -108,14 +108,24 @@ export class McRequest {
 
   /** A copy with another exptime (seconds). */
   withExptime(exptime: number): McRequest {
+    return this.derive(exptime, this.casHi, this.casLo);
+  }
+
+  /** A copy with another CAS unique (uint64 halves; see `uint64.ts`). */
+  withCas(casHi: number, casLo: number): McRequest {
+    return this.derive(this.exptime, casHi, casLo);
+  }
+
+  /** A copy with the same key (routing fields kept) and these exptime and CAS unique. */
+  private derive(exptime: number, casHi: number, casLo: number): McRequest {
     const r = new McRequest(
       this.op,
       this.key,
       this.flags,
       exptime,
       this.value,
-      this.casHi,
-      this.casLo,
+      casHi,
+      casLo,
       this.deltaHi,
       this.deltaLo,
       this.replyMode,

@@ -71,6 +71,10 @@ describe('coherent', () => {
     expect(s.effectiveWrites).toBeGreaterThan(100);
     expect(s.hits).toBeGreaterThan(100);
     expect(s.staleMaxMs).toBeLessThan(INVALIDATION_BOUND_MS);
+    // gets are served locally, and cas_from translates their uniques: a cas fails only when
+    // another client wrote the key since the gets (9 clients on 3 keys per kind contend).
+    expect(s.casSent).toBeGreaterThan(10);
+    expect(s.casStored).toBeGreaterThan(s.casSent / 4);
   });
 
   test('one peer killed: no read stale beyond the invalidation delay', async () => {

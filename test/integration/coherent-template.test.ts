@@ -61,12 +61,15 @@ async function expectInvalidated(key: string): Promise<void> {
   });
 }
 
+/** The cas unique of a `gets` reply's hit, '0' for a miss. */
+const casOf = (reply: string): string => /^VALUE \S+ \d+ \d+ (\d+)/.exec(reply)?.[1] ?? '0';
+
 async function casUnique(m: Memcached, key: string): Promise<string> {
   const c = await RawClient.connect(m.port);
   c.send(`gets ${key}\r\n`);
   const reply = await c.readUntil('END\r\n');
   c.close();
-  return /^VALUE \S+ \d+ \d+ (\d+)/.exec(reply)?.[1] ?? '0';
+  return casOf(reply);
 }
 
 describe('every mutation: central answers, every local copy is deleted', () => {
@@ -114,6 +117,85 @@ describe('every mutation: central answers, every local copy is deleted', () => {
       expect(await directGet(peer, 'mut:other')).toBe(MISS);
     });
     expect(await directGet(peer, 'mut:refused')).toBe(hit('mut:refused', 'same'));
+  });
+});
+
+describe('cas with the unique of a locally served gets (cas_from)', () => {
+  /** Stores `value` in central, then `gets` it through the proxy: the unique is the local copy's. */
+  async function localGets(key: string, value: string): Promise<string> {
+    await directSet(central, key, value, 3);
+    // Other items first, so central's and the local memcached's cas counters differ.
+    await directSet(central, `${key}:bump`, 'x');
+    const unique = casOf(await ask(app, `gets ${key}\r\n`));
+    expect(unique).toBe(await casUnique(local, key));
+    expect(unique).not.toBe(await casUnique(central, key));
+    return unique;
+  }
+
+  test('gets (local) then cas: STORED, central has the new value, every local copy is gone', async () => {
+    const unique = await localGets('casf:ok', 'old');
+    expect(await ask(app, `gets casf:ok\r\n`)).toBe(`VALUE casf:ok 3 3 ${unique}\r\nold\r\nEND\r\n`);
+    expect(await app.call(`cas casf:ok 7 0 3 ${unique}\r\nnew\r\n`, 'STORED\r\n')).toBe('STORED\r\n');
+    expect(await directGet(central, 'casf:ok')).toBe(hit('casf:ok', 'new', 7));
+    await expectInvalidated('casf:ok');
+    // The next gets re-reads central's new value locally; its unique works again.
+    const next = await ask(app, 'gets casf:ok\r\n');
+    expect(next).toMatch(/^VALUE casf:ok 7 3 \d+\r\nnew\r\nEND\r\n$/);
+    const again = `cas casf:ok 0 0 5 ${casOf(next)}\r\nnewer\r\n`;
+    expect(await app.call(again, 'STORED\r\n')).toBe('STORED\r\n');
+    expect(await directGet(central, 'casf:ok')).toBe(hit('casf:ok', 'newer'));
+  });
+
+  test('another client wrote in between (through the proxy): EXISTS, its value stays', async () => {
+    const unique = await localGets('casf:stale', 'old');
+    const other = await RawClient.connect(proxy.port);
+    expect(await other.call('set casf:stale 0 0 5\r\nother\r\n', 'STORED\r\n')).toBe('STORED\r\n');
+    other.close();
+    expect(await app.call(`cas casf:stale 0 0 3 ${unique}\r\nnew\r\n`, 'EXISTS\r\n')).toBe('EXISTS\r\n');
+    expect(await directGet(central, 'casf:stale')).toBe(hit('casf:stale', 'other'));
+  });
+
+  test('central changed but the local copy is not invalidated yet: EXISTS (values differ)', async () => {
+    const unique = await localGets('casf:late', 'old');
+    await directSet(central, 'casf:late', 'other', 3);
+    expect(await app.call(`cas casf:late 0 0 3 ${unique}\r\nnew\r\n`, 'EXISTS\r\n')).toBe('EXISTS\r\n');
+    expect(await directGet(central, 'casf:late')).toBe(hit('casf:late', 'other', 3));
+    // Same bytes, other flags: not the item the client read either.
+    await directSet(central, 'casf:late', 'old', 4);
+    expect(await app.call(`cas casf:late 0 0 3 ${unique}\r\nnew\r\n`, 'EXISTS\r\n')).toBe('EXISTS\r\n');
+    expect(await directGet(central, 'casf:late')).toBe(hit('casf:late', 'old', 4));
+  });
+
+  test('the known limit: the same value and flags rewritten in between (ABA) is not seen', async () => {
+    const unique = await localGets('casf:aba', 'old');
+    await directSet(central, 'casf:aba', 'old', 3);
+    expect(await app.call(`cas casf:aba 0 0 3 ${unique}\r\nnew\r\n`, 'STORED\r\n')).toBe('STORED\r\n');
+    expect(await directGet(central, 'casf:aba')).toBe(hit('casf:aba', 'new'));
+  });
+
+  test('a unique no copy has: EXISTS, and central is untouched', async () => {
+    await localGets('casf:bogus', 'old');
+    expect(await app.call('cas casf:bogus 0 0 3 1\r\nnew\r\n', 'EXISTS\r\n')).toBe('EXISTS\r\n');
+    expect(await directGet(central, 'casf:bogus')).toBe(hit('casf:bogus', 'old', 3));
+  });
+
+  test("central's own unique (a local miss read from central) works on the first attempt", async () => {
+    await warmEverywhere('casf:central', 'old');
+    const localGets = await memcachedStat(local, 'cmd_get');
+    const line = `cas casf:central 0 0 3 ${await casUnique(central, 'casf:central')}\r\nnew\r\n`;
+    expect(await app.call(line, 'STORED\r\n')).toBe('STORED\r\n');
+    // Stored at once: no translation, so no read of the local copy.
+    expect(await memcachedStat(local, 'cmd_get')).toBe(localGets);
+    await expectInvalidated('casf:central');
+    expect(await directGet(central, 'casf:central')).toBe(hit('casf:central', 'new'));
+  });
+
+  test('noreply cas with a local unique: stored in central, local copies invalidated, no reply', async () => {
+    const unique = await localGets('casf:noreply', 'old');
+    app.send(`cas casf:noreply 0 0 3 ${unique} noreply\r\nnew\r\n`);
+    await expectInvalidated('casf:noreply');
+    expect(await directGet(central, 'casf:noreply')).toBe(hit('casf:noreply', 'new'));
+    expect(app.unread).toBe('');
   });
 });
 

@@ -88,6 +88,7 @@ describe('coherent', () => {
           type: 'InvalidateRoute',
           target: 'PoolRoute|central',
           invalidate: ['PoolRoute|local', 'Pool|peers'],
+          cas_from: 'PoolRoute|local',
         },
         {
           name: 'read',

@@ -98,6 +98,64 @@ describe('InvalidateRoute', () => {
   });
 });
 
+describe('InvalidateRoute cas_from: a cas the target refuses with a local unique', () => {
+  const cas = (unique: number): McRequest =>
+    new McRequest(Op.Cas, Buffer.from('k'), 5, 0, Buffer.from('new'), 0, unique);
+  const found = (value: string, flags: number, unique: number): McReply =>
+    new McReply(Result.Found, Buffer.from(value), flags, 0, unique);
+
+  function setupCasFrom(): ReturnType<typeof setup> & { local: Leaf; client: McReply[] } {
+    const s = setup();
+    const local = new Leaf(s.log);
+    return { ...s, local, route: new InvalidateRoute(s.target, s.copies, local), client: [] };
+  }
+
+  test.each([
+    ['STORED', McReply.STORED, ['delete k', 'delete k']],
+    ['EXISTS (a writer in between)', McReply.EXISTS, []],
+  ])(
+    'same unique locally, same item centrally: retried with the target unique; %s is the client reply',
+    (_name, retryReply, deletes) => {
+      const { log, target, local, route, client } = setupCasFrom();
+      route.route(cas(7), { onReply: (r) => client.push(r) });
+      target.answer(McReply.EXISTS);
+      local.answer(found('old', 3, 7));
+      target.answer(found('old', 3, 99));
+      expect(log).toEqual(['cas k', 'gets k', 'gets k', 'cas k']);
+      expect(client).toEqual([]);
+      target.answer(retryReply);
+      expect(log.slice(4)).toEqual(deletes);
+      expect(client).toEqual([retryReply]);
+    },
+  );
+
+  test.each([
+    ['a local miss', McReply.NOT_FOUND, null],
+    ['another local unique', found('old', 3, 8), null],
+    ['another central value', found('old', 3, 7), found('odd', 3, 99)],
+    ['other central flags', found('old', 3, 7), found('old', 4, 99)],
+    ['a central miss', found('old', 3, 7), McReply.NOT_FOUND],
+  ])('%s: the original EXISTS, nothing invalidated', (_name, localReply, centralReply) => {
+    const { target, copies, local, route, client } = setupCasFrom();
+    route.route(cas(7), { onReply: (r) => client.push(r) });
+    target.answer(McReply.EXISTS);
+    local.answer(localReply);
+    if (centralReply !== null) target.answer(centralReply);
+    expect(target.seen).toEqual(centralReply === null ? ['cas k'] : ['cas k', 'gets k']);
+    expect(client).toEqual([McReply.EXISTS]);
+    expect(copies.flatMap((c) => c.seen)).toEqual([]);
+  });
+
+  test('other ops and other replies never read cas_from', () => {
+    const { target, local, route } = setupCasFrom();
+    route.route(req(Op.Set), { onReply: () => undefined });
+    target.answer(McReply.EXISTS);
+    route.route(cas(7), { onReply: () => undefined });
+    target.answer(McReply.NOT_FOUND);
+    expect(local.seen).toEqual([]);
+  });
+});
+
 describe('the InvalidateRoute builder', () => {
   const build = (route: unknown): ReturnType<typeof buildConfig> =>
     buildConfig(
@@ -126,6 +184,25 @@ describe('the InvalidateRoute builder', () => {
     expect(set[0]).toMatch(/^1:invalidate$/);
     expect(set.filter((n) => n.startsWith('2:'))).toHaveLength(3); // the pool route and two servers
     expect(names(cfg, Op.Get).filter((n) => n.startsWith('2:'))).toHaveLength(1);
+  });
+
+  test('cas_from is built, and traverse shows it for cas only', () => {
+    const cfg = build({
+      type: 'InvalidateRoute',
+      target: 'PoolRoute|central',
+      invalidate: 'Pool|peers',
+      cas_from: 'PoolRoute|peers',
+    });
+    expect(names(cfg, Op.Cas).filter((n) => n.startsWith('2:'))).toHaveLength(4);
+    expect(names(cfg, Op.Set).filter((n) => n.startsWith('2:'))).toHaveLength(3);
+    expect(() =>
+      build({
+        type: 'InvalidateRoute',
+        target: 'PoolRoute|central',
+        invalidate: [],
+        cas_from: 'PoolRoute|x',
+      }),
+    ).toThrow('route.cas_from: unknown pool "x"');
   });
 
   test('an empty invalidate list builds the target alone', () => {
