@@ -204,6 +204,10 @@ export class BinaryReplyWriter extends ByteWriter {
    * KEY_ENOENT, as memcached.
    */
   stats(text: string, opaque: number): void {
+    if (text.startsWith('RESET')) {
+      this.empty(BinOp.Stat, opaque);
+      return;
+    }
     if (!text.startsWith('STAT ') && !text.startsWith('END')) {
       this.error(BinOp.Stat, BinStatus.KeyNotFound, opaque, '');
       return;
