@@ -6,8 +6,9 @@
  * `suspect_servers`, `cmd-error`, `external`, `version`. memcached's groups that clients ask for
  * (`settings`, `items`, `slabs`, `sizes`, `conns`, `malloc`, `self`, `extstore`, `detail dump`;
  * `memcached/proto_text.c` `process_stat`) describe a cache the proxy does not have: they answer an
- * empty `END`, so a client reading up to `END` does not wait. Anything else is
- * `CLIENT_ERROR bad stats command` (mcrouter). Stats come from one table in mcrouter's order, each with the
+ * empty `END`, so a client reading up to `END` does not wait. `stats reset` answers `RESET` (the
+ * proxy keeps no resettable counters: rates and totals are left as they are) and any other group
+ * `ERROR`, as memcached does (mcrouter answers `CLIENT_ERROR bad stats command`). Stats come from one table in mcrouter's order, each with the
  * groups it belongs to; the per-operation stats (`cmd_<op>_count`, and the rate `cmd_<op>`) follow
  * for basic, detailed, all and ods. Stats mcrouter has that mean nothing here (fibers, SSL, thrift,
  * FB-internal routing) are left out rather than shown as a constant 0.
@@ -186,6 +187,8 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
   const add = (name: string, value: string | number): void => {
     lines.push(`STAT ${name} ${value}`);
   };
+  // memcached/proto_text.c process_stat: `reset` is matched on the first token alone.
+  if (args[0] === 'reset') return 'RESET\r\n';
   if (MEMCACHED_GROUPS.has(group)) {
     // No STAT lines: see the file comment.
   } else if (group === 'version') {
@@ -199,7 +202,7 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
     }
   } else {
     const bits = group === 'all' ? -1 : GROUP_BITS.get(group);
-    if (bits === undefined) return 'CLIENT_ERROR bad stats command\r\n';
+    if (bits === undefined) return 'ERROR\r\n';
     if (bits !== 0) {
       const s = snapshot(ctx);
       for (const def of STATS) if ((def.groups & bits) !== 0) add(def.name, def.value(s));

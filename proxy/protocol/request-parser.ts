@@ -10,7 +10,7 @@
  * - an unknown command, an empty line or a known command with the wrong number of tokens →
  *   `ERROR`, stream kept (memcached);
  * - a number out of range: storage flags/exptime/length → `CLIENT_ERROR bad command line format`
- *   (the data block, when its length parses, is skipped); incr/decr delta →
+ *   (the data block is not skipped: its bytes are read as the next command); incr/decr delta →
  *   `CLIENT_ERROR invalid numeric delta argument`; touch/gat/flush_all exptime →
  *   `CLIENT_ERROR invalid exptime argument`; stream kept (memcached);
  * - a key longer than 250 bytes → `CLIENT_ERROR bad key` in that request's slot, stream kept
@@ -49,6 +49,11 @@ export const MALFORMED = McReply.error(Result.ClientError, 'malformed request');
 export const UNKNOWN_COMMAND = McReply.error(Result.BadCommand);
 /** A number out of range in a storage command (memcached). */
 export const BAD_FORMAT = McReply.error(Result.ClientError, 'bad command line format');
+/** delete with a hold time other than 0 (memcached's text). */
+export const BAD_DELETE = McReply.error(
+  Result.ClientError,
+  'bad command line format.  Usage: delete <key> [noreply]',
+);
 /** incr/decr delta not a uint64 (memcached). */
 export const BAD_DELTA = McReply.error(Result.ClientError, 'invalid numeric delta argument');
 /** touch/gat/flush_all exptime not an int32 (memcached). */
@@ -315,7 +320,7 @@ export class RequestParser {
       case Cmd.Verbosity:
         return this.verbosity(lineBuf, n, dataPos);
       case Cmd.Quit:
-        if (n !== 1) break;
+        // memcached closes on `quit` whatever follows it (memcached/proto_text.c).
         this.close();
         this.sink.onLocalCommand(LocalCommand.Quit, [], ReplyMode.Always, 0, 0);
         return -1;
@@ -394,12 +399,12 @@ export class RequestParser {
     const flags = parseUint(line, tokStart[2] ?? 0, tokEnd[2] ?? 0, UINT32_MAX);
     const exptime = parseInt32(line, tokStart[3] ?? 0, tokEnd[3] ?? 0);
     const length = parseUint(line, tokStart[4] ?? 0, tokEnd[4] ?? 0, MAX_DECLARED_LENGTH);
-    // memcached answers a bad number in-band and skips the data block when its length parses.
-    if (length < 0) return this.reject(BAD_FORMAT, noreply, dataPos);
     let casOk = true;
     if (op === Op.Cas) casOk = parseUint64(line, tokStart[5] ?? 0, tokEnd[5] ?? 0);
-    if (flags < 0 || Number.isNaN(exptime) || !casOk) {
-      return this.swallow(length + 2, buf, dataPos, BAD_FORMAT, noreply);
+    // memcached answers a bad number on the line in-band and does not skip the data block: it
+    // reads the block's bytes as the next command (memcached/proto_text.c process_update_command).
+    if (length < 0 || flags < 0 || Number.isNaN(exptime) || !casOk) {
+      return this.reject(BAD_FORMAT, noreply, dataPos);
     }
     const keyLen = (tokEnd[1] ?? 0) - (tokStart[1] ?? 0);
     if (length > this.maxItemSize) return this.swallow(length + 2, buf, dataPos, TOO_LARGE, noreply);
@@ -444,21 +449,21 @@ export class RequestParser {
     return this.swallow(length + 2, buf, dataPos, NOT_SUPPORTED, false);
   }
 
-  /** `delete <key> [<exptime>] [noreply]`. */
+  /**
+   * `delete <key> [0] [noreply]` (memcached/proto_text.c process_delete_command): a hold time
+   * other than `0` is answered with memcached's usage error (silenced by a `noreply`), more than
+   * four words or a missing key is `ERROR`.
+   */
   private delete(line: Buffer, n: number, dataPos: number): number {
-    let last = n;
-    let noreply = false;
-    if (n > 2 && isNoreply(line, n - 1)) {
-      noreply = true;
-      last--;
+    if (n < 2 || n > 4) return this.unknown(dataPos);
+    const noreply = n > 2 && isNoreply(line, n - 1);
+    if (n > 2) {
+      const holdIsZero = bytesEqual(line, tokStart[2] ?? 0, tokEnd[2] ?? 0, '0');
+      const valid = (n === 3 && (holdIsZero || noreply)) || (n === 4 && holdIsZero && noreply);
+      if (!valid) return this.reject(BAD_DELETE, noreply, dataPos);
     }
-    let exptime = 0;
-    if (last === 3) {
-      exptime = parseInt32(line, tokStart[2] ?? 0, tokEnd[2] ?? 0);
-      if (Number.isNaN(exptime)) return this.reject(BAD_FORMAT, noreply, dataPos);
-    } else if (last !== 2) return this.unknown(dataPos);
     return this.keyed(
-      new McRequest(Op.Delete, keyOf(line), 0, exptime, undefined, 0, 0, 0, 0, modeOf(noreply)),
+      new McRequest(Op.Delete, keyOf(line), 0, 0, undefined, 0, 0, 0, 0, modeOf(noreply)),
       dataPos,
     );
   }

@@ -14,9 +14,12 @@ import { comparable, exchange } from './wire.js';
 
 /**
  * Streams where mcproxy's reply legitimately differs from memcached's: stream name → the exact
- * normalised reply mcproxy gives, with the reason. Keep this short.
+ * normalised reply mcproxy gives (and how its connection ends, when that differs too), with the
+ * reason. Keep this short.
  */
-const ALLOWED_DIFFERENCES: Readonly<Record<string, { mcproxy: string; why: string }>> = {
+const ALLOWED_DIFFERENCES: Readonly<
+  Record<string, { mcproxy: string; end?: 'marker' | 'closed'; why: string }>
+> = {
   'get 251-byte key': {
     mcproxy: 'CLIENT_ERROR bad key\r\n',
     why: 'the proxy rejects a key over 250 bytes itself, with mcrouter\'s text (memcached: "bad command line format")',
@@ -33,25 +36,29 @@ const ALLOWED_DIFFERENCES: Readonly<Record<string, { mcproxy: string; why: strin
   // (memcached/proto_text.c safe_strtoul into a uint32), an exptime beyond int32 stores or touches
   // an already-expired item. Issue 10 asks for an in-band error instead, the connection kept.
   'set flags 2^32': {
-    mcproxy: 'CLIENT_ERROR bad command line format\r\nEND\r\n',
-    why: 'memcached truncates the flags to 0 and stores; mcproxy rejects the line in-band',
+    mcproxy: 'CLIENT_ERROR bad command line format\r\nERROR\r\nEND\r\n',
+    why: 'memcached truncates the flags to 0 and stores; mcproxy rejects the line in-band and, as memcached after any bad number, reads the data line as a command',
   },
   'set exptime beyond int32': {
-    mcproxy: 'CLIENT_ERROR bad command line format\r\nEND\r\n',
-    why: 'memcached stores an already-expired item; mcproxy rejects the line in-band',
+    mcproxy: 'CLIENT_ERROR bad command line format\r\nERROR\r\nEND\r\n',
+    why: 'memcached stores an already-expired item; mcproxy rejects the line in-band and, as memcached after any bad number, reads the data line as a command',
   },
   'touch exptime beyond int32': {
     mcproxy: 'STORED\r\nCLIENT_ERROR invalid exptime argument\r\n',
     why: 'memcached answers TOUCHED and expires the item; mcproxy rejects the line in-band',
   },
-  'incr non-numeric value': {
-    mcproxy: 'STORED\r\nNOT_FOUND\r\n',
-    why: 'mcrouter turns arithmetic errors into a miss unless --disable-miss-on-arith-errors',
+  // memcached answers `bad data chunk` and reads on from the bytes after the block; the stream is out
+  // of step there, so mcproxy closes the connection instead (issue 10: "close only where the stream
+  // cannot be resynchronised, e.g. a bad data block"; README "Differences from mcrouter").
+  'bad data chunk (too long)': {
+    mcproxy: 'CLIENT_ERROR bad data chunk\r\n',
+    end: 'closed',
+    why: 'memcached answers and parses the rest of the block as commands; mcproxy answers and closes',
   },
-  'bin incr non-numeric': {
-    mcproxy:
-      '[81 op=1 status=0 opaque=1 cas=<cas>] ext= key="" value=""\n[81 op=5 status=1 opaque=2 cas=0] ext= key="" value="Not found"',
-    why: 'as in ASCII: mcrouter turns arithmetic errors into a miss (Key not found) unless --disable-miss-on-arith-errors',
+  'bad data chunk (no crlf)': {
+    mcproxy: 'CLIENT_ERROR bad data chunk\r\n',
+    end: 'closed',
+    why: 'memcached answers and parses the rest of the block as commands; mcproxy answers and closes',
   },
 };
 
@@ -94,10 +101,11 @@ describe('the same bytes to memcached and to mcproxy (PoolRoute)', () => {
         'hang',
       );
       expect(comparable(viaProxy.reply, s.protocol, s.stats), context).toBe(want);
+      const wantEnd = ALLOWED_DIFFERENCES[s.name]?.end ?? direct.end;
       expect(
         viaProxy.end,
-        `connection ${direct.end === 'closed' ? 'should' : 'should not'} close\n${context}`,
-      ).toBe(direct.end);
+        `connection ${wantEnd === 'closed' ? 'should' : 'should not'} close\n${context}`,
+      ).toBe(wantEnd);
     });
   }
 });

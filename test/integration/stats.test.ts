@@ -231,7 +231,7 @@ describe('other groups', () => {
     expect(ods.has('version')).toBe(false);
   });
 
-  test('version, cmd-error, external; anything else is CLIENT_ERROR bad stats command', async () => {
+  test('version, cmd-error, external; reset is RESET and anything else ERROR (memcached)', async () => {
     expect(await stats('version')).toMatch(/^STAT mcrouter-version \S+ mcrouter\r\nEND\r\n$/);
     expect(await stats('cmd-error')).toBe('END\r\n');
     expect(await stats('external')).toBe('END\r\n');
@@ -241,7 +241,12 @@ describe('other groups', () => {
     }
     for (const bad of ['bogus', 'servers all', 'detailed x']) {
       const c = await RawClient.connect(proxy.port);
-      expect(await c.ask(`stats ${bad}\r\n`)).toBe('CLIENT_ERROR bad stats command\r\n');
+      expect(await c.ask(`stats ${bad}\r\n`)).toBe('ERROR\r\n');
+      c.close();
+    }
+    for (const reset of ['reset', 'reset extra']) {
+      const c = await RawClient.connect(proxy.port);
+      expect(await c.ask(`stats ${reset}\r\n`)).toBe('RESET\r\n');
       c.close();
     }
   });

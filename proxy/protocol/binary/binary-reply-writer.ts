@@ -162,7 +162,8 @@ export class BinaryReplyWriter extends ByteWriter {
       case Op.Gets:
       case Op.Gat:
       case Op.Gats: {
-        const value = reply.value ?? EMPTY;
+        // Touch is asked as gats: memcached's Touch reply has the flags and cas, no value.
+        const value = opcode === BinOp.Touch ? EMPTY : (reply.value ?? EMPTY);
         const k = returnsKey(opcode) ? key : EMPTY;
         this.header(
           opcode,
@@ -179,10 +180,6 @@ export class BinaryReplyWriter extends ByteWriter {
         this.pos += value.copy(this.buf, this.pos);
         return;
       }
-      case Op.Touch:
-        this.header(opcode, 0, 4, status, 4, opaque, reply.casHi, reply.casLo);
-        this.u32(reply.flags);
-        return;
       case Op.Incr:
       case Op.Decr:
         this.header(opcode, 0, 0, status, 8, opaque, reply.casHi, reply.casLo);
@@ -204,6 +201,10 @@ export class BinaryReplyWriter extends ByteWriter {
    * KEY_ENOENT, as memcached.
    */
   stats(text: string, opaque: number): void {
+    if (text.startsWith('RESET')) {
+      this.empty(BinOp.Stat, opaque);
+      return;
+    }
     if (!text.startsWith('STAT ') && !text.startsWith('END')) {
       this.error(BinOp.Stat, BinStatus.KeyNotFound, opaque, '');
       return;

@@ -8,13 +8,14 @@
  * `opaque`) for the reply writer.
  *
  * Translation to our operations: Get/GetK(Q) → gets (the binary reply always carries the cas),
- * except admin keys (`__mcrouter__.*`) → get; GAT/GATK(Q) → gats; Touch → touch; Set/Add/Replace
+ * except admin keys (`__mcrouter__.*`) → get; GAT/GATK(Q) → gats; Touch → gats too (its
+ * reply carries the item's flags and cas, which `touch` does not return); Set/Add/Replace
  * with a cas → cas; quiet opcodes set the reply mode (OnlyOnHit for gets, OnlyOnError otherwise).
  * Increment/Decrement keep their initial value (decimal, in `value`) and their expiration in
  * `exptime` (-1 for 0xffffffff: no create) for `BinarySteps`. Expirations above 2^31 − 1 are
  * clamped to it (the ASCII backend reads an int32).
  *
- * Errors, as memcached: a bad magic byte, inconsistent lengths, a key over 250 bytes or a packet
+ * Errors, as memcached: a bad magic byte → close without a reply; inconsistent lengths, a key over 250 bytes or a packet
  * whose extras/key/body do not fit its opcode → error packet, then close; an unknown opcode (and
  * SASL, which memcached without SASL does not know) → Unknown command, body skipped, stream kept;
  * a value over `maxItemSize` → Too large, body skipped without buffering, stream kept.
@@ -174,7 +175,13 @@ export class BinaryRequestParser {
   private header(buf: Buffer, pos: number): number {
     const opcode = buf[pos + 1] ?? 0;
     const opaque = buf.readUInt32BE(pos + 12);
-    if (buf[pos] !== BINARY_REQUEST_MAGIC) return this.fatal(INVALID, opaque, opcode);
+    if (buf[pos] !== BINARY_REQUEST_MAGIC) {
+      // memcached closes without a reply (memcached/proto_bin.c try_read_command_binary: "Invalid
+      // magic"); the replies already due are flushed first, as after a QuitQ.
+      this.close();
+      this.sink.onLocalCommand(LocalCommand.Quit, [], ReplyMode.Never, opaque, opcode);
+      return -1;
+    }
     const keyLen = buf.readUInt16BE(pos + 2);
     const extLen = buf[pos + 4] ?? 0;
     const bodyLen = buf.readUInt32BE(pos + 8);
@@ -311,7 +318,7 @@ export class BinaryRequestParser {
       case BinOp.GatKQ: {
         if (extLen !== 4 || keyLen === 0) break;
         const exptime = clampExptime(buf.readUInt32BE(ext));
-        const op = opcode === BinOp.Touch ? Op.Touch : Op.Gats;
+        const op = Op.Gats;
         const mode = opcode === BinOp.GatQ || opcode === BinOp.GatKQ ? ReplyMode.OnlyOnHit : ReplyMode.Always;
         sink.onRequest(new McRequest(op, key, 0, exptime, undefined, 0, 0, 0, 0, mode, opaque, opcode));
         return;

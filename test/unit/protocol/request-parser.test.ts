@@ -62,6 +62,17 @@ const CASES: Case[] = [
   { name: 'delete exptime noreply', input: 'delete k 0 noreply\r\n', events: ['delete key=k noreply'] },
   { name: 'delete noreply', input: 'delete k noreply\r\n', events: ['delete key=k noreply'] },
   {
+    name: 'delete with a hold time other than 0, or too many tokens (memcached)',
+    input: 'delete k 5\r\ndelete k foo noreply\r\ndelete k 0 a b\r\ndelete\r\nget a\r\n',
+    events: [
+      'error:CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]',
+      'error:CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply] (noreply)',
+      'error:ERROR',
+      'error:ERROR',
+      'get key=a',
+    ],
+  },
+  {
     name: 'incr decr',
     input: 'incr k 5\r\ndecr k 18446744073709551615 noreply\r\n',
     events: ['incr key=k delta=5', 'decr key=k delta=18446744073709551615 noreply'],
@@ -76,6 +87,11 @@ const CASES: Case[] = [
     name: 'version stats quit',
     input: 'version\r\nstats\r\nstats servers\r\nquit\r\nget after\r\n',
     events: ['local:Version', 'local:Stats', 'local:Stats servers', 'local:Quit'],
+  },
+  {
+    name: 'quit with tokens closes too (memcached)',
+    input: 'quit foo bar\r\nget after\r\n',
+    events: ['local:Quit'],
   },
   { name: 'shutdown', input: 'shutdown\r\n', events: ['local:Shutdown'] },
   { name: '250-byte key is fine', input: `get ${k250}\r\n`, events: [`get key=${k250}`] },
@@ -163,19 +179,19 @@ const CASES: Case[] = [
     events: ['error:CLIENT_ERROR bad command line format', 'get key=a'],
   },
   {
-    name: 'non-numeric flags: block skipped',
+    name: 'non-numeric flags: block read as a command (memcached)',
     input: 'set k x 0 1\r\nx\r\nget a\r\n',
-    events: ['error:CLIENT_ERROR bad command line format', 'get key=a'],
+    events: ['error:CLIENT_ERROR bad command line format', 'error:ERROR', 'get key=a'],
   },
   {
-    name: 'flags over 32 bits: block skipped',
+    name: 'flags over 32 bits: block read as a command',
     input: 'set k 4294967296 0 1\r\nx\r\nget a\r\n',
-    events: ['error:CLIENT_ERROR bad command line format', 'get key=a'],
+    events: ['error:CLIENT_ERROR bad command line format', 'error:ERROR', 'get key=a'],
   },
   {
     name: 'exptime over int32 on set, noreply',
     input: 'set k 0 99999999999 1 noreply\r\nx\r\nget a\r\n',
-    events: ['error:CLIENT_ERROR bad command line format (noreply)', 'get key=a'],
+    events: ['error:CLIENT_ERROR bad command line format (noreply)', 'error:ERROR', 'get key=a'],
   },
   {
     name: 'exptime over int32 on touch',
@@ -190,7 +206,7 @@ const CASES: Case[] = [
   {
     name: 'cas over 64 bits',
     input: 'cas k 0 0 1 18446744073709551616\r\nx\r\nget a\r\n',
-    events: ['error:CLIENT_ERROR bad command line format', 'get key=a'],
+    events: ['error:CLIENT_ERROR bad command line format', 'error:ERROR', 'get key=a'],
   },
   {
     name: 'delta: non-numeric, negative, over 64 bits',
