@@ -10,64 +10,12 @@
  */
 import net from 'node:net';
 
-/** Binary protocol request magic (memcached/protocol_binary.h). */
-export const REQ_MAGIC = 0x80;
+import { packet as bin } from '../helpers/binary-packets.js';
+
+export { packet as bin, storeExtras, arithExtras, u32, type BinRequest } from '../helpers/binary-packets.js';
+
 const RES_MAGIC = 0x81;
 const HEADER = 24;
-
-/** One binary request packet (memcached/protocol_binary.h field layout). */
-export interface BinRequest {
-  readonly opcode: number;
-  readonly key?: string;
-  readonly extras?: Buffer;
-  readonly value?: string | Buffer;
-  readonly opaque?: number;
-  readonly cas?: bigint;
-  /** Overrides the key length field (for malformed packets). */
-  readonly keyLength?: number;
-  /** Overrides the total body length field (for malformed packets). */
-  readonly bodyLength?: number;
-}
-
-/** Encodes one binary request. */
-export function bin(r: BinRequest): Buffer {
-  const key = Buffer.from(r.key ?? '', 'latin1');
-  const extras = r.extras ?? Buffer.alloc(0);
-  const value = typeof r.value === 'string' ? Buffer.from(r.value, 'latin1') : (r.value ?? Buffer.alloc(0));
-  const h = Buffer.alloc(HEADER);
-  h[0] = REQ_MAGIC;
-  h[1] = r.opcode;
-  h.writeUInt16BE(r.keyLength ?? key.length, 2);
-  h[4] = extras.length;
-  h.writeUInt32BE(r.bodyLength ?? extras.length + key.length + value.length, 8);
-  h.writeUInt32BE(r.opaque ?? 0, 12);
-  h.writeBigUInt64BE(r.cas ?? 0n, 16);
-  return Buffer.concat([h, extras, key, value]);
-}
-
-/** Extras of Set/Add/Replace: flags (uint32) and expiration (uint32). */
-export function storeExtras(flags: number, exptime: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt32BE(flags, 0);
-  b.writeUInt32BE(exptime, 4);
-  return b;
-}
-
-/** Extras of Increment/Decrement: delta, initial (uint64) and expiration (uint32). */
-export function arithExtras(delta: bigint, initial: bigint, exptime: number): Buffer {
-  const b = Buffer.alloc(20);
-  b.writeBigUInt64BE(delta, 0);
-  b.writeBigUInt64BE(initial, 8);
-  b.writeUInt32BE(exptime, 16);
-  return b;
-}
-
-/** A 4-byte extras field (Touch/GAT expiration, Flush delay, Verbosity level). */
-export function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n, 0);
-  return b;
-}
 
 const ASCII_MARKER_KEY = '__differential_end__';
 const ASCII_MARKER = `set ${ASCII_MARKER_KEY} 0 0 6\r\nMARKER\r\nget ${ASCII_MARKER_KEY}\r\n`;

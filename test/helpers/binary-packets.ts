@@ -14,6 +14,10 @@ export interface BinRequest {
   cas?: bigint;
   /** Override the magic byte (malformed-packet tests). */
   magic?: number;
+  /** Override the key length field (malformed-packet tests). */
+  keyLength?: number;
+  /** Override the total body length field (malformed-packet tests). */
+  bodyLength?: number;
 }
 
 /** Encodes one request packet. */
@@ -24,9 +28,9 @@ export function packet(r: BinRequest): Buffer {
   const h = Buffer.alloc(24);
   h[0] = r.magic ?? 0x80;
   h[1] = r.opcode;
-  h.writeUInt16BE(key.length, 2);
+  h.writeUInt16BE(r.keyLength ?? key.length, 2);
   h[4] = extras.length;
-  h.writeUInt32BE(extras.length + key.length + value.length, 8);
+  h.writeUInt32BE(r.bodyLength ?? extras.length + key.length + value.length, 8);
   h.writeUInt32BE(r.opaque ?? 0, 12);
   h.writeBigUInt64BE(r.cas ?? 0n, 16);
   return Buffer.concat([h, extras, key, value]);
