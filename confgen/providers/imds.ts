@@ -12,6 +12,9 @@ import { DiscoveryError } from '../errors.js';
 /** Token lifetime asked for, seconds. */
 const TOKEN_TTL_SECONDS = 21600;
 
+/** Attempts per IMDS call (a first try and two retries). */
+const IMDS_ATTEMPTS = 3;
+
 /** See the file comment. */
 export class Imds {
   readonly endpoint: string;
@@ -72,13 +75,24 @@ export class Imds {
     return value;
   }
 
+  /**
+   * One HTTP call, tried up to `IMDS_ATTEMPTS` times when it times out or cannot connect (the AWS
+   * SDK's IMDS client retries the same way: `@smithy/credential-provider-imds` `maxRetries`).
+   * @throws DiscoveryError after the last attempt
+   */
   private async call(path: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(`${this.endpoint}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (err) {
-      throw new DiscoveryError('imds', `${init.method ?? 'GET'} ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(`${this.endpoint}${path}`, {
+          ...init,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        if (attempt < IMDS_ATTEMPTS) continue;
+        throw new DiscoveryError('imds', `${init.method ?? 'GET'} ${path}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
     }
   }
 }
