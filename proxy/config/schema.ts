@@ -27,9 +27,6 @@ export const timeoutMs = z
   .min(1, 'must be between 1 and 1000000 ms')
   .max(1_000_000, 'must be between 1 and 1000000 ms');
 
-/** A JSON object with any keys. */
-export const jsonObject = z.record(z.string(), z.unknown());
-
 /** True for a non-null, non-array object. */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

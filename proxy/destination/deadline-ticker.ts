@@ -39,8 +39,3 @@ export function watchDeadlines(t: Tickable): void {
     timer.unref();
   }
 }
-
-/** Unregisters `t`. */
-export function unwatchDeadlines(t: Tickable): void {
-  active.delete(t);
-}

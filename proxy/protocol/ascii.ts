@@ -98,11 +98,6 @@ export function writeInt(buf: Buffer, pos: number, n: number): number {
   return writeUint(buf, pos, n);
 }
 
-/** Byte length of `writeInt(n)`. */
-export function intLength(n: number): number {
-  return n < 0 ? 1 + decimalLength(-n) : decimalLength(n);
-}
-
 /** Writes an ASCII (latin1) string at `buf[pos]`; returns the position after it. */
 export function writeAscii(buf: Buffer, pos: number, s: string): number {
   return pos + buf.write(s, pos, 'latin1');

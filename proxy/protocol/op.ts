@@ -97,13 +97,3 @@ export function isDeleteLike(op: Op): boolean {
 export function isArithmetic(op: Op): boolean {
   return op === Op.Incr || op === Op.Decr;
 }
-
-/** Operations whose request carries a data block. */
-export function hasValue(op: Op): boolean {
-  return op >= Op.Set && op <= Op.Cas;
-}
-
-/** Operations that carry a key (everything but flush_all and version). */
-export function hasKey(op: Op): boolean {
-  return op <= Op.Touch;
-}

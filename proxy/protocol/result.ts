@@ -125,11 +125,6 @@ export function isHitResult(r: Result): boolean {
   return r === Result.Deleted || r === Result.Found || r === Result.Touched;
 }
 
-/** NOTFOUND. */
-export function isMissResult(r: Result): boolean {
-  return r === Result.NotFound;
-}
-
 /** TIMEOUT: counts towards a soft TKO (`mcrouter/TkoTracker.cpp`). */
 export function isSoftTkoError(r: Result): boolean {
   return r === Result.Timeout;
