@@ -19,7 +19,9 @@ let dead: string[];
 
 beforeAll(async () => {
   [a, b, c] = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
-  dead = await Promise.all([0, 1, 2].map(async () => `127.0.0.1:${await freePort()}`));
+  // Dead servers on 127.0.0.2–4: memcached processes other test files start bind 127.0.0.1, so a
+  // free port here cannot be taken by one of them while this file runs.
+  dead = await Promise.all([0, 1, 2].map(async (i) => `127.0.0.${i + 2}:${await freePort()}`));
 });
 afterAll(async () => {
   await Promise.all([a, b, c].map((x) => x.stop()));
