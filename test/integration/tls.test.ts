@@ -218,7 +218,7 @@ describe('TKO, probes and restarts over TLS', () => {
       { serverTimeoutMs: 200, probeTimeoutInitialMs: 100, probeTimeoutMaxMs: 200 },
     );
     expect(await client.ask('set k 0 0 1\r\nv\r\n')).toBe('STORED\r\n');
-    mc.signal('SIGSTOP');
+    await mc.pause();
     try {
       for (let i = 0; i < 3; i++)
         expect(await client.ask('get k\r\n')).toBe('SERVER_ERROR Reply timeout\r\n');
