@@ -9,6 +9,7 @@
  * `--validate-config`, an invalid config. `--replay-asynclog` has its own (0 all replayed, 1 some
  * kept, 2 spool unreadable; `asynclog/replay-command.ts`).
  */
+import cluster from 'node:cluster';
 import { CommanderError } from 'commander';
 import { parseProxyOptions, type ParsedOptions, type ProxyOptions } from './options.js';
 import { configureLogger, log } from './logger.js';
@@ -21,11 +22,17 @@ import { McProxyError } from './errors.js';
 import { runReplayCommand } from './asynclog/replay-command.js';
 import { runWarmCommand } from './warm/warm-command.js';
 import { StatsFiles } from './admin/stats-files.js';
+import { LocalCommand } from './protocol/request-sink.js';
+import { runPrimary } from './cluster/cluster-primary.js';
+import { ClusterWorker, isClusterWorker, workerIndex } from './cluster/cluster-worker.js';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
 export const EXIT_START_FAILED = 2;
 export const EXIT_BAD_OPTIONS = 3;
+
+/** The stop reason of a worker told to stop by the cluster's primary (`--num-proxies`). */
+const PRIMARY_STOP = 'primary';
 
 /** Runs the proxy until a signal; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -70,6 +77,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_BAD_OPTIONS;
   }
 
+  // --num-proxies N: this process becomes the cluster's primary; each worker runs the rest of main().
+  if (options.numProxies > 1 && !validating && !isClusterWorker())
+    return runPrimary(options, { ok: EXIT_OK, startFailed: EXIT_START_FAILED });
+
   const path = configPath(options);
   const dump =
     !validating && path !== null && options.configDumpRoot !== ''
@@ -107,6 +118,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
+  const worker = isClusterWorker()
+    ? new ClusterWorker(server, () => {
+        stop(PRIMARY_STOP);
+      })
+    : null;
 
   let reloader: ConfigReloader | null = null;
   if (path !== null && !options.disableReloadConfigs) {
@@ -138,14 +154,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     `${server.versionString} serving`,
   );
+  worker?.ready(bound);
 
-  const statsFiles = new StatsFiles(server);
-  statsFiles.start();
+  // One writer of the --stats-root files: in a cluster, worker 0, with the merged stats.
+  const statsFiles = new StatsFiles({
+    options,
+    get config() {
+      return server.config;
+    },
+    statsReply: (args) => server.localReply(LocalCommand.Stats, args),
+  });
+  if (workerIndex() === 0) statsFiles.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     stop = (reason: string): void => {
       if (stopping) {
+        if (reason === PRIMARY_STOP) return;
         log.warn({ reason }, 'second stop request; exiting now');
         process.exit(EXIT_OK);
       }
@@ -198,6 +223,8 @@ function startFromDump(
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A cluster worker's IPC channel would keep it alive.
+    cluster.worker?.disconnect();
   },
   (err: unknown) => {
     process.stderr.write(`mcproxy: ${String(err)}\n`);

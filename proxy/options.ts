@@ -48,7 +48,7 @@ export interface ProxyOptions {
   logLevel: string;
   /** `-L/--log-path`: log file; stderr when empty. */
   logPath: string;
-  /** `--num-proxies`: accepted; this proxy runs one event loop. */
+  /** `--num-proxies`: worker processes serving the same ports (node:cluster, `cluster/`); 1 = this process alone. */
   numProxies: number;
   /** `--timeouts-until-tko`: consecutive timeouts that mark a server soft TKO. */
   timeoutsUntilTko: number;
@@ -361,7 +361,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     min: 1,
     max: 1024,
     origin: 'mcrouter',
-    help: 'accepted for compatibility; one event loop serves all clients',
+    help: 'worker processes serving the same ports, each with its own connections to the servers (1: one process)',
   },
   {
     key: 'timeoutsUntilTko',

@@ -9,6 +9,13 @@
  * `destination` (`host:port`, or `unix:<path>`), `timeout_ms` (a destination is a server plus a
  * timeout, as in mcrouter). Each proxy has its own registry (several proxies may share a process
  * in tests); process and Node.js metrics are prom-client's defaults.
+ *
+ * Under `--num-proxies N` every worker keeps this registry and the primary serves the endpoint
+ * through prom-client's `AggregatorRegistry` (`cluster/cluster-metrics.ts`), which merges the
+ * workers' series by each metric's `aggregator`: counts are summed (default), a server's TKO
+ * state and failure count are the worst worker's (`max`), and the config series, which every
+ * worker reports for the same files, are not multiplied (`max`; the last success `min`, the
+ * oldest config).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { OP_NAMES } from '../protocol/op.js';
@@ -265,6 +272,7 @@ export class ProxyMetrics {
       name: 'mcproxy_server_tko',
       help: 'TKO state of a server: 0 healthy, 1 soft TKO (timeouts), 2 hard TKO (connect errors).',
       labelNames: ['destination'],
+      aggregator: 'max',
       registers,
       collect() {
         const out: [Labels, number][] = [];
@@ -281,6 +289,7 @@ export class ProxyMetrics {
       name: 'mcproxy_server_consecutive_failures',
       help: 'Consecutive failures of a server (num_failures of stats suspect_servers).',
       labelNames: ['destination'],
+      aggregator: 'max',
       registers,
       collect() {
         const out: [Labels, number][] = [];
@@ -315,6 +324,7 @@ export class ProxyMetrics {
       name: 'mcproxy_config_reloads_total',
       help: 'Config reloads after start-up, by outcome (success, failure).',
       labelNames: ['outcome'],
+      aggregator: 'max',
       registers,
       collect() {
         fillCounter(this, [
@@ -326,6 +336,7 @@ export class ProxyMetrics {
     new Gauge({
       name: 'mcproxy_config_last_success_timestamp_seconds',
       help: 'When the running config was loaded, seconds since the epoch (config_last_success).',
+      aggregator: 'min',
       registers,
       collect() {
         this.set(source.config.builtAt / 1000);
@@ -335,6 +346,7 @@ export class ProxyMetrics {
       name: 'mcproxy_config_info',
       help: 'The running config: its md5 (config_md5_digest) as a label; the value is always 1.',
       labelNames: ['md5'],
+      aggregator: 'max',
       registers,
       collect() {
         fillGauge(this, [[{ md5: source.config.md5 }, 1]]);

@@ -132,10 +132,15 @@ export function configSourcesInfo(config: ProxyConfig): Record<string, unknown> 
   return out;
 }
 
+/** `config_age`: whole seconds since `builtAt` (ms since the epoch) (`mcrouter/ServiceInfo-inl.h`). */
+export function configAge(builtAt: number): string {
+  return String(Math.floor(Date.now() / 1000) - Math.floor(builtAt / 1000));
+}
+
 /** Every command (`route` included: its dry run needs no waiting here). */
 const COMMANDS = new Map<string, Command>([
   ['version', (ctx) => ctx.versionString],
-  ['config_age', (ctx) => String(Math.floor(Date.now() / 1000) - Math.floor(ctx.config.builtAt / 1000))],
+  ['config_age', (ctx) => configAge(ctx.config.builtAt)],
   [
     'config_file',
     (ctx) => {

@@ -21,7 +21,8 @@ import { configSourcesInfo, toPrettySortedJson } from './service-info.js';
 export interface StatsFilesSource {
   readonly options: ProxyOptions;
   readonly config: ProxyConfig;
-  statsReply(args: readonly string[]): string;
+  /** The `stats` text (a promise when gathered from every worker of `--num-proxies`; never rejects). */
+  statsReply(args: readonly string[]): string | Promise<string>;
 }
 
 /** `libmcrouter.mcrouter.<router name>` (`getStatPrefix` in `mcrouter/options.cpp`). */
@@ -69,9 +70,9 @@ export class StatsFiles {
       );
       return;
     }
-    this.write();
+    void this.write();
     this.timer = setInterval(() => {
-      this.write();
+      void this.write();
     }, statsLoggingIntervalMs);
     this.timer.unref();
   }
@@ -83,15 +84,13 @@ export class StatsFiles {
   }
 
   /** Writes the three files once. Failures are logged (debug) and skipped, as mcrouter. */
-  write(): void {
+  async write(): Promise<void> {
+    const stats = await this.source.statsReply(['all']);
     const { options, config } = this.source;
     const prefix = statPrefix(options);
     const file = (suffix: string): string => join(options.statsRoot, `${prefix}.${suffix}`);
     try {
-      writeAtomically(
-        file('stats'),
-        `${toPrettySortedJson(statsJson(this.source.statsReply(['all']), prefix))}\n`,
-      );
+      writeAtomically(file('stats'), `${toPrettySortedJson(statsJson(stats, prefix))}\n`);
       const startup: Record<string, string> = Object.fromEntries(optionsAsPairs(options));
       startup.pid = String(process.pid);
       writeAtomically(file('startup_options'), `${toPrettySortedJson(startup)}\n`);

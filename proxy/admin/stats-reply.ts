@@ -17,30 +17,20 @@
  * stats are also in the basic group (operators read them from plain `stats`), and `stats count`
  * also lists `cmd_<op>_count` (as older mcrouters did).
  */
-import { readFileSync } from 'node:fs';
 import { OP_NAMES } from '../protocol/op.js';
 import { Result, RESULT_NAMES } from '../protocol/result.js';
 import { DestinationState, type Destination } from '../destination/destination.js';
-import type { DestinationMap, DestinationTotals } from '../destination/destination-map.js';
 import { TkoState } from '../destination/tko-tracker.js';
-import type { ProxyStats } from './proxy-stats.js';
-import type { StatRates } from './stat-rates.js';
-import { COUNTER_COUNT, Counter, RESULT_KINDS, cumulativeCounters } from './stat-counters.js';
+import { Counter, RESULT_KINDS } from './stat-counters.js';
+import {
+  collectStatsData,
+  serverData,
+  type ServerStatsData,
+  type StatsContext,
+  type StatsData,
+} from './stats-data.js';
 
-/** What the stats text is built from. */
-export interface StatsContext {
-  readonly stats: ProxyStats;
-  readonly version: string;
-  readonly commandArgs: string;
-  /** Every destination and the TKO trackers (`destinations.tko`). */
-  readonly destinations: DestinationMap;
-  /** When the current config was loaded, ms since the epoch. */
-  readonly configLoadedAt: number;
-  /** Rates of the counters of `stat-counters.ts`. */
-  readonly rates: StatRates;
-  /** Requests read from clients and not yet answered (`proxy_reqs_processing`). */
-  readonly requestsInFlight: number;
-}
+export type { StatsContext } from './stats-data.js';
 
 /** Group bits (`mcrouter/stats.h` `stat_group_t`). */
 const BASIC = 1;
@@ -71,15 +61,10 @@ const MEMCACHED_GROUPS = new Set([
   'detail dump',
 ]);
 
-/** Everything one stats reply reads, computed once per reply. */
+/** Everything one stats reply reads. */
 interface Snapshot {
-  readonly ctx: StatsContext;
+  readonly data: StatsData;
   readonly nowMs: number;
-  readonly counters: Float64Array;
-  readonly totals: DestinationTotals;
-  readonly states: readonly number[];
-  readonly serverCount: number;
-  readonly proc: ProcessStats;
 }
 
 interface StatDef {
@@ -97,44 +82,44 @@ function stat(name: string, groups: number, value: (s: Snapshot) => string | num
 
 /** A rate stat: `counter`'s events per second, printed as mcrouter's `%g`. */
 function rate(name: string, groups: number, counter: number): StatDef {
-  return { name, groups: groups | RATE, value: (s) => formatG(s.ctx.rates.rate(counter)) };
+  return { name, groups: groups | RATE, value: (s) => formatG(s.data.rates[counter] ?? 0) };
 }
 
 function count(name: string, groups: number, counter: number): StatDef {
-  return { name, groups, value: (s) => s.counters[counter] ?? 0 };
+  return { name, groups, value: (s) => s.data.counters[counter] ?? 0 };
 }
 
 const smoothed = (v: number): string => formatG(v === v ? v : 0);
 
 /** The stat table, in mcrouter's `stat_list.h` order. */
 const STATS: readonly StatDef[] = [
-  stat('version', BASIC | DETAILED, (s) => s.ctx.version),
-  stat('commandargs', BASIC | DETAILED, (s) => s.ctx.commandArgs),
-  stat('pid', BASIC | DETAILED, () => process.pid),
-  stat('parent_pid', BASIC | DETAILED, () => process.ppid),
+  stat('version', BASIC | DETAILED, (s) => s.data.version),
+  stat('commandargs', BASIC | DETAILED, (s) => s.data.commandArgs),
+  stat('pid', BASIC | DETAILED, (s) => s.data.pid),
+  stat('parent_pid', BASIC | DETAILED, (s) => s.data.parentPid),
   stat('time', BASIC | DETAILED, (s) => seconds(s.nowMs)),
-  stat('uptime', ODS | BASIC | DETAILED, (s) => seconds(s.nowMs) - seconds(s.ctx.stats.startedAt)),
-  stat('num_client_connections', ODS | BASIC | DETAILED, (s) => s.ctx.stats.clientConnections),
-  stat('num_servers', ODS | BASIC | DETAILED, (s) => s.serverCount),
-  stat('num_servers_new', ODS | BASIC | DETAILED, (s) => s.states[DestinationState.New] ?? 0),
-  stat('num_servers_up', ODS | BASIC | DETAILED, (s) => s.states[DestinationState.Up] ?? 0),
-  stat('num_servers_down', ODS | BASIC | DETAILED, (s) => s.states[DestinationState.Down] ?? 0),
-  stat('num_servers_closed', ODS | BASIC | DETAILED, (s) => s.states[DestinationState.Closed] ?? 0),
-  stat('num_suspect_servers', ODS | BASIC | DETAILED, (s) => s.ctx.destinations.tko.suspects().length),
-  stat('num_connections_opened', ODS | BASIC | DETAILED, (s) => s.totals.connectionsOpened),
-  stat('num_connections_closed', ODS | BASIC | DETAILED, (s) => s.totals.connectionsClosed),
-  stat('num_soft_tko_count', ODS | BASIC | DETAILED, (s) => s.ctx.destinations.tko.counters.soft),
-  stat('num_hard_tko_count', ODS | BASIC | DETAILED, (s) => s.ctx.destinations.tko.counters.hard),
-  stat('ps_rss', ODS | BASIC, (s) => s.proc.rss),
-  stat('rusage_system', BASIC | DETAILED, (s) => formatG(s.proc.systemSec)),
-  stat('rusage_user', BASIC | DETAILED, (s) => formatG(s.proc.userSec)),
-  stat('ps_num_minor_faults', BASIC | DETAILED, (s) => s.proc.minorFaults),
-  stat('ps_num_major_faults', BASIC | DETAILED, (s) => s.proc.majorFaults),
-  stat('ps_user_time_sec', BASIC | DETAILED, (s) => formatG(s.proc.userSec)),
-  stat('ps_system_time_sec', BASIC | DETAILED, (s) => formatG(s.proc.systemSec)),
-  stat('ps_vsize', BASIC | DETAILED, (s) => s.proc.vsize),
-  stat('num_proxies', ODS | BASIC, () => 1),
-  stat('proxy_reqs_processing', ODS | BASIC, (s) => s.ctx.requestsInFlight),
+  stat('uptime', ODS | BASIC | DETAILED, (s) => seconds(s.nowMs) - seconds(s.data.startedAt)),
+  stat('num_client_connections', ODS | BASIC | DETAILED, (s) => s.data.clientConnections),
+  stat('num_servers', ODS | BASIC | DETAILED, (s) => s.data.serverCount),
+  stat('num_servers_new', ODS | BASIC | DETAILED, (s) => s.data.states[DestinationState.New] ?? 0),
+  stat('num_servers_up', ODS | BASIC | DETAILED, (s) => s.data.states[DestinationState.Up] ?? 0),
+  stat('num_servers_down', ODS | BASIC | DETAILED, (s) => s.data.states[DestinationState.Down] ?? 0),
+  stat('num_servers_closed', ODS | BASIC | DETAILED, (s) => s.data.states[DestinationState.Closed] ?? 0),
+  stat('num_suspect_servers', ODS | BASIC | DETAILED, (s) => s.data.suspects.length),
+  stat('num_connections_opened', ODS | BASIC | DETAILED, (s) => s.data.connectionsOpened),
+  stat('num_connections_closed', ODS | BASIC | DETAILED, (s) => s.data.connectionsClosed),
+  stat('num_soft_tko_count', ODS | BASIC | DETAILED, (s) => s.data.softTko),
+  stat('num_hard_tko_count', ODS | BASIC | DETAILED, (s) => s.data.hardTko),
+  stat('ps_rss', ODS | BASIC, (s) => s.data.proc.rss),
+  stat('rusage_system', BASIC | DETAILED, (s) => formatG(s.data.proc.systemSec)),
+  stat('rusage_user', BASIC | DETAILED, (s) => formatG(s.data.proc.userSec)),
+  stat('ps_num_minor_faults', BASIC | DETAILED, (s) => s.data.proc.minorFaults),
+  stat('ps_num_major_faults', BASIC | DETAILED, (s) => s.data.proc.majorFaults),
+  stat('ps_user_time_sec', BASIC | DETAILED, (s) => formatG(s.data.proc.userSec)),
+  stat('ps_system_time_sec', BASIC | DETAILED, (s) => formatG(s.data.proc.systemSec)),
+  stat('ps_vsize', BASIC | DETAILED, (s) => s.data.proc.vsize),
+  stat('num_proxies', ODS | BASIC, (s) => s.data.numProxies),
+  stat('proxy_reqs_processing', ODS | BASIC, (s) => s.data.requestsInFlight),
   count('request_sent_count', COUNT, Counter.requestSent),
   count('request_error_count', COUNT, Counter.requestError),
   count('request_success_count', COUNT, Counter.requestSuccess),
@@ -152,36 +137,35 @@ const STATS: readonly StatDef[] = [
     rate(`result_${kind}`, ODS | DETAILED, Counter.result + k),
     rate(`result_${kind}_all`, ODS | DETAILED, Counter.result + k),
   ]),
-  stat('destination_pending_reqs', ODS | BASIC, (s) => sumOver(s.ctx.destinations, (d) => d.pending)),
-  stat('destination_inflight_reqs', ODS | BASIC, (s) => sumOver(s.ctx.destinations, (d) => d.inflight)),
-  stat('duration_us', ODS | BASIC, (s) => smoothed(s.ctx.stats.durationUs)),
-  stat('duration_get_us', ODS | BASIC, (s) => smoothed(s.ctx.stats.durationGetUs)),
-  stat('duration_update_us', ODS | BASIC, (s) => smoothed(s.ctx.stats.durationUpdateUs)),
-  stat('config_age', ODS | BASIC | DETAILED, (s) => seconds(s.nowMs) - seconds(s.ctx.configLoadedAt)),
+  stat('destination_pending_reqs', ODS | BASIC, (s) => s.data.pending),
+  stat('destination_inflight_reqs', ODS | BASIC, (s) => s.data.inflight),
+  stat('duration_us', ODS | BASIC, (s) => smoothed(s.data.durationUs)),
+  stat('duration_get_us', ODS | BASIC, (s) => smoothed(s.data.durationGetUs)),
+  stat('duration_update_us', ODS | BASIC, (s) => smoothed(s.data.durationUpdateUs)),
+  stat('config_age', ODS | BASIC | DETAILED, (s) => seconds(s.nowMs) - seconds(s.data.configLoadedAt)),
   stat('config_last_attempt', ODS | BASIC | DETAILED, (s) =>
-    seconds(s.ctx.stats.configLastAttempt || s.ctx.configLoadedAt),
+    seconds(s.data.configLastAttempt || s.data.configLoadedAt),
   ),
-  stat('config_last_success', ODS | BASIC | DETAILED, (s) => seconds(s.ctx.configLoadedAt)),
-  stat('config_failures', ODS | BASIC | DETAILED, (s) => s.ctx.stats.configFailures),
-  stat('configs_from_disk', ODS | BASIC | DETAILED, (s) => s.ctx.stats.configsFromDisk),
-  stat('config_full_attempt', ODS | BASIC | DETAILED, (s) => s.ctx.stats.configFullAttempts),
+  stat('config_last_success', ODS | BASIC | DETAILED, (s) => seconds(s.data.configLoadedAt)),
+  stat('config_failures', ODS | BASIC | DETAILED, (s) => s.data.configFailures),
+  stat('configs_from_disk', ODS | BASIC | DETAILED, (s) => s.data.configsFromDisk),
+  stat('config_full_attempt', ODS | BASIC | DETAILED, (s) => s.data.configFullAttempts),
   // Counters the routes keep (mcrouter's detailed/ods stats).
-  stat('dev_null_requests', ODS | DETAILED, (s) => s.ctx.stats.devNullRequests),
-  stat('asynclog_requests', ODS | DETAILED, (s) => s.ctx.stats.asynclogRequests),
-  stat('failover_all', ODS | DETAILED, (s) => s.ctx.stats.failoverAll),
-  stat('failover_all_failed', ODS | DETAILED, (s) => s.ctx.stats.failoverAllFailed),
-  stat('failover_rate_limited', ODS | DETAILED, (s) => s.ctx.stats.failoverRateLimited),
-  stat('shadow_requests_dropped', ODS | DETAILED, (s) => s.ctx.stats.shadowRequestsDropped),
+  stat('dev_null_requests', ODS | DETAILED, (s) => s.data.devNullRequests),
+  stat('asynclog_requests', ODS | DETAILED, (s) => s.data.asynclogRequests),
+  stat('failover_all', ODS | DETAILED, (s) => s.data.failoverAll),
+  stat('failover_all_failed', ODS | DETAILED, (s) => s.data.failoverAllFailed),
+  stat('failover_rate_limited', ODS | DETAILED, (s) => s.data.failoverRateLimited),
+  stat('shadow_requests_dropped', ODS | DETAILED, (s) => s.data.shadowRequestsDropped),
 ];
 
-function sumOver(map: DestinationMap, f: (d: Destination) => number): number {
-  let n = 0;
-  for (const d of map.all()) n += f(d);
-  return n;
+/** Builds the whole reply text (CRLFs included) for `stats <args>` from one proxy's live objects. */
+export function statsReply(args: readonly string[], ctx: StatsContext): string {
+  return statsReplyFrom(args, collectStatsData(ctx));
 }
 
-/** Builds the whole reply text (CRLFs included) for `stats <args>`. */
-export function statsReply(args: readonly string[], ctx: StatsContext): string {
+/** Builds the whole reply text (CRLFs included) for `stats <args>` from collected (or merged) figures. */
+export function statsReplyFrom(args: readonly string[], data: StatsData): string {
   const group = args.join(' ');
   const lines: string[] = [];
   const add = (name: string, value: string | number): void => {
@@ -192,47 +176,34 @@ export function statsReply(args: readonly string[], ctx: StatsContext): string {
   if (MEMCACHED_GROUPS.has(group)) {
     // No STAT lines: see the file comment.
   } else if (group === 'version') {
-    add('mcrouter-version', ctx.version);
+    add('mcrouter-version', data.version);
   } else if (group === 'servers') {
-    for (const d of ctx.destinations.all()) add(d.key, serverStatsLine(d));
+    for (const d of data.servers) add(d.key, serverLine(d));
   } else if (group === 'suspect_servers') {
     // mcrouter: `STAT <host:port> status:tko num_failures:<n>` (or status:down: failing, not TKO).
-    for (const t of ctx.destinations.tko.suspects()) {
-      add(t.hostPort, `status:${t.isTko ? 'tko' : 'down'} num_failures:${t.consecutiveFailures}`);
+    for (const t of data.suspects) {
+      add(t.hostPort, `status:${t.tko ? 'tko' : 'down'} num_failures:${t.failures}`);
     }
   } else {
     const bits = group === 'all' ? -1 : GROUP_BITS.get(group);
     if (bits === undefined) return 'ERROR\r\n';
     if (bits !== 0) {
-      const s = snapshot(ctx);
+      const s: Snapshot = { data, nowMs: Date.now() };
       for (const def of STATS) if ((def.groups & bits) !== 0) add(def.name, def.value(s));
       if ((bits & (BASIC | DETAILED | ODS)) !== 0) {
         OP_NAMES.forEach((name, op) => {
-          add(`cmd_${name}_count`, s.counters[Counter.cmd + op] ?? 0);
-          add(`cmd_${name}`, String(ctx.rates.rate(Counter.cmd + op)));
+          add(`cmd_${name}_count`, data.counters[Counter.cmd + op] ?? 0);
+          add(`cmd_${name}`, String(data.rates[Counter.cmd + op] ?? 0));
         });
       } else if ((bits & COUNT) !== 0) {
         OP_NAMES.forEach((name, op) => {
-          add(`cmd_${name}_count`, s.counters[Counter.cmd + op] ?? 0);
+          add(`cmd_${name}_count`, data.counters[Counter.cmd + op] ?? 0);
         });
       }
     }
   }
   lines.push('END');
   return `${lines.join('\r\n')}\r\n`;
-}
-
-function snapshot(ctx: StatsContext): Snapshot {
-  const totals = ctx.destinations.totals();
-  const counters = new Float64Array(COUNTER_COUNT);
-  cumulativeCounters(ctx.stats, totals, counters);
-  const states = [0, 0, 0, 0];
-  let serverCount = 0;
-  for (const d of ctx.destinations.all()) {
-    states[d.state] = (states[d.state] ?? 0) + 1;
-    serverCount++;
-  }
-  return { ctx, nowMs: Date.now(), counters, totals, states, serverCount, proc: processStats() };
 }
 
 /** The state names of `stats servers` (`clientStateToStr`). */
@@ -247,14 +218,23 @@ const STATE_NAMES = ['new', 'up', 'down', 'closed'];
  * counts, these leave out the fast-fail replies of a TKO server (they are in `result_tko`).
  */
 export function serverStatsLine(d: Destination): string {
-  const avg = d.avgLatencyUs === d.avgLatencyUs ? d.avgLatencyUs : 0;
+  return serverLine(serverData(d));
+}
+
+/**
+ * The same from collected figures; merged over workers, the states are counted (` up:2`) and the
+ * latency is the mean of the workers' averages (`ServerStat` in `mcrouter/stats.cpp`).
+ */
+function serverLine(d: ServerStatsData): string {
+  const avg = d.latencyCount === 0 ? 0 : d.latencySumUs / d.latencyCount;
   let out = `avg_latency_us:${avg.toFixed(3)} pending_reqs:${d.pending} inflight_reqs:${d.inflight}`;
-  const tko = d.tracker.state;
-  if (tko === TkoState.Hard) out += ' hard_tko; ';
-  else if (tko === TkoState.Soft) out += ' soft_tko; ';
-  out += ` ${STATE_NAMES[d.state] ?? 'unknown'}:1`;
+  if (d.tko === (TkoState.Hard as number)) out += ' hard_tko; ';
+  else if (d.tko === (TkoState.Soft as number)) out += ' soft_tko; ';
+  d.states.forEach((n, state) => {
+    if (n > 0) out += ` ${STATE_NAMES[state] ?? 'unknown'}:${n}`;
+  });
   let first = true;
-  const counts = d.resultCounts;
+  const counts = d.results;
   for (let r = 0; r < counts.length; r++) {
     const n = counts[r] ?? 0;
     if (n === 0 || r === (Result.Tko as number)) continue;
@@ -262,42 +242,6 @@ export function serverStatsLine(d: Destination): string {
     first = false;
   }
   return out;
-}
-
-/** Process figures for the `ps_*` and `rusage_*` stats. */
-interface ProcessStats {
-  /** Resident set size, bytes. */
-  readonly rss: number;
-  /** Virtual memory size, bytes (0 where `/proc` is not available). */
-  readonly vsize: number;
-  readonly userSec: number;
-  readonly systemSec: number;
-  readonly minorFaults: number;
-  readonly majorFaults: number;
-}
-
-function processStats(): ProcessStats {
-  const ru = process.resourceUsage();
-  return {
-    rss: process.memoryUsage.rss(),
-    vsize: procVsize(),
-    userSec: ru.userCPUTime / 1e6,
-    systemSec: ru.systemCPUTime / 1e6,
-    minorFaults: ru.minorPageFault,
-    majorFaults: ru.majorPageFault,
-  };
-}
-
-/** Field 23 (`vsize`) of `/proc/self/stat`, bytes; 0 when unreadable (as mcrouter's). */
-function procVsize(): number {
-  try {
-    const text = readFileSync('/proc/self/stat', 'latin1');
-    // Fields after the command name (which may contain spaces) start at field 3.
-    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[20] ?? 0) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**

@@ -180,16 +180,31 @@ class ErrorSlot extends Slot {
   }
 }
 
-/** A command answered by the proxy itself (version, stats, verbosity, noop, quit). */
+/**
+ * A command answered by the proxy itself (version, stats, verbosity, noop, quit). Its text may
+ * come later (`stats` gathered from every worker under `--num-proxies`; the promise never rejects).
+ */
 class LocalSlot extends Slot {
+  private text = '';
+
   constructor(
+    session: ClientSession,
     private readonly cmd: LocalCommand,
-    private readonly text: string,
+    text: string | Promise<string>,
     private readonly opaque: number,
     private readonly wireOp: number,
   ) {
     super();
-    this.done = true;
+    if (typeof text === 'string') {
+      this.text = text;
+      this.done = true;
+    } else {
+      void text.then((t) => {
+        this.text = t;
+        this.done = true;
+        session.slotDone(this);
+      });
+    }
   }
 
   readonly requests = 0;
@@ -318,13 +333,13 @@ export class ClientSession implements RequestSink, Flushable {
         this.server.requestShutdown('shutdown command');
         return;
       case LocalCommand.Quit:
-        if (mode !== ReplyMode.Never) this.push(new LocalSlot(cmd, '', opaque, wireOp));
+        if (mode !== ReplyMode.Never) this.push(new LocalSlot(this, cmd, '', opaque, wireOp));
         this.endAfterFlush = true;
         scheduleFlush(this);
         return;
       default:
         if (mode === ReplyMode.Never) return;
-        this.push(new LocalSlot(cmd, this.server.localReply(cmd, args), opaque, wireOp));
+        this.push(new LocalSlot(this, cmd, this.server.localReply(cmd, args), opaque, wireOp));
     }
   }
 

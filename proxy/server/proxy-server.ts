@@ -24,10 +24,12 @@ import {
 import { AsyncLog } from '../asynclog/async-log.js';
 import type { ProxyOptions } from '../options.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
-import { statsReply } from '../admin/stats-reply.js';
+import { statsReplyFrom } from '../admin/stats-reply.js';
+import { collectStatsData, type StatsData } from '../admin/stats-data.js';
+import type { ClusterLink } from '../cluster/cluster-link.js';
 import { StatRates } from '../admin/stat-rates.js';
 import { COUNTER_COUNT, cumulativeCounters } from '../admin/stat-counters.js';
-import { isServiceInfoKey, serviceInfo, SERVICE_INFO_PREFIX } from '../admin/service-info.js';
+import { configAge, isServiceInfoKey, serviceInfo, SERVICE_INFO_PREFIX } from '../admin/service-info.js';
 import { MetricsServer } from '../admin/metrics-server.js';
 import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
@@ -48,6 +50,12 @@ export class ProxyServer implements SessionHost {
   private metricsServer: MetricsServer | null = null;
   /** What `version` answers. */
   readonly versionString = VERSION_STRING;
+  /**
+   * Set (before `listen`) in a worker of `--num-proxies N` (`cluster/cluster-worker.ts`): `stats`
+   * and `config_age` are then gathered from every worker, the primary serves the metrics endpoint
+   * and owns the unix socket file.
+   */
+  cluster: ClusterLink | null = null;
   /** The asynclog spool (`--async-dir`), or null with `--asynclog-disable` (`mcrouter/routes/McRouteHandleProvider-inl.h`). */
   readonly asyncLog: AsyncLog | null;
   /** What every config build shares: pass it (as `runtime`) to `buildConfig` on a reload too. */
@@ -169,36 +177,55 @@ export class ProxyServer implements SessionHost {
    */
   private serviceInfo(req: McRequest, sink: ReplySink): void {
     this.stats.adminRequests++;
-    const text = serviceInfo(this, req.key.toString('latin1', SERVICE_INFO_PREFIX.length));
-    sink.onReply(new McReply(Result.Found, Buffer.from(text, 'utf8'), 0));
+    const command = req.key.toString('latin1', SERVICE_INFO_PREFIX.length);
+    const reply = (text: string): void => {
+      sink.onReply(new McReply(Result.Found, Buffer.from(text, 'utf8'), 0));
+    };
+    // Every worker runs its own copy of the config: the age is the oldest one's.
+    if (command === 'config_age' && this.cluster !== null) {
+      void this.cluster.gather().then((d) => {
+        reply(configAge(d.configLoadedAt));
+      });
+      return;
+    }
+    reply(serviceInfo(this, command));
   }
 
   /**
    * The one place local commands are answered (with `route`'s admin interception): the version
    * string for `version` (ASCII, binary), the stats text for `stats <args>`, nothing otherwise.
    */
-  localReply(cmd: LocalCommand, args: readonly string[]): string {
+  localReply(cmd: LocalCommand, args: readonly string[]): string | Promise<string> {
     switch (cmd) {
       case LocalCommand.Version:
         return this.versionString;
       case LocalCommand.Stats:
+        if (this.cluster !== null) return this.cluster.gather().then((d) => statsReplyFrom(args, d));
         return this.statsReply(args);
       default:
         return '';
     }
   }
 
-  /** Text of the `stats` reply for `args`. */
+  /** Text of the `stats` reply for `args`, from this process's figures. */
   statsReply(args: readonly string[]): string {
-    return statsReply(args, {
-      stats: this.stats,
-      version: this.versionString,
-      commandArgs: this.argv.join(' '),
-      destinations: this.destinations,
-      configLoadedAt: this.current.builtAt,
-      rates: this.rates,
-      requestsInFlight: this.requestsInFlight,
-    });
+    return statsReplyFrom(args, this.statsData());
+  }
+
+  /** This process's figures for `stats` (`admin/stats-data.ts`). */
+  statsData(): StatsData {
+    return collectStatsData(
+      {
+        stats: this.stats,
+        version: this.versionString,
+        commandArgs: this.argv.join(' '),
+        destinations: this.destinations,
+        configLoadedAt: this.current.builtAt,
+        rates: this.rates,
+        requestsInFlight: this.requestsInFlight,
+      },
+      this.options.numProxies,
+    );
   }
 
   /** Requests read from clients and not answered yet, over every session. */
@@ -227,7 +254,7 @@ export class ProxyServer implements SessionHost {
    * @throws TlsConfigError when `--ssl-port`'s certificate or key is missing or unusable
    */
   async listen(): Promise<string[]> {
-    if (this.options.metricsPort > 0 && this.metricsServer === null) {
+    if (this.options.metricsPort > 0 && this.metricsServer === null && this.cluster === null) {
       this.metricsServer = new MetricsServer(this.metrics);
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
     }
@@ -246,7 +273,7 @@ export class ProxyServer implements SessionHost {
       }
     }
     if (unixDomainSock !== '') {
-      if (existsSync(unixDomainSock) && lstatSync(unixDomainSock).isSocket()) unlinkSync(unixDomainSock);
+      if (this.cluster === null) removeStaleSocket(unixDomainSock);
       bound.push(await this.listenOne({ path: unixDomainSock }));
     }
     return bound;
@@ -392,4 +419,9 @@ export class ProxyServer implements SessionHost {
     await this.asyncLog?.flush();
     await this.metricsServer?.close();
   }
+}
+
+/** Removes a socket file left by a previous run (never another kind of file). */
+export function removeStaleSocket(path: string): void {
+  if (existsSync(path) && lstatSync(path).isSocket()) unlinkSync(path);
 }

@@ -25,8 +25,11 @@ export interface SessionHost {
   readonly stats: ProxyStats;
   /** Routes one request through the current config (never throws). */
   route(req: McRequest, sink: ReplySink): void;
-  /** The text of a local command's reply: the version string, or the stats text for `args`. */
-  localReply(cmd: LocalCommand, args: readonly string[]): string;
+  /**
+   * The text of a local command's reply: the version string, or the stats text for `args` (a
+   * promise when it is gathered from every worker of `--num-proxies`; it never rejects).
+   */
+  localReply(cmd: LocalCommand, args: readonly string[]): string | Promise<string>;
   /** Asks the owner to shut down (the `shutdown` command when enabled). */
   requestShutdown(reason: string): void;
   /** Logs a client protocol error, rate-limited. */
