@@ -139,10 +139,14 @@ describe('route(op,key)', () => {
 
   test('a dry run sends nothing: the destinations stay new and memcached sees no command', async () => {
     const fresh = await Memcached.start();
-    const p = await startProxy({
-      pools: { F: { servers: [fresh.address] } },
-      route: { type: 'AllFastestRoute', children: ['PoolRoute|F', 'Pool|F'] },
-    });
+    const p = await startProxy(
+      {
+        pools: { F: { servers: [fresh.address] } },
+        route: { type: 'AllFastestRoute', children: ['PoolRoute|F', 'Pool|F'] },
+      },
+      {},
+      'reads the in-process destinations',
+    );
     const c = await RawClient.connect(p.port);
     expect(await c.ask('get __mcrouter__.route(set,k1)\r\n')).toBe(
       hit('__mcrouter__.route(set,k1)', `${fresh.address}\r\n${fresh.address}`),

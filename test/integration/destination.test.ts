@@ -93,6 +93,7 @@ test('a server restarted on the same port: the proxy reconnects; requests in fli
   const proxy = await startProxy(
     { pools: { A: { servers: [m.address] } }, route: 'PoolRoute|A' },
     { serverTimeoutMs: 5000 },
+    'reads the in-process destination',
   );
   const c = await RawClient.connect(proxy.port);
   expect(await c.call('set r 0 0 1\r\n1\r\n', 'STORED\r\n')).toBe('STORED\r\n');

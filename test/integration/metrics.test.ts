@@ -53,14 +53,18 @@ const one = (samples: Sample[], name: string, labels: Record<string, string> = {
 
 describe('the endpoint', () => {
   test('off by default', async () => {
-    const p = await startProxy({ route: 'NullRoute' });
+    const p = await startProxy({ route: 'NullRoute' }, {}, 'reads the in-process metrics address');
     expect(p.server.metricsAddress).toBeNull();
     await p.close();
   });
 
   test('bound to 127.0.0.1 unless --metrics-address says otherwise; only GET /metrics', async () => {
     const port = await freePort();
-    const p = await startProxy({ route: 'NullRoute' }, { metricsPort: port });
+    const p = await startProxy(
+      { route: 'NullRoute' },
+      { metricsPort: port },
+      'reads the in-process metrics address',
+    );
     expect(p.server.metricsAddress).toBe(`127.0.0.1:${port}`);
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status).toBe(405);
@@ -72,7 +76,11 @@ describe('the endpoint', () => {
     await p.close();
 
     const other = await freePort();
-    const q = await startProxy({ route: 'NullRoute' }, { metricsPort: other, metricsAddress: '127.0.0.2' });
+    const q = await startProxy(
+      { route: 'NullRoute' },
+      { metricsPort: other, metricsAddress: '127.0.0.2' },
+      'reads the in-process metrics address',
+    );
     expect(q.server.metricsAddress).toBe(`127.0.0.2:${other}`);
     expect((await fetch(`http://127.0.0.2:${other}/metrics`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${other}/metrics`)).rejects.toThrow();
@@ -87,11 +95,12 @@ describe('while load runs', () => {
 
   beforeAll(async () => {
     mcs = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
+    const metricsPort = await freePort();
     proxy = await startProxy(
       { pools: { A: { servers: mcs.map((m) => m.address) } }, route: 'PoolRoute|A' },
-      { metricsPort: await freePort() },
+      { metricsPort },
     );
-    address = proxy.server.metricsAddress ?? '';
+    address = `127.0.0.1:${metricsPort}`;
   });
   afterAll(async () => {
     await proxy.close();
@@ -171,12 +180,16 @@ describe('TKO and config reloads', () => {
     const m = await Memcached.start();
     const dead = `127.0.0.1:${await freePort()}`;
     const cfg = { pools: { A: { servers: [m.address] }, D: { servers: [dead] } }, route: 'PoolRoute|D' };
-    const p = await startProxy(cfg, {
-      metricsPort: await freePort(),
-      // No probe of the dead server during the test: the counts below stay exact.
-      probeTimeoutInitialMs: 3_600_000,
-      probeTimeoutMaxMs: 3_600_000,
-    });
+    const p = await startProxy(
+      cfg,
+      {
+        metricsPort: await freePort(),
+        // No probe of the dead server during the test: the counts below stay exact.
+        probeTimeoutInitialMs: 3_600_000,
+        probeTimeoutMaxMs: 3_600_000,
+      },
+      'reloads the in-process server and reads its config md5',
+    );
     const address = p.server.metricsAddress ?? '';
     const c = await RawClient.connect(p.port);
     expect(await c.ask('get x\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException: connect failed/);

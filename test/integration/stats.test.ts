@@ -280,10 +280,14 @@ describe('stats servers and suspect_servers', () => {
 describe('across a reload', () => {
   test('a server that left stops counting in num_servers; the process totals keep its counts', async () => {
     const m = await Memcached.start();
-    const p = await startProxy({
-      pools: { A: { servers: [m.address], server_timeout: 300 } },
-      route: 'PoolRoute|A',
-    });
+    const p = await startProxy(
+      {
+        pools: { A: { servers: [m.address], server_timeout: 300 } },
+        route: 'PoolRoute|A',
+      },
+      {},
+      'reloads the in-process server',
+    );
     const c = await RawClient.connect(p.port);
     expect(await c.ask('set a 0 0 1\r\n1\r\n')).toBe('STORED\r\n');
     const read = async (group = 'all'): Promise<Map<string, string>> => {

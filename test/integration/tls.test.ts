@@ -47,7 +47,11 @@ async function setup(
   pools: Record<string, unknown>,
   options: Partial<ProxyOptions> = {},
 ): Promise<{ proxy: TestProxy; client: RawClient }> {
-  const proxy = await startProxy({ pools, route: routeFor(pools) }, { pemCaPath: certs.ca, ...options });
+  const proxy = await startProxy(
+    { pools, route: routeFor(pools) },
+    { pemCaPath: certs.ca, ...options },
+    'reads the in-process destinations',
+  );
   const client = await RawClient.connect(proxy.port);
   cleanups.push(async () => {
     client.close();
