@@ -66,7 +66,7 @@ async function setOnMany(n: number, prefix: string): Promise<RawClient[]> {
 async function stats(group = ''): Promise<Map<string, string>> {
   const c = await RawClient.connect(port);
   c.send(`stats ${group}\r\n`.replace(' \r\n', '\r\n'));
-  const text = (await c.readUntil('END\r\n')).toString();
+  const text = await c.readUntil('END\r\n');
   c.close();
   return new Map([...text.matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1] as string, m[2] as string]));
 }
