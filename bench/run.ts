@@ -1,8 +1,12 @@
 /**
  * mcbench runner (`npm run bench`): drives the same closed-loop load straight at memcached
  * ("direct"), through mcproxy, through mcproxy with TLS to memcached ("mcproxy-tls": memcached's
- * second, TLS-only listener, a certificate made by openssl for the run), and through twemproxy
- * (nutcracker), and prints/writes a comparison.
+ * second, TLS-only listener, a certificate made by openssl for the run), through mcproxy on the
+ * seed's co-located route ("mcproxy-seed"), through mcproxy with `--num-proxies` workers
+ * ("mcproxy-cluster", on machines with at least 4 cores), through twemproxy (nutcracker) and
+ * through memcached's own proxy ("memcached-proxy", `--peer-memcached-proxy`: a memcached built
+ * with `--enable-proxy`, run with routelib and a Lua config written for the run), for each value
+ * size of `--sizes`, and prints/writes a comparison.
  *
  * It starts one memcached (`-t 1`) on a free loopback port, then per target the proxy (if any),
  * and per scenario one load generator process (dist/bench/loadgen.js). Everything it starts is
@@ -40,17 +44,15 @@ import { PROTOCOLS, type Protocol } from './lib/workload.js';
 /*
  * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
  *
- * - The proxy under test (mcproxy or nutcracker) owns core 0 alone.
- * - The load generator always runs on core 1.
- * - memcached (`-t 1`) sits on core 1 next to the load generator while a proxy is measured, so the
- *   proxy has its core to itself; for "direct" it is moved (taskset -a -p) to core 0, taking the
- *   proxy's place. Thus in every target the thing under test has a core of its own and the load
- *   side is identical, which keeps the targets comparable with each other and across runs.
- * - Cost: on proxied runs memcached competes with the load generator for core 1. The table shows
- *   the busy % of both cores, and the runner warns when core 1 (or the load generator) saturates.
- *   With 50 connections at depth 1, loadgen + memcached can fill core 1 before a fast proxy fills
- *   core 0; `--memcached-with proxy` puts memcached on core 0 next to the proxy instead (the load
- *   side then has core 1 alone, and the proxy shares its core with memcached).
+ * - The proxy under test (mcproxy, nutcracker, memcached's proxy) runs on core 0, and so does its
+ *   backend memcached (`-t 1`): the sidecar's situation, where the proxy shares the instance with
+ *   memcached (the layout of issue 12's figures). For "direct", memcached alone is on core 0.
+ * - The load generator always runs on core 1, alone, and prints its own CPU.
+ * - `--memcached-with loadgen` moves memcached to core 1 next to the load generator while a proxy
+ *   is measured instead (taskset -a -p), so the proxy has core 0 to itself.
+ * - mcproxy-cluster (`--num-proxies N` workers) needs cores of its own: it runs only on machines
+ *   with at least 4 cores, its primary and workers on core 0 and cores 2 … N+1 (skipped with a
+ *   note otherwise).
  */
 const PROXY_CORE = 0;
 const LOADGEN_CORE = 1;
@@ -67,9 +69,16 @@ const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
 const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
 const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
+/** Value sizes of `--full` (issue 12): 100 B, 4 KiB, 64 KiB, 256 KiB. */
+const FULL_SIZES = [100, 4096, 65536, 262144];
+/** Keys × value size stays under this, so the keyspace fits memcached's default 64 MB, bytes. */
+const KEYSPACE_BYTES = 32 << 20;
+/** Cores mcproxy-cluster needs (core 0 for the primary, core 1 for the loadgen, a core per worker). */
+const CLUSTER_MIN_CORES = 4;
 /** Why a target is not run over the binary protocol (null: it is). */
 const NO_BINARY: Partial<Record<TargetName, string>> = {
   twemproxy: 'twemproxy speaks only the ASCII memcached protocol',
+  'memcached-proxy': "memcached's proxy speaks only the ASCII and meta protocols",
 };
 
 /** Runner options (durations in s, sizes in bytes). */
@@ -84,9 +93,16 @@ export interface RunOptions {
   readonly warmupS: number;
   /** Rounds over all targets × scenarios; rows show the median run. */
   readonly repeat: number;
+  /** Keyspace size (capped per value size so the keyspace fits memcached: `keysFor`). */
   readonly keys: number;
-  /** Value size in bytes. */
+  /** Value size in bytes of the current pass (one of `sizes`). */
   readonly valueBytes: number;
+  /** Value sizes in bytes: every target × scenario runs once per size. */
+  readonly sizes: readonly number[];
+  /** memcached built with `--enable-proxy` (the memcached-proxy target), or undefined. */
+  readonly peerMemcachedProxy: string | undefined;
+  /** Workers of the mcproxy-cluster target (`--num-proxies`). */
+  readonly numProxies: number;
   /** set:get ratio, e.g. `1:10`. */
   readonly ratio: string;
   /** JSON output file. */
@@ -102,8 +118,10 @@ export interface RunOptions {
 }
 
 const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
-  --targets LIST     comma-separated subset of direct,mcproxy,mcproxy-tls,twemproxy
-                     (all but mcproxy-tls)
+  --targets LIST     comma-separated subset of ${TARGETS.join(',')}
+                     (direct,mcproxy,mcproxy-seed,mcproxy-cluster,twemproxy, and memcached-proxy
+                     with --peer-memcached-proxy)
+  --full             the whole matrix: every target, --sizes ${FULL_SIZES.join(',')}, both protocols
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
   --protocols LIST   comma-separated subset of ascii,binary (ascii,binary): the client-side protocol;
                      twemproxy is skipped for binary (it speaks only ASCII)
@@ -113,6 +131,11 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
   --quick            short run: --duration 1 --warmup 0.5 unless given
   --keys N           keyspace size, pre-populated so gets hit (10000)
   --value-size N     value size in bytes (100)
+  --sizes LIST       comma-separated value sizes in bytes, each a pass over every target x scenario
+                     (--value-size); the keyspace is capped at ${KEYSPACE_BYTES >> 20} MiB / size keys
+  --peer-memcached-proxy PATH
+                     memcached built with --enable-proxy: adds the memcached-proxy target (routelib)
+  --num-proxies N    workers of mcproxy-cluster (2); it runs only with >= ${CLUSTER_MIN_CORES} cores
   --ratio S:G        set:get ratio (1:10)
   --out FILE         JSON results (.bench-out/results.json in the repo)
   --proxy-cmd CMD    mcproxy command instead of 'node dist/proxy/cli.js -p {port} --config file:{config}';
@@ -120,8 +143,9 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
                      '-p {port} --config file:{config}' is appended
   --memcached PATH   memcached binary (memcached)
   --nutcracker PATH  twemproxy binary (nutcracker)
-  --memcached-with W where memcached runs while a proxy is measured: 'loadgen' (core 1, default)
-                     or 'proxy' (core 0, sharing the proxy's core); for direct it is always core 0
+  --memcached-with W where memcached runs while a proxy is measured: 'proxy' (core 0, sharing the
+                     proxy's core: the sidecar's layout, default) or 'loadgen' (core 1); for direct
+                     it is always core 0
   --no-pin           do not pin processes to cores with taskset
   -h, --help         this help`;
 
@@ -134,7 +158,11 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       help: { type: 'boolean', short: 'h' },
       // mcproxy-tls only when asked: Debian's memcached 1.6.18 stalls the tail of large pipelined
       // TLS bursts (docs/tls.md), which the pre-population hits.
-      targets: { type: 'string', default: TARGETS.filter((t) => t !== 'mcproxy-tls').join(',') },
+      targets: { type: 'string' },
+      full: { type: 'boolean', default: false },
+      sizes: { type: 'string' },
+      'peer-memcached-proxy': { type: 'string' },
+      'num-proxies': { type: 'string', default: '2' },
       scenarios: { type: 'string', default: DEFAULT_SCENARIOS },
       protocols: { type: 'string', default: PROTOCOLS.join(',') },
       duration: { type: 'string' },
@@ -149,16 +177,20 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       memcached: { type: 'string', default: 'memcached' },
       nutcracker: { type: 'string', default: 'nutcracker' },
       'no-pin': { type: 'boolean', default: false },
-      'memcached-with': { type: 'string', default: 'loadgen' },
+      'memcached-with': { type: 'string', default: 'proxy' },
     },
   });
   if (values.help === true) return 'help';
-  const targets = values.targets.split(',').map((t) => t.trim());
+  const peer = values['peer-memcached-proxy'];
+  const defaultTargets = TARGETS.filter(
+    (t) => values.full || (t !== 'mcproxy-tls' && (t !== 'memcached-proxy' || peer !== undefined)),
+  );
+  const targets = (values.targets ?? defaultTargets.join(',')).split(',').map((t) => t.trim());
   for (const t of targets) {
     if (!(TARGETS as readonly string[]).includes(t))
       throw new Error(`unknown target '${t}' (${TARGETS.join(', ')})`);
   }
-  const protocols = values.protocols.split(',').map((p) => p.trim());
+  const protocols = (values.full ? PROTOCOLS.join(',') : values.protocols).split(',').map((p) => p.trim());
   for (const p of protocols) {
     if (!(PROTOCOLS as readonly string[]).includes(p))
       throw new Error(`unknown protocol '${p}' (${PROTOCOLS.join(', ')})`);
@@ -173,8 +205,17 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const keys = num('keys', values.keys, 10000, 1);
   const valueBytes = num('value-size', values['value-size'], 100, 0);
   const repeat = num('repeat', values.repeat, 1, 1);
+  const numProxies = num('num-proxies', values['num-proxies'], 2, 2);
   if (!Number.isInteger(keys) || !Number.isInteger(valueBytes) || !Number.isInteger(repeat))
     throw new Error('--keys, --value-size and --repeat are integers');
+  const sizes =
+    values.sizes !== undefined
+      ? values.sizes.split(',').map((v) => num('sizes', v.trim(), 0, 0))
+      : values.full
+        ? FULL_SIZES
+        : [valueBytes];
+  if (sizes.some((v) => !Number.isInteger(v) || v > 1 << 20))
+    throw new Error('--sizes are integers up to 1048576 (memcached -I 1m)');
   const memcachedWith = values['memcached-with'];
   if (memcachedWith !== 'loadgen' && memcachedWith !== 'proxy') {
     throw new Error(`--memcached-with must be 'loadgen' or 'proxy', not '${memcachedWith}'`);
@@ -189,7 +230,10 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     warmupS,
     repeat,
     keys,
-    valueBytes,
+    valueBytes: sizes[0] ?? valueBytes,
+    sizes,
+    peerMemcachedProxy: peer,
+    numProxies,
     ratio: values.ratio,
     out: resolve(values.out),
     proxyCmd: values['proxy-cmd'],
@@ -198,6 +242,11 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     pin: !values['no-pin'],
     memcachedWith,
   };
+}
+
+/** The keyspace for `valueBytes`-byte values: `keys`, capped so it holds at most `KEYSPACE_BYTES`. */
+export function keysFor(keys: number, valueBytes: number): number {
+  return Math.max(1, Math.min(keys, Math.floor(KEYSPACE_BYTES / Math.max(1, valueBytes))));
 }
 
 /** Splits a command line on whitespace, honouring single and double quotes (no escapes). */
@@ -275,6 +324,27 @@ function mcproxyArgv(ctx: Ctx, port: number, config: string): string[] | string 
   );
 }
 
+/**
+ * Writes `json` as the config of `target` and starts mcproxy on it with `extra` arguments, behind
+ * `prefix` (a taskset command, or nothing).
+ */
+async function startMcproxy(
+  ctx: Ctx,
+  target: TargetName,
+  port: number,
+  json: unknown,
+  extra: readonly string[],
+  prefix: readonly string[],
+): Promise<TargetSetup | string> {
+  const config = join(ctx.tmp, `${target}.json`);
+  writeFileSync(config, `${JSON.stringify(json, null, 2)}\n`);
+  const base = mcproxyArgv(ctx, port, config);
+  if (typeof base === 'string') return base;
+  const proxy = ctx.pm.spawn(target, [...prefix, ...base, ...extra]);
+  await waitReady(proxy, port, 'version');
+  return { port, proxy };
+}
+
 /** Moves memcached to its core for `target` (see the pinning comment at the top). */
 function placeMemcached(ctx: Ctx, target: TargetName): void {
   if (ctx.pin) repin(ctx.memcached.pid, memcachedCore(ctx.opts, target));
@@ -285,22 +355,61 @@ async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string
   const core = (c: number): number | undefined => (ctx.pin ? c : undefined);
   if (target === 'direct') return { port: ctx.memcachedPort, proxy: undefined };
   const port = await freePort();
-  if (target === 'mcproxy' || target === 'mcproxy-tls') {
+  const memcached = `127.0.0.1:${ctx.memcachedPort}`;
+  if (target === 'mcproxy' || target === 'mcproxy-tls' || target === 'mcproxy-cluster') {
     const tls = ctx.memcachedTls;
     if (target === 'mcproxy-tls' && typeof tls === 'string') return tls;
     const server =
-      target === 'mcproxy-tls' && typeof tls !== 'string'
-        ? `127.0.0.1:${tls.port}:ascii:ssl`
-        : `127.0.0.1:${ctx.memcachedPort}`;
-    const config = join(ctx.tmp, `${target}.json`);
+      target === 'mcproxy-tls' && typeof tls !== 'string' ? `127.0.0.1:${tls.port}:ascii:ssl` : memcached;
     const json = { pools: { local: { servers: [server] } }, route: 'PoolRoute|local' };
-    writeFileSync(config, `${JSON.stringify(json, null, 2)}\n`);
-    const base = mcproxyArgv(ctx, port, config);
-    if (typeof base === 'string') return base;
-    const argv =
-      typeof tls !== 'string' && target === 'mcproxy-tls' ? [...base, '--pem-ca-path', tls.ca] : base;
-    const proxy = ctx.pm.spawn('mcproxy', pinned(core(PROXY_CORE), argv));
-    await waitReady(proxy, port, 'version');
+    if (target === 'mcproxy-cluster') {
+      const cores = cpus().length;
+      if (cores < CLUSTER_MIN_CORES) {
+        return `needs at least ${CLUSTER_MIN_CORES} cores (a core per worker beside the loadgen's); this machine has ${cores}`;
+      }
+      const workerCores = Array.from({ length: ctx.opts.numProxies }, (_, i) => (i + 2) % cores);
+      const taskset = ['taskset', '-c', [PROXY_CORE, ...workerCores].join(',')];
+      return startMcproxy(ctx, target, port, json, ['--num-proxies', String(ctx.opts.numProxies)], taskset);
+    }
+    const extra = typeof tls !== 'string' && target === 'mcproxy-tls' ? ['--pem-ca-path', tls.ca] : [];
+    return startMcproxy(ctx, target, port, json, extra, pinned(core(PROXY_CORE), []));
+  }
+  if (target === 'mcproxy-seed') {
+    // The seed's co-located route (examples/colocated.json) over the bench's one memcached: gets
+    // hit `local` through WarmUpRoute; sets go to `peers` and `central` at once (AllFastestRoute),
+    // central being the same memcached behind its own connection (another timeout, another
+    // destination), so a set costs two backend writes as in production.
+    const json = {
+      pools: {
+        local: { servers: [memcached] },
+        peers: { servers: [memcached] },
+        central: { servers: [memcached], server_timeout: 999 },
+      },
+      route: {
+        type: 'OperationSelectorRoute',
+        default_policy: 'PoolRoute|central',
+        operation_policies: {
+          set: { type: 'AllFastestRoute', children: ['PoolRoute|peers', 'PoolRoute|central'] },
+          get: { type: 'WarmUpRoute', cold: 'PoolRoute|local', warm: 'PoolRoute|central' },
+        },
+      },
+    };
+    return startMcproxy(ctx, target, port, json, [], pinned(core(PROXY_CORE), []));
+  }
+  if (target === 'memcached-proxy') {
+    const bin = ctx.opts.peerMemcachedProxy;
+    if (bin === undefined) return 'no --peer-memcached-proxy PATH given';
+    // routelib's configuration (memcached's proxy, vendor/routelib): one pool, every key to it.
+    const lua = join(ctx.tmp, 'memcached-proxy.lua');
+    writeFileSync(
+      lua,
+      `pools{ main = { backends = { "${memcached}" } } }\nroutes{ default = route_direct{ child = "main" } }\n`,
+    );
+    const argv = [bin, '-l', '127.0.0.1', '-p', String(port), '-t', '1', '-U', '0'];
+    argv.push('-o', `proxy_config=routelib,proxy_arg=${lua}`);
+    if (process.getuid?.() === 0) argv.push('-u', userInfo().username);
+    const proxy = ctx.pm.spawn('memcached-proxy', pinned(core(PROXY_CORE), argv));
+    await waitReady(proxy, port, 'get');
     return { port, proxy };
   }
   const yaml = join(ctx.tmp, 'nutcracker.yml');
@@ -525,10 +634,8 @@ function median(rows: readonly Row[]): Row | undefined {
  * that their ratios are measured close together in time; returns one row per target × scenario
  * (the median run when repeated).
  */
-async function runAll(ctx: Ctx): Promise<Row[]> {
+async function runAll(ctx: Ctx, setups: ReadonlyMap<TargetName, TargetSetup | NotStarted>): Promise<Row[]> {
   const { opts } = ctx;
-  say('Starting targets:');
-  const setups = await startTargets(ctx);
   const runs = new Map<string, Row[]>();
   const failures = new Map<string, string[]>();
   for (const p of opts.protocols) {
@@ -652,15 +759,16 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
     (n, p) => n + (p === 'binary' ? binaryTargets : opts.targets.length),
     0,
   );
-  const runs = perScenario * opts.scenarios.length * opts.repeat;
-  say('mcbench: memcached proxy benchmark (direct vs mcproxy vs mcproxy-tls vs twemproxy)');
+  const runs = perScenario * opts.scenarios.length * opts.repeat * opts.sizes.length;
+  say(`mcbench: memcached proxy benchmark (${opts.targets.join(', ')})`);
   say(`  date      ${String(m.date)}`);
   say(
     `  machine   node ${String(m.node)}, ${String(m.cpuModel)} x ${String(m.cores)} cores, linux ${String(m.kernel)}`,
   );
   say(`  load avg  ${String(m.loadavg1m)} (1 min) at start`);
   say(
-    `  workload  ${opts.keys} keys (pre-populated), ${opts.valueBytes}-byte values, set:get ${opts.ratio}, ` +
+    `  workload  ${opts.keys} keys (pre-populated; at most ${KEYSPACE_BYTES >> 20} MiB of values), ` +
+      `${opts.sizes.join(', ')}-byte values, set:get ${opts.ratio}, ` +
       `protocol(s) ${opts.protocols.join(', ')}, ` +
       `${opts.durationS} s per measurement after ${opts.warmupS} s warm-up, ${opts.repeat} round(s) (~${Math.ceil(runs * (perRun + 0.5))} s total)`,
   );
@@ -692,17 +800,32 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   await waitReady(memcached, memcachedPort, 'version');
   const ctx: Ctx = { opts, pm, tmp, pin, memcached, memcachedPort, memcachedTls };
 
-  const rows = await runAll(ctx);
-  const ratios = computeRatios(rows, opts.scenarios, opts.protocols);
-
-  say();
-  say(
-    'Results (latency per request, closed loop; CPU per op = user+sys of the process tree / ops in the window):',
-  );
-  say(renderResults(rows, opts.scenarios));
-  say();
-  say('Ratios (ops: >1 is faster; p50: <1 is faster; p50 only for single-connection scenarios):');
-  say(renderRatios(ratios));
+  say('Starting targets:');
+  const setups = await startTargets(ctx);
+  const passes: {
+    valueBytes: number;
+    keys: number;
+    rows: Row[];
+    ratios: ReturnType<typeof computeRatios>;
+  }[] = [];
+  for (const valueBytes of opts.sizes) {
+    const keys = keysFor(opts.keys, valueBytes);
+    say();
+    say(`Value size ${valueBytes} bytes, ${keys} keys:`);
+    const rows = await runAll({ ...ctx, opts: { ...opts, valueBytes, keys } }, setups);
+    passes.push({ valueBytes, keys, rows, ratios: computeRatios(rows, opts.scenarios, opts.protocols) });
+  }
+  const rows = passes.flatMap((p) => p.rows);
+  for (const p of passes) {
+    say();
+    say(
+      `Results, ${p.valueBytes}-byte values (latency per request, closed loop; CPU per op = user+sys of the process tree / ops in the window):`,
+    );
+    say(renderResults(p.rows, opts.scenarios));
+    say();
+    say('Ratios (ops: >1 is faster; p50: <1 is faster; p50 only for single-connection scenarios):');
+    say(renderRatios(p.ratios));
+  }
   const warned = rows.filter((r) => r.warnings.length > 0);
   if (warned.length > 0) {
     say();
@@ -717,7 +840,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
   }
 
   mkdirSync(dirname(opts.out), { recursive: true });
-  const json = { meta: { ...m, pinning: pinningText(pin, opts), pinned: pin }, options: opts, rows, ratios };
+  const json = { meta: { ...m, pinning: pinningText(pin, opts), pinned: pin }, options: opts, passes };
   writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
   say();
   say(`JSON results: ${opts.out}`);

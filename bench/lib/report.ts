@@ -4,12 +4,23 @@ import type { Protocol } from './workload.js';
 
 /**
  * What the load can be pointed at: memcached, mcproxy, mcproxy talking TLS to memcached's TLS
- * port (`mcproxy-tls`, docs/tls.md), twemproxy.
+ * port (`mcproxy-tls`, docs/tls.md), mcproxy on the seed's co-located route (`mcproxy-seed`:
+ * WarmUpRoute gets that hit locally, AllFastestRoute sets), mcproxy with `--num-proxies`
+ * workers (`mcproxy-cluster`), twemproxy, and memcached's own proxy (`memcached-proxy`, routelib).
  */
-export type TargetName = 'direct' | 'mcproxy' | 'mcproxy-tls' | 'twemproxy';
+export type TargetName =
+  'direct' | 'mcproxy' | 'mcproxy-tls' | 'mcproxy-seed' | 'mcproxy-cluster' | 'twemproxy' | 'memcached-proxy';
 
 /** All targets, in run order. */
-export const TARGETS: readonly TargetName[] = ['direct', 'mcproxy', 'mcproxy-tls', 'twemproxy'];
+export const TARGETS: readonly TargetName[] = [
+  'direct',
+  'mcproxy',
+  'mcproxy-tls',
+  'mcproxy-seed',
+  'mcproxy-cluster',
+  'twemproxy',
+  'memcached-proxy',
+];
 
 /** A load shape: `connections` connections with `depth` requests outstanding on each. */
 export interface Scenario {
