@@ -154,7 +154,11 @@ describe('TKO transitions', () => {
   test('<host:port> marked hard TKO, with event, kind, reason and the process-wide counts', async () => {
     logs = new LogCapture();
     const dead = `127.0.0.1:${await freePort()}`;
-    const p = await startProxy({ pools: { D: { servers: [dead] } }, route: 'PoolRoute|D' });
+    const p = await startProxy(
+      { pools: { D: { servers: [dead] } }, route: 'PoolRoute|D' },
+      {},
+      'reads the log this process captures',
+    );
     const c = await RawClient.connect(p.port);
     expect(await c.ask('get a\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException/);
     expect(logs.matching(`${dead} marked hard TKO`)[0]).toMatchObject({
@@ -208,7 +212,7 @@ describe('client protocol errors', () => {
 
   test('a real malformed request is logged once, with the client address', async () => {
     logs = new LogCapture();
-    const p = await startProxy({ route: 'NullRoute' });
+    const p = await startProxy({ route: 'NullRoute' }, {}, 'reads the log this process captures');
     const c = await RawClient.connect(p.port);
     c.send('set k 0 0 1\r\nxyz\r\n');
     expect(await c.readUntil('\r\n')).toBe('CLIENT_ERROR bad data chunk\r\n');

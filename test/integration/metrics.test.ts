@@ -99,6 +99,8 @@ describe('while load runs', () => {
     proxy = await startProxy(
       { pools: { A: { servers: mcs.map((m) => m.address) } }, route: 'PoolRoute|A' },
       { metricsPort },
+      // Merged metrics of several workers: test/integration/num-proxies.test.ts.
+      'expects one connection per destination (mcproxy_destination_up 1)',
     );
     address = `127.0.0.1:${metricsPort}`;
   });

@@ -33,6 +33,8 @@ beforeAll(async () => {
     },
     // No probe of the dead server during the test: the counts below stay exact.
     { probeTimeoutInitialMs: 3_600_000, probeTimeoutMaxMs: 3_600_000 },
+    // Merged stats of several workers: test/integration/num-proxies.test.ts.
+    'expects this process as pid and one connection per destination (up:1)',
   );
   client = await RawClient.connect(proxy.port);
   expect(await client.ask('set k 0 0 1\r\nv\r\n')).toBe('STORED\r\n');

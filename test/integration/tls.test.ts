@@ -312,7 +312,11 @@ describe('the seed route with central on TLS memcached', () => {
       ...(cfg.pools as Record<string, unknown>),
       central: { servers: [central.address], security_mech: 'ssl' },
     };
-    const proxy = await startProxy(cfg, { pemCaPath: certs.ca, serverTimeoutMs: 500 });
+    const proxy = await startProxy(
+      cfg,
+      { pemCaPath: certs.ca, serverTimeoutMs: 500 },
+      'reads the in-process destinations',
+    );
     cleanups.push(() => proxy.close());
     const app = await RawClient.connect(proxy.port);
     cleanups.push(() => {
