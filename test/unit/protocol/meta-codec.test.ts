@@ -13,7 +13,7 @@ import { ReplyParser, type ReplyParserSink } from '../../../proxy/protocol/reply
 import type { McReply } from '../../../proxy/protocol/reply.js';
 import { ReplyWriter } from '../../../proxy/protocol/reply-writer.js';
 import { writeMetaReply } from '../../../proxy/protocol/meta/meta-reply-writer.js';
-import { MetaReply } from '../../../proxy/protocol/meta/meta-reply.js';
+import { MetaReply, MetaStatus } from '../../../proxy/protocol/meta/meta-reply.js';
 import { META_OP_BASE, MetaKind } from '../../../proxy/protocol/meta/meta-request.js';
 import { McReply as Reply } from '../../../proxy/protocol/reply.js';
 import { Result, RESULT_NAMES } from '../../../proxy/protocol/result.js';
@@ -216,7 +216,7 @@ group('meta reply writer', () => {
 
   test('the key echo shows the client key when a route sent another', () => {
     const head = Buffer.from('VA 1 kfoo t5');
-    const reply = new MetaReply(Result.Found, Buffer.from('z'), 0, 0, 0, 1, head, 5);
+    const reply = new MetaReply(Result.Found, Buffer.from('z'), 0, 0, 0, MetaStatus.VA, head, 5);
     expect(write('mg /a/b/foo v k t\r\n', reply)).toBe('VA 1 k/a/b/foo t5\r\nz\r\n');
   });
 });
