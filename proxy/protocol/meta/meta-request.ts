@@ -10,6 +10,7 @@
  * The flag letters are kept as two 26-bit masks (`lower`, `upper`) so routes can ask "did the
  * client ask for `t`?" without scanning.
  */
+import { isTextKey } from '../../warm/uri-key.js';
 
 /** Which meta command. */
 export const enum MetaKind {
@@ -95,4 +96,25 @@ export class MetaRequest {
   hasUpper(letter: string): boolean {
     return (this.upper & flagBit(letter)) !== 0;
   }
+}
+
+const FILL_FLAGS = Buffer.from('v f t');
+const FILL_FLAGS_B64 = Buffer.from('b v f t');
+const LETTER_V = 1 << (0x76 - 0x61);
+const LETTER_F = 1 << (0x66 - 0x61);
+const LETTER_T = 1 << (0x74 - 0x61);
+const LETTER_B = 1 << (0x62 - 0x61);
+
+/**
+ * `mg <key> v f t` for `key` (`b` and base64 when the key is not a text token): the value, client
+ * flags and remaining TTL of an item, as WarmUpRoute reads the warm copy
+ * (`mcrouter/routes/WarmUpRoute.h` uses `metaget` for the same purpose). Attach it to an
+ * `Op.Get` request for `key`.
+ */
+export function fillReadMeta(key: Buffer): MetaRequest {
+  const text = key.length > 0 && isTextKey(key, 0, key.length);
+  const token = text ? key : Buffer.from(key.toString('base64'), 'latin1');
+  const flags = text ? FILL_FLAGS : FILL_FLAGS_B64;
+  const lower = LETTER_V | LETTER_F | LETTER_T | (text ? 0 : LETTER_B);
+  return new MetaRequest(MetaKind.Get, token, !text, text ? null : key, flags, -1, -1, -1, -1, 0, lower, 0);
 }
