@@ -35,7 +35,7 @@ import {
   type TargetName,
 } from './lib/report.js';
 import type { LoadgenResult } from './lib/result.js';
-import { PROTOCOLS, type Protocol } from './lib/workload.js';
+import { DEFAULT_PROTOCOLS, PROTOCOLS, type Protocol } from './lib/workload.js';
 
 /*
  * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
@@ -71,6 +71,12 @@ const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
 const NO_BINARY: Partial<Record<TargetName, string>> = {
   twemproxy: 'twemproxy speaks only the ASCII memcached protocol',
 };
+/** Why a target is not run over `protocol` (undefined: it is). */
+function skipReason(protocol: Protocol, target: TargetName): string | undefined {
+  if (protocol === 'ascii') return undefined;
+  if (target === 'twemproxy' && protocol === 'meta') return 'twemproxy has no meta commands';
+  return NO_BINARY[target];
+}
 
 /** Runner options (durations in s, sizes in bytes). */
 export interface RunOptions {
@@ -105,8 +111,8 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
   --targets LIST     comma-separated subset of direct,mcproxy,mcproxy-tls,twemproxy
                      (all but mcproxy-tls)
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
-  --protocols LIST   comma-separated subset of ascii,binary (ascii,binary): the client-side protocol;
-                     twemproxy is skipped for binary (it speaks only ASCII)
+  --protocols LIST   comma-separated subset of ascii,binary,meta (ascii,binary): the client-side
+                     protocol; twemproxy is skipped for binary and meta (it speaks only ASCII)
   --duration S       measurement window per target x scenario, seconds (5; 1 with --quick)
   --warmup S         warm-up before each window, seconds (1; 0.5 with --quick)
   --repeat N         rounds over all targets x scenarios; each row shows the median run (1)
@@ -136,7 +142,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       // TLS bursts (docs/tls.md), which the pre-population hits.
       targets: { type: 'string', default: TARGETS.filter((t) => t !== 'mcproxy-tls').join(',') },
       scenarios: { type: 'string', default: DEFAULT_SCENARIOS },
-      protocols: { type: 'string', default: PROTOCOLS.join(',') },
+      protocols: { type: 'string', default: DEFAULT_PROTOCOLS.join(',') },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -544,7 +550,7 @@ async function runAll(ctx: Ctx): Promise<Row[]> {
         for (const target of opts.targets) {
           const setup = setups.get(target);
           if (setup === undefined || 'status' in setup) continue;
-          if (protocol === 'binary' && NO_BINARY[target] !== undefined) continue;
+          if (skipReason(protocol, target) !== undefined) continue;
           const k = runKey(target, protocol, s);
           const label = `${opts.repeat > 1 ? `[${round}/${opts.repeat}] ` : ''}${s.name} ${target} ${protocol}`;
           say(`  ${label} (${s.connections} connection(s), pipeline depth ${s.depth})`);
@@ -592,7 +598,7 @@ function summaryRow(
   runs: ReadonlyMap<string, Row[]>,
   failures: ReadonlyMap<string, string[]>,
 ): Row {
-  const why = protocol === 'binary' ? NO_BINARY[target] : undefined;
+  const why = skipReason(protocol, target);
   if (why !== undefined) return notOk(target, protocol, s, 'skipped', why);
   if (setup !== undefined && 'status' in setup) return notOk(target, protocol, s, setup.status, setup.reason);
   const k = runKey(target, protocol, s);
