@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { coreBusyPercent, coreTimes, processTreeCpuUs } from './lib/procstat.js';
 import { BinaryReplyScanner } from './lib/binary-replies.js';
+import { MetaReplyScanner } from './lib/meta-replies.js';
 import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, ReplyScanner } from './lib/replies.js';
 import type { LatencySummary, LoadgenResult } from './lib/result.js';
 import { PROTOCOLS, buildWorkload, type Protocol, type Workload } from './lib/workload.js';
@@ -48,7 +49,7 @@ export interface LoadgenOptions {
 const USAGE = `usage: node dist/bench/loadgen.js --port N [options]
   --host H            target host (127.0.0.1)
   --port N            target port (required)
-  --protocol P        ascii or binary (ascii): get/set lines or binary GetK/Set packets
+  --protocol P        ascii, binary or meta (ascii): get/set lines, binary GetK/Set packets or mg/ms lines
   -c, --connections N connections (50)
   -d, --depth N       requests outstanding per connection (1)
   --duration S        measurement window in seconds (5)
@@ -87,7 +88,8 @@ export function parseLoadgenArgs(argv: string[]): LoadgenOptions | 'help' {
   const ratio = /^(\d+):(\d+)$/.exec(values.ratio);
   if (ratio === null) throw new Error(`bad --ratio ${values.ratio} (want S:G, e.g. 1:10)`);
   const protocol = PROTOCOLS.find((p) => p === values.protocol);
-  if (protocol === undefined) throw new Error(`bad --protocol ${values.protocol} (want ascii or binary)`);
+  if (protocol === undefined)
+    throw new Error(`bad --protocol ${values.protocol} (want ascii, binary or meta)`);
   const watch: Record<string, number> = {};
   for (const w of values.watch) {
     const m = /^([\w.-]+)=(\d+)$/.exec(w);
@@ -157,10 +159,11 @@ class Stats {
 
 const READ_BUFFER_BYTES = 64 * 1024;
 
-/** A reply scanner for either protocol (same `REPLY_*` kinds, same error rules). */
-type Scanner = ReplyScanner | BinaryReplyScanner;
+/** A reply scanner for the protocol (same `REPLY_*` kinds, same error rules). */
+type Scanner = ReplyScanner | BinaryReplyScanner | MetaReplyScanner;
 
 function newScanner(protocol: Protocol, valueBytes: number): Scanner {
+  if (protocol === 'meta') return new MetaReplyScanner(valueBytes);
   return protocol === 'binary' ? new BinaryReplyScanner(valueBytes) : new ReplyScanner(valueBytes);
 }
 

@@ -39,7 +39,7 @@ import {
   type TargetName,
 } from './lib/report.js';
 import type { LoadgenResult } from './lib/result.js';
-import { PROTOCOLS, type Protocol } from './lib/workload.js';
+import { DEFAULT_PROTOCOLS, PROTOCOLS, type Protocol } from './lib/workload.js';
 
 /*
  * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
@@ -80,6 +80,12 @@ const NO_BINARY: Partial<Record<TargetName, string>> = {
   twemproxy: 'twemproxy speaks only the ASCII memcached protocol',
   'memcached-proxy': "memcached's proxy speaks only the ASCII and meta protocols",
 };
+/** Why a target is not run over `protocol` (undefined: it is). */
+function skipReason(protocol: Protocol, target: TargetName): string | undefined {
+  if (protocol === 'ascii') return undefined;
+  if (target === 'twemproxy' && protocol === 'meta') return 'twemproxy has no meta commands';
+  return NO_BINARY[target];
+}
 
 /** Runner options (durations in s, sizes in bytes). */
 export interface RunOptions {
@@ -123,8 +129,8 @@ const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.j
                      with --peer-memcached-proxy)
   --full             the whole matrix: every target, --sizes ${FULL_SIZES.join(',')}, both protocols
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
-  --protocols LIST   comma-separated subset of ascii,binary (ascii,binary): the client-side protocol;
-                     twemproxy is skipped for binary (it speaks only ASCII)
+  --protocols LIST   comma-separated subset of ascii,binary,meta (ascii,binary): the client-side
+                     protocol; twemproxy is skipped for binary and meta (it speaks only ASCII)
   --duration S       measurement window per target x scenario, seconds (5; 1 with --quick)
   --warmup S         warm-up before each window, seconds (1; 0.5 with --quick)
   --repeat N         rounds over all targets x scenarios; each row shows the median run (1)
@@ -164,7 +170,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
       'peer-memcached-proxy': { type: 'string' },
       'num-proxies': { type: 'string', default: '2' },
       scenarios: { type: 'string', default: DEFAULT_SCENARIOS },
-      protocols: { type: 'string', default: PROTOCOLS.join(',') },
+      protocols: { type: 'string', default: DEFAULT_PROTOCOLS.join(',') },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -651,7 +657,7 @@ async function runAll(ctx: Ctx, setups: ReadonlyMap<TargetName, TargetSetup | No
         for (const target of opts.targets) {
           const setup = setups.get(target);
           if (setup === undefined || 'status' in setup) continue;
-          if (protocol === 'binary' && NO_BINARY[target] !== undefined) continue;
+          if (skipReason(protocol, target) !== undefined) continue;
           const k = runKey(target, protocol, s);
           const label = `${opts.repeat > 1 ? `[${round}/${opts.repeat}] ` : ''}${s.name} ${target} ${protocol}`;
           say(`  ${label} (${s.connections} connection(s), pipeline depth ${s.depth})`);
@@ -699,7 +705,7 @@ function summaryRow(
   runs: ReadonlyMap<string, Row[]>,
   failures: ReadonlyMap<string, string[]>,
 ): Row {
-  const why = protocol === 'binary' ? NO_BINARY[target] : undefined;
+  const why = skipReason(protocol, target);
   if (why !== undefined) return notOk(target, protocol, s, 'skipped', why);
   if (setup !== undefined && 'status' in setup) return notOk(target, protocol, s, setup.status, setup.reason);
   const k = runKey(target, protocol, s);

@@ -6,15 +6,21 @@
  */
 import { binaryGetK, binarySet } from './binary-requests.js';
 
-/** The protocol the load generator speaks: memcached ASCII or binary (docs/binary-protocol.md). */
-export type Protocol = 'ascii' | 'binary';
+/**
+ * The protocol the load generator speaks: memcached ASCII, binary (docs/binary-protocol.md) or
+ * meta commands (`mg`/`ms`, docs/meta-protocol.md).
+ */
+export type Protocol = 'ascii' | 'binary' | 'meta';
 
-/** Both protocols, ASCII first. */
-export const PROTOCOLS: readonly Protocol[] = ['ascii', 'binary'];
+/** Every protocol, ASCII first. */
+export const PROTOCOLS: readonly Protocol[] = ['ascii', 'binary', 'meta'];
+
+/** The protocols a benchmark runs when none are named. */
+export const DEFAULT_PROTOCOLS: readonly Protocol[] = ['ascii', 'binary'];
 
 /** What the load generator sends. */
 export interface WorkloadSpec {
-  /** `get`/`set` lines, or binary GetK/Set packets (same keys, values and order). */
+  /** `get`/`set` lines, binary GetK/Set packets or `mg`/`ms` lines (same keys, values and order). */
   readonly protocol: Protocol;
   /** Number of distinct keys (the keyspace). */
   readonly keys: number;
@@ -97,6 +103,9 @@ export function buildWorkload(spec: WorkloadSpec): Workload {
     if (binary) {
       getReq.push(binaryGetK(key));
       setReq.push(binarySet(key, value));
+    } else if (spec.protocol === 'meta') {
+      getReq.push(Buffer.from(`mg ${key} v\r\n`));
+      setReq.push(Buffer.concat([Buffer.from(`ms ${key} ${spec.valueBytes}\r\n`), value, crlf]));
     } else {
       getReq.push(Buffer.from(`get ${key}\r\n`));
       setReq.push(Buffer.concat([Buffer.from(`set ${key} 0 0 ${spec.valueBytes}\r\n`), value, crlf]));

@@ -30,6 +30,7 @@ import { TlsConnector } from '../tls/tls-connector.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
+import { META_OP_BASE } from '../protocol/meta/meta-request.js';
 import { Result, isErrorResult } from '../protocol/result.js';
 import { RequestEncoder } from '../protocol/request-encoder.js';
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
@@ -234,7 +235,8 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     }
     if (this.tail - this.head === this.capacity) this.grow();
     const i = this.tail & this.mask;
-    this.ops[i] = req.op;
+    // A meta request's replies are meta (`protocol/meta/`): the parser learns it from the op code.
+    this.ops[i] = req.meta === null ? req.op : META_OP_BASE + req.meta.kind;
     this.status[i] = Slot.Pending;
     this.keyStarts[i] = keyStart;
     this.deadlines[i] = performance.now() + this.settings.timeoutMs;

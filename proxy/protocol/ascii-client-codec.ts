@@ -9,6 +9,7 @@ import { LocalCommand, type RequestSink } from './request-sink.js';
 import { RequestParser, type RequestParserOptions } from './request-parser.js';
 import { ReplyWriter, errorLine } from './reply-writer.js';
 import { Op } from './op.js';
+import { writeMetaReply } from './meta/meta-reply-writer.js';
 
 /** Replies of every ASCII connection are composed here, then copied out per flush. */
 const WRITER = new ReplyWriter();
@@ -37,7 +38,8 @@ export class AsciiClientCodec implements ClientCodec {
   }
 
   writeReply(req: McRequest, reply: McReply): void {
-    WRITER.reply(req.op, req.key, reply);
+    if (req.meta !== null) writeMetaReply(WRITER, req, req.meta, reply);
+    else WRITER.reply(req.op, req.key, reply);
   }
 
   writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void {
@@ -62,6 +64,10 @@ export class AsciiClientCodec implements ClientCodec {
         return;
       case LocalCommand.Verbosity:
         WRITER.line('OK');
+        return;
+      case LocalCommand.NoOp:
+        // meta `mn` (memcached/proto_text.c): after every earlier reply, as the window orders it
+        WRITER.line('MN');
         return;
       default:
         return; // quit, shutdown, noop: nothing on the wire

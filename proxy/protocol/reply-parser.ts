@@ -15,6 +15,8 @@ import { Result } from './result.js';
 import { CR, LF, SPACE, bytesEqual, parseUint } from './ascii.js';
 import { PendingBytes } from './pending-bytes.js';
 import { parseUint64, parsed } from './uint64.js';
+import { MetaKind, metaKindOfOp } from './meta/meta-request.js';
+import { parseMetaReply, valueLength } from './meta/meta-reply.js';
 
 /** Receives parsed replies. */
 export interface ReplyParserSink {
@@ -47,6 +49,9 @@ export class ReplyParser {
   private vLength = 0;
   private vCasHi = 0;
   private vCasLo = 0;
+  /** While in Value for a meta `VA`: its status line (else null) and its command. */
+  private vMetaHead: Buffer | null = null;
+  private vMetaKind = MetaKind.Get;
 
   constructor(private readonly sink: ReplyParserSink) {}
 
@@ -54,6 +59,7 @@ export class ReplyParser {
   reset(): void {
     this.state = State.Line;
     this.pending.clear();
+    this.vMetaHead = null;
   }
 
   /** Parses one chunk from the backend socket. The chunk must not be modified afterwards. */
@@ -107,6 +113,8 @@ export class ReplyParser {
     const op = this.sink.expectedOp();
     if (op === -1)
       return this.fail(`unexpected reply with no request outstanding: ${preview(line, start, end)}`);
+    const metaKind = metaKindOfOp(op);
+    if (metaKind !== -1) return this.metaLine(line, start, end, metaKind, buf, dataPos);
     const c = line[start];
     if (isGetLike(op)) {
       if (c === 0x56 /* V */ && end - start > 6 && bytesEqual(line, start, start + 6, 'VALUE ')) {
@@ -180,6 +188,27 @@ export class ReplyParser {
     return this.fail(`unexpected reply for ${Op[op]}: ${preview(line, start, end)}`);
   }
 
+  /** A reply to a meta request (`meta/meta-reply.ts`): a status line, for `VA` a data block. */
+  private metaLine(
+    line: Buffer,
+    start: number,
+    end: number,
+    kind: MetaKind,
+    buf: Buffer,
+    dataPos: number,
+  ): number {
+    const length = valueLength(line, start, end);
+    if (length >= 0) {
+      this.vMetaHead = line.subarray(start, end);
+      this.vMetaKind = kind;
+      return this.awaitValue(length, buf, dataPos);
+    }
+    const reply = parseMetaReply(line, start, end, kind, null);
+    if (reply === null) return this.errorOrFail(line, start, end, Op.Get, dataPos);
+    this.sink.onReply(reply);
+    return dataPos;
+  }
+
   /** `VALUE <key> <flags> <bytes>[ <cas>]`; the fields start at `line[s]`. */
   private valueHeader(line: Buffer, s: number, end: number, op: Op, buf: Buffer, dataPos: number): number {
     // Fields: key flags bytes [cas]. Split on single spaces from the key onwards.
@@ -202,18 +231,29 @@ export class ReplyParser {
       return this.fail('VALUE without cas for gets');
     }
     this.vFlags = flags;
-    this.vLength = length;
     this.vCasHi = casHi;
     this.vCasLo = casLo;
-    const total = length + END_TAIL.length;
+    this.vMetaHead = null;
+    return this.awaitValue(length, buf, dataPos);
+  }
+
+  /** Reads the `length`-byte value at `buf[dataPos]` and its tail, now or from later chunks. */
+  private awaitValue(length: number, buf: Buffer, dataPos: number): number {
+    this.vLength = length;
+    const total = length + this.tailLength();
     if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
     this.state = State.Value;
     if (dataPos < buf.length) this.pending.push(buf.subarray(dataPos));
     return -1;
   }
 
+  /** What follows a value: `\r\nEND\r\n` after a VALUE, `\r\n` after a meta VA. */
+  private tailLength(): number {
+    return this.vMetaHead === null ? END_TAIL.length : 2;
+  }
+
   private continueValue(chunk: Buffer): number {
-    const need = this.vLength + END_TAIL.length - this.pending.length;
+    const need = this.vLength + this.tailLength() - this.pending.length;
     if (chunk.length < need) {
       this.pending.push(chunk);
       return -1;
@@ -226,6 +266,20 @@ export class ReplyParser {
   /** Emits the hit whose data is at `buf[pos, pos+vLength)`, followed by `\r\nEND\r\n`. */
   private finishValue(buf: Buffer, pos: number): boolean {
     const end = pos + this.vLength;
+    const head = this.vMetaHead;
+    if (head !== null) {
+      this.vMetaHead = null;
+      const reply =
+        buf[end] === CR && buf[end + 1] === LF
+          ? parseMetaReply(head, 0, head.length, this.vMetaKind, buf.subarray(pos, end))
+          : null;
+      if (reply === null) {
+        this.fail('malformed meta VA reply');
+        return false;
+      }
+      this.sink.onReply(reply);
+      return true;
+    }
     if (!bytesEqual(buf, end, end + END_TAIL.length, END_TAIL)) {
       this.fail('value not followed by END');
       return false;

@@ -1,9 +1,10 @@
 /**
  * Backend-side ASCII request serializer (proxy → memcached), `mcrouter/lib/network/McAsciiParser.rl` "Backend side"
  * (`mcrouter/lib/network/AsciiSerialized.cpp`): single-key commands, never `noreply` (the proxy
- * always needs the reply), `delete <key> <exptime>` only when exptime ≠ 0.
+ * always needs the reply), `delete <key> <exptime>` only when exptime ≠ 0. A request with meta
+ * extras goes out as meta (`meta/meta-request-encoder.ts`).
  */
-import { ByteWriter } from './byte-writer.js';
+import { MetaRequestEncoder } from './meta/meta-request-encoder.js';
 import { Op } from './op.js';
 import type { McRequest } from './request.js';
 
@@ -17,12 +18,17 @@ const STORAGE_CMDS: Partial<Record<Op, string>> = {
 };
 
 /** Appends backend requests to a scratch buffer; one instance per destination. */
-export class RequestEncoder extends ByteWriter {
+export class RequestEncoder extends MetaRequestEncoder {
   /**
    * Appends `req` with its key starting at `keyStart` (past a stripped routing prefix).
    * @param keyStart byte offset into `req.key`; 0 keeps the whole key
    */
   encode(req: McRequest, keyStart: number): void {
+    const meta = req.meta;
+    if (meta !== null) {
+      this.encodeMeta(req, meta, keyStart);
+      return;
+    }
     const key = req.key;
     const keyLen = key.length - keyStart;
     switch (req.op) {

@@ -30,6 +30,8 @@ import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from
 import { parseUint64, parsed } from './uint64.js';
 import { PendingBytes } from './pending-bytes.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
+import { META_SET_HEAD, parseMetaLine } from './meta/meta-request-parser.js';
+import type { MetaRequest } from './meta/meta-request.js';
 
 export { LocalCommand, type RequestSink } from './request-sink.js';
 
@@ -97,6 +99,8 @@ const enum Cmd {
   Unsupported,
   /** lease-set: unsupported, but its data block must be consumed. */
   UnsupportedWithData,
+  /** A two-byte command starting with `m`: memcached's meta commands (`meta/`). */
+  Meta,
 }
 
 const NOREPLY = 'noreply';
@@ -124,6 +128,8 @@ export class RequestParser {
   private dLength = 0;
   /** While in Data: the in-band error to reply once the block is consumed, if any. */
   private dError: McReply | null = null;
+  /** While in Data: the meta request (`ms`) whose block is awaited, else null. */
+  private dMeta: MetaRequest | null = null;
   /** While in Swallow: bytes still to skip, and the error to reply after. */
   private swallowLeft = 0;
   private readonly maxItemSize: number;
@@ -244,25 +250,27 @@ export class RequestParser {
       return false;
     }
     const key = this.dKey;
+    const meta = this.dMeta;
     this.dKey = McRequest.EMPTY;
+    this.dMeta = null;
     if (this.dError !== null) {
       this.sink.onRequestError(this.dError, modeOf(this.dNoreply), 0, 0);
       return true;
     }
-    this.sink.onRequest(
-      new McRequest(
-        this.dOp,
-        key,
-        this.dFlags,
-        this.dExptime,
-        buf.subarray(pos, end),
-        this.dCasHi,
-        this.dCasLo,
-        0,
-        0,
-        modeOf(this.dNoreply),
-      ),
+    const req = new McRequest(
+      this.dOp,
+      key,
+      this.dFlags,
+      this.dExptime,
+      buf.subarray(pos, end),
+      this.dCasHi,
+      this.dCasLo,
+      0,
+      0,
+      modeOf(this.dNoreply),
     );
+    req.meta = meta;
+    this.sink.onRequest(req);
     return true;
   }
 
@@ -334,6 +342,8 @@ export class RequestParser {
         return dataPos;
       case Cmd.UnsupportedWithData:
         return this.unsupportedWithData(lineBuf, n, buf, dataPos);
+      case Cmd.Meta:
+        return this.meta(lineBuf, n, buf, dataPos);
       case Cmd.Unknown:
         break;
     }
@@ -439,6 +449,27 @@ export class RequestParser {
     this.swallowLeft = count - avail;
     this.state = State.Swallow;
     return -1;
+  }
+
+  /** A meta command (`meta/meta-request-parser.ts`); an `ms` then reads its data block. */
+  private meta(line: Buffer, n: number, buf: Buffer, dataPos: number): number {
+    const length = parseMetaLine(line, tokStart, tokEnd, n, this.sink);
+    if (length < 0) return dataPos;
+    const h = META_SET_HEAD;
+    if (length > this.maxItemSize) return this.swallow(length + 2, buf, dataPos, TOO_LARGE, false);
+    this.dOp = h.op;
+    this.dKey = h.key;
+    this.dFlags = h.flags;
+    this.dExptime = h.exptime;
+    this.dCasHi = h.casHi;
+    this.dCasLo = h.casLo;
+    this.dNoreply = false;
+    this.dLength = length;
+    this.dError = null;
+    this.dMeta = h.meta;
+    h.meta = null;
+    h.key = McRequest.EMPTY;
+    return this.awaitData(buf, dataPos);
   }
 
   /** lease-set: `lease-set <key> <token> <flags> <exptime> <bytes> [noreply]` + data; not supported. */
@@ -576,6 +607,8 @@ function growTokens(): void {
 /** Identifies the command token without building a string. */
 function commandOf(buf: Buffer, s: number, e: number): Cmd {
   switch (e - s) {
+    case 2:
+      return buf[s] === 0x6d ? Cmd.Meta : Cmd.Unknown;
     case 3:
       if (bytesEqual(buf, s, e, 'get')) return Cmd.Get;
       if (bytesEqual(buf, s, e, 'set')) return Cmd.Set;

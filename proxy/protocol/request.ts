@@ -4,6 +4,7 @@
  */
 import { Op, isUpdateLike } from './op.js';
 import { ReplyMode } from './reply-mode.js';
+import type { MetaRequest } from './meta/meta-request.js';
 
 const EMPTY = Buffer.alloc(0);
 const SLASH = 0x2f;
@@ -27,6 +28,11 @@ export class McRequest {
    * asynclog name in shadow fibers, `mcrouter/routes/ShadowRoute.h`). Copied by `withKey` / `withExptime`.
    */
   noAsynclog = false;
+  /**
+   * The meta protocol's extras when the client sent a meta command (`meta/meta-request.ts`), else
+   * null. Copied by `withKey` / `withExptime`, so a derived request still goes out as meta.
+   */
+  meta: MetaRequest | null = null;
 
   /**
    * @param op operation
@@ -103,6 +109,7 @@ export class McRequest {
       this.wireOp,
     );
     r.noAsynclog = this.noAsynclog;
+    r.meta = this.meta;
     return r;
   }
 
@@ -135,6 +142,7 @@ export class McRequest {
     r.prefixLen = this.prefixLen;
     r.hashEnd = this.hashEnd;
     r.noAsynclog = this.noAsynclog;
+    r.meta = this.meta;
     return r;
   }
 

@@ -114,7 +114,7 @@ const stepArb: fc.Arbitrary<Gen> = fc.oneof(
         ['set x 0 0 -1', 'CLIENT_ERROR bad command line format'],
         ['verbosity 1', 'OK'],
         ['incr a b', 'CLIENT_ERROR invalid numeric delta argument'],
-        ['mg a v', 'ERROR'],
+        ['mg', 'ERROR'],
         ['set a b c d', 'CLIENT_ERROR bad command line format'],
       )
       .map(

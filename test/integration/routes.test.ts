@@ -146,14 +146,17 @@ describe('WarmUpRoute: cold first, warm on a miss, fills cold', () => {
     });
   });
 
-  test('get: without exptime the fill never expires (mcrouter OSS default)', async () => {
+  test('get: with enable_metaget false and no exptime the fill never expires (mcrouter OSS default)', async () => {
     await directSet(b, 'wu3', 'v', 0, 500);
-    await withProxy(cfg(), async (cl) => {
-      expect(await ask(cl, 'get wu3\r\n')).toBe('VALUE wu3 0 1\r\nv\r\nEND\r\n');
-      await vi.waitFor(async () => {
-        expect(await directTtl(a, 'wu3')).toBe(-1);
-      });
-    });
+    await withProxy(
+      { ...(cfg() as object), route: { ...(cfg() as { route: object }).route, enable_metaget: false } },
+      async (cl) => {
+        expect(await ask(cl, 'get wu3\r\n')).toBe('VALUE wu3 0 1\r\nv\r\nEND\r\n');
+        await vi.waitFor(async () => {
+          expect(await directTtl(a, 'wu3')).toBe(-1);
+        });
+      },
+    );
   });
 
   test('get: a miss on both is a miss', async () => {

@@ -171,7 +171,8 @@ const CASES: Case[] = [
     ],
   },
   { name: 'config get cluster (not ElastiCache)', input: 'config get cluster\r\n', events: ['error:ERROR'] },
-  { name: 'meta command', input: 'mg foo v\r\n', events: ['error:ERROR'] },
+  { name: 'meta command (meta/ parses it)', input: 'mg foo v\r\n', events: ['get key=foo'] },
+  { name: 'meta command without a key', input: 'mg\r\n', events: ['error:ERROR'] },
   { name: 'upper-case command', input: 'GET a\r\n', events: ['error:ERROR'] },
   {
     name: 'negative length: no block to skip',
