@@ -28,6 +28,7 @@ import { buildNullRoute } from './null-route.js';
 import { buildOperationSelectorRoute } from './operation-selector-route.js';
 import { buildPoolRoute } from './pool-route.js';
 import { buildRandomRoute } from './random-route.js';
+import { buildRoutingGroupRoute } from './routing-group-route.js';
 import { buildShadowRoute } from './shadow-route.js';
 import { buildWarmUpRoute } from './warm-up-route.js';
 
@@ -58,6 +59,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['PrefixPolicyRoute', buildOperationSelectorRoute],
   ['PoolRoute', buildPoolRoute],
   ['RandomRoute', buildRandomRoute],
+  ['RoutingGroupRoute', buildRoutingGroupRoute],
   ['ShadowRoute', buildShadowRoute],
   ['WarmUpRoute', buildWarmUpRoute],
 ]);

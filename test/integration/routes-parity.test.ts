@@ -1,0 +1,108 @@
+/**
+ * Route handles added for parity with mcrouter's own test suite (`mcrouter/routes/`), with real
+ * memcached servers: RoutingGroupRoute, …
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Memcached } from '../helpers/memcached.js';
+import { ask, withProxy } from '../helpers/route-test.js';
+import { directGet, directSet } from '../helpers/direct.js';
+import { startProxy } from '../helpers/proxy.js';
+
+let a: Memcached;
+let b: Memcached;
+let c: Memcached;
+let d: Memcached;
+
+beforeAll(async () => {
+  [a, b, c, d] = await Promise.all([
+    Memcached.start(),
+    Memcached.start(),
+    Memcached.start(),
+    Memcached.start(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([a, b, c, d].map((m) => m.stop()));
+});
+
+describe('RoutingGroupRoute (mcrouter/routes/RoutingGroupRoute.h)', () => {
+  const pools = (): unknown => ({
+    A: { servers: [a.address] },
+    B: { servers: [b.address] },
+    C: { servers: [c.address] },
+    D: { servers: [d.address] },
+  });
+
+  test('get_like → A, update_like → B, delete_like → C, arithmetic_like → D, touch → default', async () => {
+    const config = {
+      pools: pools(),
+      route: {
+        type: 'RoutingGroupRoute',
+        default_policy: 'ErrorRoute|no group',
+        routing_group_policies: {
+          get_like: 'PoolRoute|A',
+          update_like: 'PoolRoute|B',
+          delete_like: 'PoolRoute|C',
+          arithmetic_like: 'PoolRoute|D',
+        },
+      },
+    };
+    await directSet(a, 'rg', 'in-a');
+    await directSet(c, 'rg', 'in-c');
+    await directSet(d, 'rg', '5');
+    await withProxy(config, async (cl) => {
+      for (const cmd of ['get', 'gets', 'gat 0'])
+        expect(await ask(cl, `${cmd} rg\r\n`)).toMatch(/^VALUE rg 0 4( \d+)?\r\nin-a\r\nEND\r\n$/);
+      expect(await ask(cl, 'set rg 0 0 4\r\nin-b\r\n')).toBe('STORED\r\n');
+      expect(await ask(cl, 'append rg 0 0 1\r\n!\r\n')).toBe('STORED\r\n');
+      expect(await directGet(b, 'rg')).toBe('VALUE rg 0 5\r\nin-b!\r\nEND\r\n');
+      expect(await ask(cl, 'delete rg\r\n')).toBe('DELETED\r\n');
+      expect(await directGet(c, 'rg')).toBe('END\r\n');
+      expect(await ask(cl, 'incr rg 2\r\n')).toBe('7\r\n');
+      expect(await ask(cl, 'decr rg 1\r\n')).toBe('6\r\n');
+      expect(await ask(cl, 'touch rg 10\r\n')).toBe('SERVER_ERROR no group\r\n');
+    });
+  });
+
+  test('groups without a policy go to default_policy; with no default: the unknown-result reply', async () => {
+    await directSet(a, 'rg2', '2');
+    await withProxy(
+      {
+        pools: pools(),
+        route: {
+          type: 'RoutingGroupRoute',
+          default_policy: 'PoolRoute|A',
+          routing_group_policies: { get_like: 'PoolRoute|B', update_like: 'PoolRoute|B' },
+        },
+      },
+      async (cl) => {
+        expect(await ask(cl, 'set rg2 0 0 1\r\nb\r\n')).toBe('STORED\r\n');
+        expect(await ask(cl, 'get rg2\r\n')).toBe('VALUE rg2 0 1\r\nb\r\nEND\r\n');
+        expect(await ask(cl, 'incr rg2 1\r\n')).toBe('3\r\n');
+        expect(await ask(cl, 'delete rg2\r\n')).toBe('DELETED\r\n');
+        expect(await directGet(a, 'rg2')).toBe('END\r\n');
+      },
+    );
+    await withProxy(
+      {
+        pools: pools(),
+        route: { type: 'RoutingGroupRoute', routing_group_policies: { get_like: 'PoolRoute|A' } },
+      },
+      async (cl) => {
+        expect(await ask(cl, 'delete k\r\n')).toBe(
+          'SERVER_ERROR unexpected result mc_res_unknown (0) for delete\r\n',
+        );
+      },
+    );
+  });
+
+  test.each([
+    [
+      { routing_group_policies: { read_like: 'NullRoute' } },
+      /routing_group_policies\.read_like: RoutingGroupRoute: read_like is not a valid routing group/,
+    ],
+    [{}, /route: RoutingGroupRoute needs either 'default_policy' or 'routing_group_policies'/],
+  ])('config errors name the path: %j', async (opts, message) => {
+    await expect(startProxy({ route: { type: 'RoutingGroupRoute', ...opts } })).rejects.toThrow(message);
+  });
+});
