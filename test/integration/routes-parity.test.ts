@@ -1,6 +1,6 @@
 /**
  * Route handles added for parity with mcrouter's own test suite (`mcrouter/routes/`), with real
- * memcached servers: RoutingGroupRoute, …
+ * memcached servers: RoutingGroupRoute, LatencyInjectionRoute, …
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
@@ -104,5 +104,65 @@ describe('RoutingGroupRoute (mcrouter/routes/RoutingGroupRoute.h)', () => {
     [{}, /route: RoutingGroupRoute needs either 'default_policy' or 'routing_group_policies'/],
   ])('config errors name the path: %j', async (opts, message) => {
     await expect(startProxy({ route: { type: 'RoutingGroupRoute', ...opts } })).rejects.toThrow(message);
+  });
+});
+
+describe('LatencyInjectionRoute (mcrouter/routes/LatencyInjectionRoute.h)', () => {
+  async function timedGet(latency: Record<string, unknown>): Promise<number> {
+    await directSet(a, 'li', 'v');
+    let ms = NaN;
+    await withProxy(
+      {
+        pools: { A: { servers: [a.address] } },
+        route: { type: 'LatencyInjectionRoute', child: 'PoolRoute|A', ...latency },
+      },
+      async (cl) => {
+        expect(await ask(cl, 'get li\r\n')).toBe('VALUE li 0 1\r\nv\r\nEND\r\n'); // connected
+        const t0 = performance.now();
+        expect(await ask(cl, 'get li\r\n')).toBe('VALUE li 0 1\r\nv\r\nEND\r\n');
+        ms = performance.now() - t0;
+      },
+    );
+    return ms;
+  }
+
+  test('before, after and total latencies each delay the reply', async () => {
+    expect(await timedGet({ before_latency_ms: 150 })).toBeGreaterThanOrEqual(149);
+    expect(await timedGet({ after_latency_ms: 150 })).toBeGreaterThanOrEqual(149);
+    expect(await timedGet({ total_latency_ms: 150 })).toBeGreaterThanOrEqual(149);
+    expect(await timedGet({ before_latency_ms: 100, after_latency_ms: 100 })).toBeGreaterThanOrEqual(199);
+    expect(await timedGet({ total_latency_percentile_ms: [[100, 120]] })).toBeGreaterThanOrEqual(119);
+  });
+
+  test('the request reaches the child only after before_latency_ms', async () => {
+    await withProxy(
+      {
+        pools: { A: { servers: [a.address] } },
+        route: { type: 'LatencyInjectionRoute', child: 'PoolRoute|A', before_latency_ms: 300 },
+      },
+      async (cl) => {
+        cl.send('set li2 0 0 1\r\nx\r\n');
+        expect(await directGet(a, 'li2')).toBe('END\r\n');
+        expect(await cl.readUntil('\r\n')).toBe('STORED\r\n');
+        expect(await directGet(a, 'li2')).toBe('VALUE li2 0 1\r\nx\r\nEND\r\n');
+      },
+    );
+  });
+
+  test.each([
+    [{ child: 'NullRoute' }, /LatencyInjectionRoute must specify either/],
+    [{ before_latency_ms: 5 }, /LatencyInjectionRoute: 'child' property is missing/],
+    [
+      {
+        child: 'NullRoute',
+        total_latency_percentile_ms: [
+          [50, 1],
+          [40, 2],
+        ],
+      },
+      /percentiles must be strictly increasing/,
+    ],
+  ])('config errors: %j', async (opts, message) => {
+    await expect(startProxy({ route: { type: 'LatencyInjectionRoute', ...opts } })).rejects.toThrow(message);
   });
 });
