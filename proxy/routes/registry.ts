@@ -18,6 +18,7 @@ import { buildHostIdRoute } from './host-id-route.js';
 import { buildInvalidateRoute } from './invalidate-route.js';
 import { buildKeySplitRoute } from './key-split-route.js';
 import { buildL1L2CacheRoute } from './l1l2-cache-route.js';
+import { buildL1L2SizeSplitRoute } from './l1l2-size-split-route.js';
 import { buildLatencyInjectionRoute } from './latency-injection-route.js';
 import { buildLatestRoute } from './latest-route.js';
 import { buildLoggingRoute } from './logging-route.js';
@@ -49,6 +50,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['InvalidateRoute', buildInvalidateRoute],
   ['KeySplitRoute', buildKeySplitRoute],
   ['L1L2CacheRoute', buildL1L2CacheRoute],
+  ['L1L2SizeSplitRoute', buildL1L2SizeSplitRoute],
   ['LatencyInjectionRoute', buildLatencyInjectionRoute],
   ['LatestRoute', buildLatestRoute],
   ['LoggingRoute', buildLoggingRoute],

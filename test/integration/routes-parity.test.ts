@@ -1,8 +1,9 @@
 /**
  * Route handles added for parity with mcrouter's own test suite (`mcrouter/routes/`), with real
- * memcached servers: RoutingGroupRoute, LatencyInjectionRoute, …
+ * memcached servers: RoutingGroupRoute, LatencyInjectionRoute, L1L2SizeSplitRoute.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { RawClient } from '../helpers/raw-client.js';
 import { Memcached } from '../helpers/memcached.js';
 import { ask, withProxy } from '../helpers/route-test.js';
 import { directGet, directSet } from '../helpers/direct.js';
@@ -164,5 +165,62 @@ describe('LatencyInjectionRoute (mcrouter/routes/LatencyInjectionRoute.h)', () =
     ],
   ])('config errors: %j', async (opts, message) => {
     await expect(startProxy({ route: { type: 'LatencyInjectionRoute', ...opts } })).rejects.toThrow(message);
+  });
+});
+
+describe('L1L2SizeSplitRoute (mcrouter/routes/L1L2SizeSplitRoute.h)', () => {
+  const config = (extra: Record<string, unknown> = {}): unknown => ({
+    pools: { L1: { servers: [a.address] }, L2: { servers: [b.address] } },
+    route: { type: 'L1L2SizeSplitRoute', l1: 'PoolRoute|L1', l2: 'PoolRoute|L2', threshold: 8, ...extra },
+  });
+  const big = 'x'.repeat(600);
+
+  test('small values in l1; large ones in l2 behind an empty sentinel (flags | 0x20); gets + cas', async () => {
+    await withProxy(config(), async (cl) => {
+      expect(await ask(cl, 'set ss1 3 0 5\r\nsmall\r\n')).toBe('STORED\r\n');
+      expect(await directGet(a, 'ss1')).toBe('VALUE ss1 3 5\r\nsmall\r\nEND\r\n');
+      expect(await directGet(b, 'ss1')).toBe('END\r\n');
+      expect(await ask(cl, `set ss2 3 0 600\r\n${big}\r\n`)).toBe('STORED\r\n');
+      expect(await directGet(a, 'ss2')).toBe('VALUE ss2 35 0\r\n\r\nEND\r\n');
+      expect(await directGet(b, 'ss2')).toBe(`VALUE ss2 3 600\r\n${big}\r\nEND\r\n`);
+      expect(await ask(cl, 'get ss2\r\n')).toBe(`VALUE ss2 3 600\r\n${big}\r\nEND\r\n`);
+      // gets: l2's value with l1's cas unique, so a cas replaces the sentinel in l1.
+      const gets = await ask(cl, 'gets ss2\r\n');
+      const m = /^VALUE ss2 3 600 (\d+)\r\n/.exec(gets);
+      expect(m).not.toBeNull();
+      const unique = m?.[1] ?? '';
+      expect(await ask(cl, `cas ss2 0 0 3 ${unique}\r\nnew\r\n`)).toBe('STORED\r\n');
+      expect(await directGet(a, 'ss2')).toBe('VALUE ss2 0 3\r\nnew\r\nEND\r\n');
+      expect(await ask(cl, `cas ss2 0 0 3 ${unique}\r\nold\r\n`)).toBe('EXISTS\r\n');
+    });
+  });
+
+  test('gets of a sentinel whose l2 item is gone: the sentinel is expired, then a miss', async () => {
+    await withProxy(config(), async (cl) => {
+      expect(await ask(cl, `set ss3 0 0 600\r\n${big}\r\n`)).toBe('STORED\r\n');
+      const direct = await RawClient.connect(b.port);
+      expect(await direct.ask('delete ss3\r\n')).toBe('DELETED\r\n');
+      direct.close();
+      expect(await ask(cl, 'gets ss3\r\n')).toBe('END\r\n');
+      expect(await directGet(a, 'ss3')).toBe('END\r\n');
+    });
+  });
+
+  test('both_full_set: the full value in l1, and in l2 in the background', async () => {
+    await withProxy(config({ both_full_set: true }), async (cl) => {
+      expect(await ask(cl, `set ss4 0 0 600\r\n${big}\r\n`)).toBe('STORED\r\n');
+      expect(await directGet(a, 'ss4')).toBe(`VALUE ss4 0 600\r\n${big}\r\nEND\r\n`);
+      await vi.waitFor(async () => {
+        expect(await directGet(b, 'ss4')).toBe(`VALUE ss4 0 600\r\n${big}\r\nEND\r\n`);
+      });
+    });
+  });
+
+  test.each([
+    [{ l1: 'NullRoute', l2: 'NullRoute' }, /L1L2SizeSplitRoute: no threshold/],
+    [{ l1: 'NullRoute', l2: 'NullRoute', threshold: 1, retries: 11 }, /maximum number of retries is 10/],
+    [{ l2: 'NullRoute', threshold: 1 }, /L1L2SizeSplitRoute: no l1 route/],
+  ])('config errors: %j', async (opts, message) => {
+    await expect(startProxy({ route: { type: 'L1L2SizeSplitRoute', ...opts } })).rejects.toThrow(message);
   });
 });
