@@ -19,8 +19,9 @@
  *   `--local-ttl` by ModifyExptimeRoute `min`), and the same gat goes to central in the background,
  *   so central's item gets the client's new exptime.
  * - Reads of the local memcached fail over to central (FailoverRoute): the `local` pool has a short
- *   `server_timeout` (`LOCAL_SERVER_TIMEOUT_MS`, loopback), so a dead or hung local costs one short
- *   timeout per request until it is TKO, then none. Fills and invalidations never fail over: an
+ *   `server_timeout` (`LOCAL_SERVER_TIMEOUT_MS`, loopback) and `timeouts_until_tko: 1` (our pool
+ *   extension, docs/failures.md), so a hung local costs the first request one short timeout, then
+ *   it is TKO and costs none; a dead (refusing) local costs nothing. Fills and invalidations never fail over: an
  *   `add` of an old value must not reach central.
  * - everything else (flush_all, version): central.
  */
@@ -28,6 +29,9 @@ import { standardPools, type Template, type TemplateSettings } from './template.
 
 /** `server_timeout` of the `local` pool, ms: memcached on loopback answers in well under 1 ms. */
 export const LOCAL_SERVER_TIMEOUT_MS = 50;
+
+/** `timeouts_until_tko` of the `local` pool: one timeout of a loopback memcached marks it TKO. */
+export const LOCAL_TIMEOUTS_UNTIL_TKO = 1;
 
 /** The mutations, as `operation_policies` names. */
 export const WRITE_OPS = [
@@ -61,7 +65,11 @@ export const COHERENT_TEMPLATE: Template = {
   name: 'coherent',
   render(t, settings) {
     const pools = standardPools(t) as Record<string, Record<string, unknown>>;
-    pools.local = { ...pools.local, server_timeout: LOCAL_SERVER_TIMEOUT_MS };
+    pools.local = {
+      ...pools.local,
+      server_timeout: LOCAL_SERVER_TIMEOUT_MS,
+      timeouts_until_tko: LOCAL_TIMEOUTS_UNTIL_TKO,
+    };
     const policies: Record<string, unknown> = { get: 'read', gets: 'read' };
     const readAndTouchCentral = { type: 'AllInitialRoute', children: ['read', 'PoolRoute|central'] };
     policies.gat = readAndTouchCentral;

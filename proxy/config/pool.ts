@@ -101,6 +101,11 @@ export const poolSchema = z.looseObject({
     .optional(),
   name: z.string().optional(),
   tko_tracker: tkoTrackerSchema.optional(),
+  /** Our extension (docs/failures.md): `--timeouts-until-tko` for this pool's destinations. */
+  timeouts_until_tko: z
+    .int('timeouts_until_tko is not an integer')
+    .min(1, 'timeouts_until_tko must be ≥ 1')
+    .optional(),
 });
 
 /** Parsed pool options. */

@@ -267,7 +267,12 @@ export class RouteFactory {
         } catch (err) {
           throw new ConfigError(p, (err as Error).message);
         }
-        const dest = this.destinationMap.get({ address, timeoutMs, connectTimeoutMs });
+        const dest = this.destinationMap.get({
+          address,
+          timeoutMs,
+          connectTimeoutMs,
+          timeoutsUntilTko: opts.timeouts_until_tko,
+        });
         this.destinations.add(dest);
         members.push(dest.tracker);
         routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix));

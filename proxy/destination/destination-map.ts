@@ -47,6 +47,8 @@ export class DestinationMap {
   };
   /** TKO state per host:port (`mcrouter/TkoTracker.cpp`). */
   readonly tko: TkoTrackerMap;
+  /** `--timeouts-until-tko`. */
+  private readonly timeoutsUntilTko: number;
 
   /**
    * @param tls opens the TLS connections (`security_mech: "ssl"`); its session cache is shared by
@@ -58,17 +60,23 @@ export class DestinationMap {
     readonly tls: TlsConnector = new TlsConnector(),
   ) {
     this.tko = new TkoTrackerMap(tko.timeoutsUntilTko, tko.enabled);
+    this.timeoutsUntilTko = tko.timeoutsUntilTko;
   }
 
   /**
    * The destination for these settings, created on first use. The connect timeout of the first
-   * creator wins (mcrouter keys destinations without it).
+   * creator wins (mcrouter keys destinations without it). A pool `timeouts_until_tko` other than
+   * `--timeouts-until-tko` is part of the key (our extension, docs/failures.md): pools that differ
+   * only in it get their own connections to the server, and share its TKO tracker (the failure
+   * count is the server's; each destination applies its own threshold).
    */
   get(settings: DestinationSettings): Destination {
-    const key = destinationKey(settings.address, settings.timeoutMs);
+    const own = settings.timeoutsUntilTko;
+    const s = own === this.timeoutsUntilTko ? { ...settings, timeoutsUntilTko: undefined } : settings;
+    const key = destinationKey(s.address, s.timeoutMs, s.timeoutsUntilTko);
     let d = this.byKey.get(key);
     if (d === undefined) {
-      d = new Destination(settings, this.tko.get(settings.address.hostPort), this.limits, this.tls);
+      d = new Destination(s, this.tko.get(s.address.hostPort), this.limits, this.tls);
       this.byKey.set(key, d);
     }
     return d;

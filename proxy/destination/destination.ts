@@ -62,6 +62,11 @@ export interface DestinationSettings {
   readonly timeoutMs: number;
   /** Connect timeout (`connect_timeout`), ms. */
   readonly connectTimeoutMs: number;
+  /**
+   * The pool's `timeouts_until_tko` (our extension, docs/failures.md): consecutive timeouts that mark
+   * the server soft TKO when this destination records them; undefined = `--timeouts-until-tko`.
+   */
+  readonly timeoutsUntilTko?: number | undefined;
 }
 
 /** Process-wide destination limits (command-line options). */
@@ -185,7 +190,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     private readonly tls: TlsConnector = DEFAULT_TLS_CONNECTOR,
   ) {
     this.hostPort = settings.address.hostPort;
-    this.key = destinationKey(settings.address, settings.timeoutMs);
+    this.key = destinationKey(settings.address, settings.timeoutMs, settings.timeoutsUntilTko);
   }
 
   /** Sum of reply latencies, µs. */
@@ -367,7 +372,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** Counts one result and feeds the TKO tracker. */
   private note(result: Result): void {
     this.count(result);
-    const transition = this.tracker.record(result, this);
+    const transition = this.tracker.record(result, this, this.settings.timeoutsUntilTko);
     if (transition !== TkoTransition.None) this.onTkoTransition(transition);
   }
 
@@ -691,7 +696,9 @@ const PROBE_REQUEST = new McRequest(VERSION_REQUEST_OP);
  * mcrouter's destination key (`ProxyDestinationKey`): the access point (security mechanism
  * included, so TLS and plain to one host:port are two destinations) plus the timeout, so the
  * same server with two timeouts gets two connections (test `TestDuplicateServersDiffTimeouts`).
+ * A pool `timeouts_until_tko` (our extension, docs/failures.md) adds `:tko-<n>`.
  */
-export function destinationKey(address: ServerAddress, timeoutMs: number): string {
-  return `${address.hostPort}:ascii:${address.securityMech}:notcompressed-${timeoutMs}`;
+export function destinationKey(address: ServerAddress, timeoutMs: number, timeoutsUntilTko?: number): string {
+  const key = `${address.hostPort}:ascii:${address.securityMech}:notcompressed-${timeoutMs}`;
+  return timeoutsUntilTko === undefined ? key : `${key}:tko-${timeoutsUntilTko}`;
 }

@@ -4,7 +4,9 @@
  * timeouts).
  *
  * - TIMEOUT (soft failure): the consecutive-failure count grows; reaching `--timeouts-until-tko`
- *   marks the server soft TKO.
+ *   marks the server soft TKO. A pool's `timeouts_until_tko` (our extension, docs/failures.md)
+ *   overrides the threshold for the timeouts its destinations record: the count is the server's,
+ *   the threshold is that of the destination that saw the timeout.
  * - CONNECT_ERROR, CONNECT_TIMEOUT, SHUTDOWN (hard failures): hard TKO at once (a soft TKO becomes
  *   hard).
  * - any other result: a success (non-error) resets the count when the server is not TKO; other
@@ -130,9 +132,11 @@ export class TkoTracker {
 
   /**
    * Records the result of one request (or a connection event) sent by destination `by`.
+   * @param threshold consecutive timeouts for a soft TKO when `by`'s pool sets `timeouts_until_tko`
+   *   (≥ 1); `--timeouts-until-tko` when absent
    * @returns what changed; `MarkedSoft`/`MarkedHard` mean `by` is now responsible and must probe
    */
-  record(result: Result, by: object): TkoTransition {
+  record(result: Result, by: object, threshold: number = this.threshold): TkoTransition {
     const hard = isHardTkoError(result);
     if (!hard && !isSoftTkoError(result)) {
       if (!isErrorResult(result) && this.state === TkoState.Healthy) this.consecutiveFailures = 0;
@@ -149,7 +153,7 @@ export class TkoTracker {
       this.counters.hard++;
       return TkoTransition.SoftToHard;
     }
-    if (!hard && this.consecutiveFailures < this.threshold) return TkoTransition.None;
+    if (!hard && this.consecutiveFailures < threshold) return TkoTransition.None;
     for (const pool of this.pools) if (!pool.mayMarkTko()) return TkoTransition.None;
     this.state = hard ? TkoState.Hard : TkoState.Soft;
     this.reason = result;

@@ -16,7 +16,7 @@ import { traverseOne, type RouteHandle, type RouteVisitor } from './route-handle
 
 /** See the file comment. */
 export class OperationSelectorRoute implements RouteHandle {
-  readonly name = 'operation-selector';
+  readonly name: string = 'operation-selector';
 
   /**
    * @param byOp policy per `Op` value (null → default)

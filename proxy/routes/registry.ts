@@ -18,6 +18,8 @@ import { buildHostIdRoute } from './host-id-route.js';
 import { buildInvalidateRoute } from './invalidate-route.js';
 import { buildKeySplitRoute } from './key-split-route.js';
 import { buildL1L2CacheRoute } from './l1l2-cache-route.js';
+import { buildL1L2SizeSplitRoute } from './l1l2-size-split-route.js';
+import { buildLatencyInjectionRoute } from './latency-injection-route.js';
 import { buildLatestRoute } from './latest-route.js';
 import { buildLoggingRoute } from './logging-route.js';
 import { buildMigrateRoute } from './migrate-route.js';
@@ -28,6 +30,7 @@ import { buildNullRoute } from './null-route.js';
 import { buildOperationSelectorRoute } from './operation-selector-route.js';
 import { buildPoolRoute } from './pool-route.js';
 import { buildRandomRoute } from './random-route.js';
+import { buildRoutingGroupRoute } from './routing-group-route.js';
 import { buildShadowRoute } from './shadow-route.js';
 import { buildWarmUpRoute } from './warm-up-route.js';
 
@@ -47,6 +50,8 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['InvalidateRoute', buildInvalidateRoute],
   ['KeySplitRoute', buildKeySplitRoute],
   ['L1L2CacheRoute', buildL1L2CacheRoute],
+  ['L1L2SizeSplitRoute', buildL1L2SizeSplitRoute],
+  ['LatencyInjectionRoute', buildLatencyInjectionRoute],
   ['LatestRoute', buildLatestRoute],
   ['LoggingRoute', buildLoggingRoute],
   ['MigrateRoute', buildMigrateRoute],
@@ -58,6 +63,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['PrefixPolicyRoute', buildOperationSelectorRoute],
   ['PoolRoute', buildPoolRoute],
   ['RandomRoute', buildRandomRoute],
+  ['RoutingGroupRoute', buildRoutingGroupRoute],
   ['ShadowRoute', buildShadowRoute],
   ['WarmUpRoute', buildWarmUpRoute],
 ]);

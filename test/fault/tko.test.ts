@@ -202,3 +202,69 @@ describe('pool tko_tracker (fail-open)', () => {
     expect(await suspects(client)).toMatch(new RegExp(`STAT ${b.address} status:down num_failures:\\d+`));
   });
 });
+
+describe('pool timeouts_until_tko (our extension)', () => {
+  test("the pool's threshold decides for its own timeouts; the failure count is the server's", async () => {
+    const mc = await Memcached.start();
+    const pool = { servers: [mc.address], server_timeout: 100 };
+    const proxy = await startProxy(
+      {
+        pools: { fast: { ...pool, timeouts_until_tko: 1 }, slow: pool },
+        route: {
+          type: 'OperationSelectorRoute',
+          default_policy: 'PoolRoute|slow',
+          operation_policies: { get: 'PoolRoute|fast' },
+        },
+      },
+      { probeTimeoutInitialMs: 60_000 },
+    );
+    const client = await RawClient.connect(proxy.port);
+    cleanups.push(async () => {
+      client.close();
+      await proxy.close();
+      await mc.stop();
+    });
+    // Two destinations: the pools differ only in the threshold.
+    client.send('stats servers\r\n');
+    const lines = (await client.readUntil('END\r\n')).split('\r\n').filter((l) => l.startsWith('STAT '));
+    expect(lines.map((l) => l.split(' ')[1]).sort()).toEqual([
+      `${mc.address}:ascii:plain:notcompressed-100`,
+      `${mc.address}:ascii:plain:notcompressed-100:tko-1`,
+    ]);
+    await mc.pause();
+    try {
+      // Through `slow` (--timeouts-until-tko 3): two timeouts leave the server up.
+      for (let i = 0; i < 2; i++)
+        expect(await client.ask('gets a\r\n')).toBe('SERVER_ERROR Reply timeout\r\n');
+      expect(await suspects(client)).toBe(`STAT ${mc.address} status:down num_failures:2\r\nEND\r\n`);
+      // Through `fast` (threshold 1): its first timeout marks the server TKO, for both pools.
+      expect(await client.ask('get a\r\n')).toBe('SERVER_ERROR Reply timeout\r\n');
+      expect(await suspects(client)).toBe(`STAT ${mc.address} status:tko num_failures:3\r\nEND\r\n`);
+      const tko = 'SERVER_ERROR Server unavailable. Reason: mc_res_timeout\r\n';
+      expect(await client.ask('get a\r\n')).toBe(tko);
+      expect(await client.ask('gets a\r\n')).toBe(tko);
+    } finally {
+      mc.signal('SIGCONT');
+    }
+  });
+
+  test('alone, a pool with threshold 1 is TKO after one timeout while --timeouts-until-tko is 3', async () => {
+    const { mcs, client } = await setup(
+      1,
+      { serverTimeoutMs: 100, probeTimeoutInitialMs: 60_000 },
+      { timeouts_until_tko: 1 },
+    );
+    const [mc] = mcs as [Memcached];
+    await mc.pause();
+    try {
+      const [reply, ms] = await timed(() => client.ask('get a\r\n'));
+      expect(reply).toBe('SERVER_ERROR Reply timeout\r\n');
+      expect(ms).toBeGreaterThanOrEqual(95);
+      const [second, fast] = await timed(() => client.ask('get a\r\n'));
+      expect(second).toBe('SERVER_ERROR Server unavailable. Reason: mc_res_timeout\r\n');
+      expect(fast).toBeLessThan(95);
+    } finally {
+      mc.signal('SIGCONT');
+    }
+  });
+});

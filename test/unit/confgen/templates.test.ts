@@ -12,6 +12,7 @@ import { SEED_TEMPLATE } from '../../../confgen/templates/seed.js';
 import {
   COHERENT_TEMPLATE,
   LOCAL_SERVER_TIMEOUT_MS,
+  LOCAL_TIMEOUTS_UNTIL_TKO,
   WRITE_OPS,
 } from '../../../confgen/templates/coherent.js';
 import { McRequest } from '../../../proxy/protocol/request.js';
@@ -78,7 +79,11 @@ describe('coherent', () => {
     const gatLike = { type: 'AllInitialRoute', children: ['read', 'PoolRoute|central'] };
     expect(render(45)).toEqual({
       pools: {
-        local: { servers: ['127.0.0.1:11212'], server_timeout: LOCAL_SERVER_TIMEOUT_MS },
+        local: {
+          servers: ['127.0.0.1:11212'],
+          server_timeout: LOCAL_SERVER_TIMEOUT_MS,
+          timeouts_until_tko: LOCAL_TIMEOUTS_UNTIL_TKO,
+        },
         peers: { servers: TOPOLOGY.peers },
         central: { servers: TOPOLOGY.central },
       },

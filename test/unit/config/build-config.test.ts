@@ -219,6 +219,11 @@ describe('errors name the JSON path and the reason', () => {
       'pools.A.server_timeout: must be between 1 and 1000000 ms',
     ],
     [
+      'timeouts_until_tko below 1',
+      { pools: { A: { servers: [], timeouts_until_tko: 0 } }, route: 'PoolRoute|A' },
+      'pools.A.timeouts_until_tko: timeouts_until_tko must be ≥ 1',
+    ],
+    [
       'boolean must be a boolean',
       { pools: { A: { servers: [], keep_routing_prefix: 'true' } }, route: 'PoolRoute|A' },
       'pools.A.keep_routing_prefix: expected a boolean',
