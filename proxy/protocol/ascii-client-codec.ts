@@ -36,6 +36,22 @@ export class AsciiClientCodec implements ClientCodec {
     return this.parser.closed;
   }
 
+  hold(): void {
+    this.parser.hold();
+  }
+
+  get holding(): boolean {
+    return this.parser.holding;
+  }
+
+  resume(): void {
+    this.parser.resume();
+  }
+
+  get heldBytes(): number {
+    return this.parser.heldBytes;
+  }
+
   writeReply(req: McRequest, reply: McReply): void {
     WRITER.reply(req.op, req.key, reply);
   }
