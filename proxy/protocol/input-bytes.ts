@@ -50,6 +50,13 @@ export class InputBytes {
 
   /** The held bytes followed by `chunk[0, upto)`, as one buffer; then empty. */
   complete(chunk: Buffer, upto: number): Buffer {
+    const own = this.own;
+    if (this.pieces.length === 0 && own !== null && own.length - this.ownLen >= upto) {
+      // Everything is in the owned run and the end fits: no second copy.
+      const end = this.ownLen + chunk.copy(own, this.ownLen, 0, upto);
+      this.clear();
+      return own.subarray(0, end);
+    }
     this.closeOwn();
     const pieces = this.pieces;
     const tail = chunk.subarray(0, upto);
