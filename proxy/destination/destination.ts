@@ -37,7 +37,7 @@ import { McReply, type ReplySink } from '../protocol/reply.js';
 import { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
 import { Result, isErrorResult } from '../protocol/result.js';
-import { RequestEncoder } from '../protocol/request-encoder.js';
+import { RequestEncoder, valueTravelsAsView } from '../protocol/request-encoder.js';
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
@@ -259,7 +259,20 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     else if (!this.connecting) this.connect();
   }
 
-  /** Writes every queued request in one write. Called by the flush queue. */
+  /**
+   * Bytes handed to the socket and not yet taken by the kernel, ours and the views of client
+   * chunks among them (values of `VALUE_VIEW_MIN` bytes or more pin their socket chunks until
+   * written), for the memory budget.
+   */
+  get pinnedBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  /**
+   * Writes every queued request in one write: encoded bytes from the scratch buffer, large values
+   * as the views they arrived in, all in one corked (vectored, `writev`) write. Called by the
+   * flush queue.
+   */
   flush(): void {
     const socket = this.socket;
     if (!this.connected || socket === null || this.sent === this.tail || this.awaitingDrain) return;
@@ -273,6 +286,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const maxInflight = this.limits.maxInflightRequests;
     if (maxInflight > 0) end = Math.min(end, this.head + maxInflight);
     let n = this.sent;
+    let corked = false;
     const deadline = performance.now() + this.settings.timeoutMs;
     for (; n < end; n++) {
       const i = n & mask;
@@ -280,12 +294,22 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       if (this.status[i] !== Slot.Pending) continue;
       const req = this.reqs[i];
       if (req === null || req === undefined) continue;
-      enc.encode(req, this.keyStarts[i] ?? 0);
+      if (valueTravelsAsView(req)) {
+        if (!corked) {
+          socket.cork();
+          corked = true;
+        }
+        enc.storageLine(req, this.keyStarts[i] ?? 0);
+        socket.write(enc.take());
+        socket.write(req.value);
+        enc.crlf();
+      } else enc.encode(req, this.keyStarts[i] ?? 0);
       this.status[i] = Slot.Sent;
       this.reqs[i] = null;
     }
     this.sent = n;
     if (enc.length > 0) socket.write(enc.take());
+    if (corked) socket.uncork();
   }
 
   // ---- ReplyParserSink ----

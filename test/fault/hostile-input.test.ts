@@ -112,6 +112,37 @@ describe('half-close: the client FIN ends its input, not its output', () => {
   });
 });
 
+describe('large values travel to memcached as views of the client chunks', () => {
+  test('256 KiB and 20 KB values pipelined with small ones are stored byte for byte', async () => {
+    const big = Buffer.alloc(262_144);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    const mid = Buffer.alloc(20_000, 0x7a);
+    const c = await RawClient.connect(proxy.port);
+    c.send(
+      Buffer.concat([
+        Buffer.from(`set vbig 0 0 ${big.length}\r\n`),
+        big,
+        Buffer.from(`\r\nset vmid 3 0 ${mid.length}\r\n`),
+        mid,
+        Buffer.from('\r\nset vsmall 0 0 1\r\nq\r\n'),
+      ]),
+    );
+    expect(await c.readUntil('STORED\r\nSTORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\nSTORED\r\n');
+    c.close();
+    const d = await RawClient.connect(mc.port);
+    d.send('get vbig vmid vsmall\r\n');
+    const want = Buffer.concat([
+      Buffer.from(`VALUE vbig 0 ${big.length}\r\n`),
+      big,
+      Buffer.from(`\r\nVALUE vmid 3 ${mid.length}\r\n`),
+      mid,
+      Buffer.from('\r\nVALUE vsmall 0 1\r\nq\r\nEND\r\n'),
+    ]);
+    expect((await d.read(want.length)).equals(want)).toBe(true);
+    d.close();
+  });
+});
+
 describe('input limits hold however the bytes are split', () => {
   test('a 1 MB value sent a byte at a time: stored intact, RSS grows by a few MB at most', async () => {
     const pid = proxy.p.proc.pid as number;
