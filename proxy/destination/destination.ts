@@ -9,9 +9,15 @@
  * `socket.write` (flush-queue). There is no timer per request: the deadline ticker expires the
  * head of the ring, whose deadline is always the oldest because every entry has the same timeout.
  *
- * Timeouts follow mcrouter's in-order client: a written request that times out is answered
+ * Timeouts follow mcrouter's in-order client: a request's timeout starts when it is written to
+ * the socket, not when it is queued (`mcrouter/lib/network/AsyncMcClientImpl.cpp` `writeSuccess`
+ * schedules each request's timeout), so time spent queued inside the proxy never counts as a
+ * server timeout toward TKO. A written request that times out is answered
  * `SERVER_ERROR Reply timeout` at once and stays in the ring as a "zombie" whose late reply is
- * discarded, so the connection stays in sync. On a broken connection, written requests fail with
+ * discarded, so the connection stays in sync. A request still unwritten one timeout after it was
+ * queued (the socket cannot take more) is answered `SERVER_ERROR Client queue timeout` (mcrouter's
+ * text for a request that timed out before it was sent) and is never written; it is counted as a
+ * timeout in the stats but not fed to the TKO tracker. On a broken connection, written requests fail with
  * REMOTE_ERROR and unwritten ones are sent again on a new connection; a failed connect fails the
  * queued requests with CONNECT_ERROR (or CONNECT_TIMEOUT).
  *
@@ -32,7 +38,7 @@ import { McRequest } from '../protocol/request.js';
 import { Op } from '../protocol/op.js';
 import { META_OP_BASE } from '../protocol/meta/meta-request.js';
 import { Result, isErrorResult } from '../protocol/result.js';
-import { RequestEncoder } from '../protocol/request-encoder.js';
+import { RequestEncoder, valueTravelsAsView } from '../protocol/request-encoder.js';
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
@@ -101,6 +107,7 @@ const enum Slot {
 const ANSWER_SENT = 1 << Slot.Sent;
 const ANSWER_PENDING = 1 << Slot.Pending;
 const REPLY_TIMEOUT = McReply.error(Result.Timeout, 'Reply timeout');
+const QUEUE_TIMEOUT = McReply.error(Result.Timeout, 'Client queue timeout');
 const BUSY = McReply.error(Result.Busy);
 const INITIAL_CAPACITY = 64;
 const VERSION_REQUEST_OP = Op.Version;
@@ -125,14 +132,17 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   private ops = new Uint8Array(INITIAL_CAPACITY);
   private status = new Uint8Array(INITIAL_CAPACITY);
   private keyStarts = new Int32Array(INITIAL_CAPACITY);
+  /** Unwritten entries: queued time + timeout; written ones: write time + timeout (ms). */
   private deadlines = new Float64Array(INITIAL_CAPACITY);
   private reqs: (McRequest | null)[] = new Array<McRequest | null>(INITIAL_CAPACITY).fill(null);
   private sinks: (ReplySink | null)[] = new Array<ReplySink | null>(INITIAL_CAPACITY).fill(null);
   private head = 0;
   private sent = 0;
   private tail = 0;
-  /** Entries before this index have been checked for expiry. */
+  /** Written entries before this index have been checked for expiry. */
   private expiryCursor = 0;
+  /** Unwritten entries before this index have been checked for expiry. */
+  private queueExpiryCursor = 0;
 
   private socket: net.Socket | null = null;
   private connected = false;
@@ -256,7 +266,20 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     else if (!this.connecting) this.connect();
   }
 
-  /** Writes every queued request in one write. Called by the flush queue. */
+  /**
+   * Bytes handed to the socket and not yet taken by the kernel, ours and the views of client
+   * chunks among them (values of `VALUE_VIEW_MIN` bytes or more pin their socket chunks until
+   * written), for the memory budget.
+   */
+  get pinnedBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  /**
+   * Writes every queued request in one write: encoded bytes from the scratch buffer, large values
+   * as the views they arrived in, all in one corked (vectored, `writev`) write. Called by the
+   * flush queue.
+   */
   flush(): void {
     const socket = this.socket;
     if (!this.connected || socket === null || this.sent === this.tail || this.awaitingDrain) return;
@@ -270,17 +293,30 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const maxInflight = this.limits.maxInflightRequests;
     if (maxInflight > 0) end = Math.min(end, this.head + maxInflight);
     let n = this.sent;
+    let corked = false;
+    const deadline = performance.now() + this.settings.timeoutMs;
     for (; n < end; n++) {
       const i = n & mask;
+      this.deadlines[i] = deadline;
       if (this.status[i] !== Slot.Pending) continue;
       const req = this.reqs[i];
       if (req === null || req === undefined) continue;
-      enc.encode(req, this.keyStarts[i] ?? 0);
+      if (valueTravelsAsView(req)) {
+        if (!corked) {
+          socket.cork();
+          corked = true;
+        }
+        enc.storageLine(req, this.keyStarts[i] ?? 0);
+        socket.write(enc.take());
+        socket.write(req.value);
+        enc.crlf();
+      } else enc.encode(req, this.keyStarts[i] ?? 0);
       this.status[i] = Slot.Sent;
       this.reqs[i] = null;
     }
     this.sent = n;
     if (enc.length > 0) socket.write(enc.take());
+    if (corked) socket.uncork();
   }
 
   // ---- ReplyParserSink ----
@@ -338,26 +374,42 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       this.note(Result.ConnectTimeout);
       this.failQueued(Result.ConnectTimeout, connectTimeoutMessage(this.settings.connectTimeoutMs));
     }
-    let n = Math.max(this.expiryCursor, this.head);
-    while (n < this.tail) {
-      const i = n & this.mask;
-      if ((this.deadlines[i] ?? 0) > now) break;
-      const st = this.status[i];
-      if (st === Slot.Sent || st === Slot.Pending) {
-        const sink = this.sinks[i] ?? null;
-        this.status[i] = st === Slot.Sent ? Slot.Zombie : Slot.Dropped;
-        this.sinks[i] = null;
-        this.reqs[i] = null;
-        this.note(Result.Timeout);
-        this.sampleTimeout(now - ((this.deadlines[i] ?? now) - this.settings.timeoutMs));
-        sink?.onReply(REPLY_TIMEOUT);
-      }
-      n++;
-    }
-    this.expiryCursor = n;
+    this.expiryCursor = this.expire(Math.max(this.expiryCursor, this.head), this.sent, now);
+    this.queueExpiryCursor = this.expire(Math.max(this.queueExpiryCursor, this.sent), this.tail, now);
     const busy = this.head < this.tail || this.connecting;
     if (!busy) this.watching = false;
     return busy;
+  }
+
+  /**
+   * Expires the entries of `[from, end)` whose deadline is ≤ `now` (deadlines grow along the
+   * ring within the written and within the unwritten part). A written request becomes a zombie
+   * and counts toward TKO; an unwritten one is dropped and does not.
+   * @returns the first index not expired
+   */
+  private expire(from: number, end: number, now: number): number {
+    let n = from;
+    for (; n < end; n++) {
+      const i = n & this.mask;
+      const deadline = this.deadlines[i] ?? 0;
+      if (deadline > now) break;
+      const st = this.status[i];
+      if (st !== Slot.Sent && st !== Slot.Pending) continue;
+      const sink = this.sinks[i] ?? null;
+      this.sinks[i] = null;
+      this.reqs[i] = null;
+      if (st === Slot.Sent) {
+        this.status[i] = Slot.Zombie;
+        this.note(Result.Timeout);
+        this.sampleTimeout(now - (deadline - this.settings.timeoutMs));
+        sink?.onReply(REPLY_TIMEOUT);
+      } else {
+        this.status[i] = Slot.Dropped;
+        this.count(Result.Timeout);
+        sink?.onReply(QUEUE_TIMEOUT);
+      }
+    }
+    return n;
   }
 
   /** A timeout counts in `avg_latency_us` as mcrouter's (its latency is the wait, ms). */

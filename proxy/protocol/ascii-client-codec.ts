@@ -37,6 +37,22 @@ export class AsciiClientCodec implements ClientCodec {
     return this.parser.closed;
   }
 
+  hold(): void {
+    this.parser.hold();
+  }
+
+  get holding(): boolean {
+    return this.parser.holding;
+  }
+
+  resume(): void {
+    this.parser.resume();
+  }
+
+  get heldBytes(): number {
+    return this.parser.heldBytes;
+  }
+
   writeReply(req: McRequest, reply: McReply): void {
     if (req.meta !== null) writeMetaReply(WRITER, req, req.meta, reply);
     else WRITER.reply(req.op, req.key, reply);

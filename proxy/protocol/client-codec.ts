@@ -51,6 +51,20 @@ export interface ClientCodec {
   /** True once the parser stopped (quit, a fatal error, close). */
   readonly closed: boolean;
   /**
+   * Asks the parser to stop after the request it is emitting (from a `RequestSink` callback); the
+   * rest of the chunk waits for `resume()` (`holding` is true meanwhile, and `feed` must wait).
+   */
+  hold(): void;
+  /** True while the parser keeps an unparsed remainder (see `hold`). */
+  readonly holding: boolean;
+  /** Parses the remainder kept by `hold` (it may hold again). */
+  resume(): void;
+  /**
+   * Bytes of socket chunks the parser keeps alive (a partial request's views pin their whole
+   * chunks, a held remainder its chunk), for the memory budget.
+   */
+  readonly heldBytes: number;
+  /**
    * Where replies are composed; shared by every connection of the protocol (flushes are
    * synchronous), so a connection holds no scratch buffer of its own.
    */

@@ -17,8 +17,42 @@ const STORAGE_CMDS: Partial<Record<Op, string>> = {
   [Op.Cas]: 'cas ',
 };
 
+/**
+ * Values at least this long (bytes) are not copied into the scratch buffer: the destination
+ * writes them as they are (views of the client's socket chunks) between the encoded bytes, in
+ * one corked (vectored) write (see `Destination.flush`).
+ */
+export const VALUE_VIEW_MIN = 16 * 1024;
+
+/** True when `req` is a storage command whose value should travel as a view (`VALUE_VIEW_MIN`). */
+export function valueTravelsAsView(req: McRequest): boolean {
+  return req.value.length >= VALUE_VIEW_MIN && STORAGE_CMDS[req.op] !== undefined;
+}
+
 /** Appends backend requests to a scratch buffer; one instance per destination. */
 export class RequestEncoder extends MetaRequestEncoder {
+  /**
+   * Appends a storage request's command line (`<cmd> <key> <flags> <exptime> <bytes> [<cas>]\r\n`)
+   * without its data block: the caller writes the value and its CRLF (`crlf()`) after it.
+   */
+  storageLine(req: McRequest, keyStart: number): void {
+    const key = req.key;
+    this.ascii(STORAGE_CMDS[req.op] ?? 'set ', key.length - keyStart + 40 + 21 + 2);
+    this.pos += key.copy(this.buf, this.pos, keyStart);
+    this.byte(32);
+    this.uint(req.flags);
+    this.byte(32);
+    this.int(req.exptime);
+    this.byte(32);
+    this.uint(req.value.length);
+    if (req.op === Op.Cas) {
+      this.byte(32);
+      this.uint64(req.casHi, req.casLo);
+    }
+    this.byte(13);
+    this.byte(10);
+  }
+
   /**
    * Appends `req` with its key starting at `keyStart` (past a stripped routing prefix).
    * @param keyStart byte offset into `req.key`; 0 keeps the whole key
@@ -50,22 +84,9 @@ export class RequestEncoder extends MetaRequestEncoder {
       case Op.Append:
       case Op.Prepend:
       case Op.Cas: {
-        const value = req.value;
-        this.ascii(STORAGE_CMDS[req.op] ?? 'set ', keyLen + 40 + 21 + 2 + value.length + 2);
-        this.pos += key.copy(this.buf, this.pos, keyStart);
-        this.byte(32);
-        this.uint(req.flags);
-        this.byte(32);
-        this.int(req.exptime);
-        this.byte(32);
-        this.uint(value.length);
-        if (req.op === Op.Cas) {
-          this.byte(32);
-          this.uint64(req.casHi, req.casLo);
-        }
-        this.byte(13);
-        this.byte(10);
-        this.pos += value.copy(this.buf, this.pos);
+        this.storageLine(req, keyStart);
+        this.ensure(req.value.length + 2);
+        this.pos += req.value.copy(this.buf, this.pos);
         break;
       }
       case Op.Delete:

@@ -28,7 +28,7 @@ import { Result } from './result.js';
 import { ReplyMode } from './reply-mode.js';
 import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
 import { parseUint64, parsed } from './uint64.js';
-import { PendingBytes } from './pending-bytes.js';
+import { InputBytes } from './input-bytes.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
 import { META_SET_HEAD, parseMetaLine } from './meta/meta-request-parser.js';
 import type { MetaRequest } from './meta/meta-request.js';
@@ -108,6 +108,9 @@ const UINT32_MAX = 4294967295;
 /** Values larger than this are treated as malformed lengths (mcrouter caps at 1 GiB). */
 const MAX_DECLARED_LENGTH = 1 << 30;
 
+/** The first bytes of a partial line, to read its command (longer than any command name + space). */
+const commandPeek = Buffer.alloc(16);
+
 // Token positions of the line being parsed. Shared by all parsers: parsing is synchronous.
 let tokStart = new Int32Array(64);
 let tokEnd = new Int32Array(64);
@@ -116,7 +119,12 @@ let tokEnd = new Int32Array(64);
 export class RequestParser {
   private state = State.Line;
   /** Bytes of an incomplete line or data block, not yet parsed. */
-  private readonly pending = new PendingBytes();
+  private readonly pending = new InputBytes();
+  /** Set by `hold()`: stop after the request being parsed. */
+  private holdRequested = false;
+  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
+  private rest: Buffer | null = null;
+  private restPos = 0;
   /** While in Data: the header of the storage command whose block is awaited. */
   private dOp: Op = Op.Set;
   private dKey: Buffer = McRequest.EMPTY;
@@ -154,6 +162,34 @@ export class RequestParser {
   close(): void {
     this.state = State.Closed;
     this.pending.clear();
+    this.rest = null;
+  }
+
+  /**
+   * Asks the parser to stop after the request it is emitting (called from a sink callback): the
+   * rest of the chunk is kept, unparsed, until `resume()`. Used to process a deep pipeline in
+   * bounded slices (docs/architecture.md, fairness).
+   */
+  hold(): void {
+    this.holdRequested = true;
+  }
+
+  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
+  get holding(): boolean {
+    return this.rest !== null;
+  }
+
+  /** Parses the remainder kept by `hold()` (it may hold again). */
+  resume(): void {
+    const rest = this.rest;
+    if (rest === null) return;
+    this.rest = null;
+    this.parseFrom(rest, this.restPos);
+  }
+
+  /** Bytes of socket chunks this parser keeps alive (partial request, held remainder). */
+  get heldBytes(): number {
+    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -188,14 +224,22 @@ export class RequestParser {
   private parseFrom(buf: Buffer, pos: number): void {
     const len = buf.length;
     while (pos < len && this.state === State.Line) {
+      if (this.holdRequested) {
+        this.holdRequested = false;
+        this.rest = buf;
+        this.restPos = pos;
+        return;
+      }
       const nl = buf.indexOf(LF, pos);
       if (nl < 0) {
         this.savePartialLine(buf.subarray(pos));
         return;
       }
       pos = this.handleLine(buf, pos, nl, buf, nl + 1);
-      if (pos < 0) return;
+      if (pos < 0) break;
     }
+    // Everything was parsed (or parsing stopped): a hold asked for now has nothing to keep.
+    this.holdRequested = false;
   }
 
   /** A line started in an earlier chunk; finish it with this chunk. Returns where to go on, or -1. */
@@ -210,20 +254,29 @@ export class RequestParser {
   }
 
   private savePartialLine(piece: Buffer): void {
-    this.pending.push(piece);
-    const limit = this.startsWithGet() ? this.maxGetLineLength : this.maxLineLength;
-    if (this.pending.length > limit) this.fatal(MALFORMED);
+    const pending = this.pending;
+    pending.push(piece);
+    if (pending.length <= this.maxLineLength) return;
+    const n = pending.peek(commandPeek);
+    if (pending.length > this.lineLimit(commandPeek, 0, n)) this.fatal(MALFORMED);
   }
 
-  /** Whether the pending partial line begins with a get-like command (longer lines allowed). */
-  private startsWithGet(): boolean {
-    const first = this.pending.first;
-    if (first === undefined || first.length < 4) return true; // too short to tell yet
-    if (first[0] !== 0x67 || first[1] !== 0x65 || first[2] !== 0x74) {
-      // gat / gats
-      return first[0] === 0x67 && first[1] === 0x61 && first[2] === 0x74;
-    }
-    return first[3] === SPACE || first[3] === 0x73;
+  /**
+   * The length limit of the line starting at `buf[start]` (`end`: how far it is known), decided on
+   * its command, wherever the bytes were split: get/gets/gat/gats lines (many keys) may be
+   * `maxGetLineLength` long, every other line `maxLineLength`. A line whose first token is not
+   * complete within `end` is not a get (no command is that long).
+   */
+  private lineLimit(buf: Buffer, start: number, end: number): number {
+    let i = start;
+    while (i < end && buf[i] === SPACE) i++;
+    const s = i;
+    while (i < end && buf[i] !== SPACE && i - s <= 4) i++;
+    if (i === end || buf[i] !== SPACE) return this.maxLineLength;
+    const cmd = commandOf(buf, s, i);
+    return cmd === Cmd.Get || cmd === Cmd.Gets || cmd === Cmd.Gat || cmd === Cmd.Gats
+      ? this.maxGetLineLength
+      : this.maxLineLength;
   }
 
   /** A data block started in an earlier chunk. Returns where to go on in `chunk`, or -1. */
@@ -287,6 +340,11 @@ export class RequestParser {
   private handleLine(lineBuf: Buffer, start: number, nl: number, buf: Buffer, dataPos: number): number {
     let end = nl;
     if (end > start && lineBuf[end - 1] === CR) end--;
+    // The same limit as for a line that arrived in pieces (savePartialLine).
+    if (end - start > this.maxLineLength && end - start > this.lineLimit(lineBuf, start, end)) {
+      this.fatal(MALFORMED);
+      return -1;
+    }
     const n = tokenize(lineBuf, start, end);
     if (n <= 0) return this.unknown(dataPos); // empty line or a control character
     const cmd = commandOf(lineBuf, tokStart[0] ?? 0, tokEnd[0] ?? 0);

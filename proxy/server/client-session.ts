@@ -9,6 +9,11 @@
  * `noreply` requests are routed but take no slot. Multi-key gets take one slot whose keys are
  * routed independently and reassembled in key order.
  *
+ * Input (`ClientInput`): requests are parsed and routed in bounded slices per loop iteration
+ * (fairness between connections); a client's half-close ends its input, not its output: every
+ * reply is written, then the connection closes. After a fatal parse error the session stops
+ * reading, writes the error after the earlier replies, and closes.
+ *
  * Backpressure: the session stops reading its socket while `--max-client-outstanding-reqs`
  * requests are in flight (mcrouter) or while more than `--max-client-output-bytes` of replies wait
  * for a client that does not read them, and resumes below both; TCP then pushes back on the client.
@@ -26,6 +31,7 @@ import { AsciiClientCodec } from '../protocol/ascii-client-codec.js';
 import { BinaryClientCodec, BINARY_REQUEST_MAGIC } from '../protocol/binary/binary-client-codec.js';
 import { errorLine } from '../protocol/reply-writer.js';
 import { scheduleFlush, type Flushable } from './flush-queue.js';
+import { ClientInput, type InputOwner, type SlicedTask } from './client-input.js';
 import type { SessionHost } from './session-host.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
@@ -121,6 +127,22 @@ class MultiGetPart implements ReplySink {
 
   onReply(reply: McReply): void {
     this.parent.partDone(this.index, reply);
+  }
+}
+
+/** The keys of a large multi-get, routed over several input slices (`ClientInput`). */
+class MultiGetRouting implements SlicedTask {
+  constructor(
+    private readonly session: ClientSession,
+    private readonly slot: MultiGetSlot,
+    private readonly reqs: readonly McRequest[],
+    private next: number,
+  ) {}
+
+  run(budget: number): number {
+    const from = this.next;
+    this.next = this.session.routeKeys(this.slot, this.reqs, from, budget);
+    return this.next - from;
   }
 }
 
@@ -223,7 +245,7 @@ class NoreplySink implements ReplySink {
 }
 
 /** See the file comment. */
-export class ClientSession implements RequestSink, Flushable {
+export class ClientSession implements RequestSink, Flushable, InputOwner {
   flushScheduled = false;
   private head: Slot | null = null;
   private tail: Slot | null = null;
@@ -236,6 +258,8 @@ export class ClientSession implements RequestSink, Flushable {
   private closed = false;
   private endAfterFlush = false;
   private draining = false;
+  /** Destroy the socket once the last reply is written (fatal error: do not wait for the client's FIN). */
+  private closeAfterEnd = false;
   /** The connection's protocol, chosen from its first byte; null before any byte arrived. */
   codec: ClientCodec | null = null;
   private readonly noreplySink = new NoreplySink(this);
@@ -243,6 +267,10 @@ export class ClientSession implements RequestSink, Flushable {
   private readAt = 0;
   private readonly maxOutstanding: number;
   private readonly maxOutputBytes: number;
+  /** Slices the input and notices the client's half-close. */
+  private readonly input = new ClientInput(this);
+  /** Input ended for good (fatal error, quit, half-close, drain): reading stays paused. */
+  private inputDone = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -268,7 +296,10 @@ export class ClientSession implements RequestSink, Flushable {
     });
     socket.on('data', (chunk: Buffer) => {
       this.readAt = performance.now();
-      (this.codec ??= this.pickCodec(chunk)).feed(chunk);
+      this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
+    });
+    socket.on('end', () => {
+      this.input.end();
     });
     socket.on('error', (err: Error) => {
       log.debug({ err, client: socket.remoteAddress }, 'client socket error');
@@ -307,6 +338,7 @@ export class ClientSession implements RequestSink, Flushable {
         this.server.route(companion, new CompanionSink(slot));
       }
     }
+    if (this.input.spend(1)) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
@@ -314,11 +346,23 @@ export class ClientSession implements RequestSink, Flushable {
     const slot = new MultiGetSlot(this, reqs, this.readAt);
     this.push(slot);
     this.outstanding += reqs.length;
-    for (let i = 0; i < reqs.length; i++) {
-      const req = reqs[i] as McRequest;
-      this.server.route(req, new MultiGetPart(slot, i));
-    }
+    const budget = Math.max(1, this.input.budget);
+    const routed = this.routeKeys(slot, reqs, 0, budget);
+    if (routed < reqs.length) {
+      this.input.defer(new MultiGetRouting(this, slot, reqs, routed));
+      this.codec?.hold();
+    } else if (this.input.spend(routed)) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
+  }
+
+  /**
+   * Routes the keys `reqs[from, from + budget)` of a multi-get (fewer at the end).
+   * @returns the index of the first key not routed
+   */
+  routeKeys(slot: MultiGetSlot, reqs: readonly McRequest[], from: number, budget: number): number {
+    const end = Math.min(reqs.length, from + budget);
+    for (let i = from; i < end; i++) this.server.route(reqs[i] as McRequest, new MultiGetPart(slot, i));
+    return end;
   }
 
   onLocalCommand(cmd: LocalCommand, args: string[], mode: ReplyMode, opaque: number, wireOp: number): void {
@@ -352,7 +396,37 @@ export class ClientSession implements RequestSink, Flushable {
     this.server.stats.clientErrors++;
     this.server.logClientError(this.socket.remoteAddress, errorLine(reply));
     this.push(new ErrorSlot(reply, opaque, wireOp));
+    // Read no more (memcached closes the connection): the error goes out after the earlier
+    // replies, then the connection closes even if the client keeps sending.
     this.endAfterFlush = true;
+    this.closeAfterEnd = true;
+    this.stopInput();
+  }
+
+  // ---- InputOwner ----
+
+  /** @inheritdoc */
+  inputHeld(): void {
+    this.updateReading();
+  }
+
+  /** @inheritdoc */
+  inputEnded(): void {
+    this.codec?.close();
+    this.endAfterFlush = true;
+    scheduleFlush(this);
+  }
+
+  /** Reads no more from the client. */
+  private stopInput(): void {
+    this.inputDone = true;
+    this.input.stop();
+    this.updateReading();
+  }
+
+  /** Bytes of socket chunks this connection's input keeps alive (partial requests, chunks waiting for a slice). */
+  get heldInputBytes(): number {
+    return (this.codec?.heldBytes ?? 0) + this.input.queuedBytes;
   }
 
   /** Routes the next step of a multi-request reply (`RequestSteps`); its slot stays in place. */
@@ -391,6 +465,8 @@ export class ClientSession implements RequestSink, Flushable {
     if (this.closed) return;
     const stop =
       this.draining ||
+      this.inputDone ||
+      this.input.held ||
       this.outstanding >= this.maxOutstanding ||
       this.socket.writableLength > this.maxOutputBytes;
     if (stop === this.paused) return;
@@ -418,10 +494,7 @@ export class ClientSession implements RequestSink, Flushable {
     if (this.closed) return;
     if (codec === null) {
       // Nothing was read, so nothing is owed: close if asked to.
-      if (this.endAfterFlush) {
-        this.closed = true;
-        this.socket.end();
-      }
+      if (this.endAfterFlush) this.end();
       return;
     }
     const w = codec.writer;
@@ -439,14 +512,23 @@ export class ClientSession implements RequestSink, Flushable {
     if (w.length > 0) this.socket.write(w.take());
     if (written > 0) this.requestDone(written);
     else if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
-    if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) {
-      this.closed = true;
-      this.socket.end();
-    }
+    if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) this.end();
+  }
+
+  /** Sends FIN after the written replies; after a fatal error, closes once they are out. */
+  private end(): void {
+    this.closed = true;
+    const socket = this.socket;
+    if (this.closeAfterEnd) {
+      socket.end(() => {
+        socket.destroy();
+      });
+    } else socket.end();
   }
 
   private onClose(): void {
     this.closed = true;
+    this.input.stop();
     this.codec?.close();
     this.head = null;
     this.tail = null;

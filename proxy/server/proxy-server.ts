@@ -284,10 +284,12 @@ export class ProxyServer implements SessionHost {
     const onSocket = (socket: net.Socket): void => {
       this.accept(socket);
     };
+    // allowHalfOpen: a client's FIN ends its input, not its output; the session writes every
+    // reply, then closes (memcached answers a half-closed client too).
     const server =
       tlsOptions === null
-        ? net.createServer({ noDelay: true }, onSocket)
-        : tls.createServer({ ...tlsOptions, noDelay: true }, onSocket);
+        ? net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket)
+        : tls.createServer({ ...tlsOptions, noDelay: true, allowHalfOpen: true }, onSocket);
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       this.logClientError(socket.remoteAddress, `TLS handshake failed: ${err.code ?? err.message}`);
     });

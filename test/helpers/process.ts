@@ -81,18 +81,40 @@ export async function spawnProxy(
   config: unknown,
   args: readonly string[] = [],
 ): Promise<{ p: Spawned; port: number }> {
+  return startCli((cliArgs) => runTs('proxy/cli.ts', cliArgs), config, args);
+}
+
+/**
+ * `spawnProxy` for the built proxy (`node dist/proxy/cli.js`, what users run; `npm test` builds
+ * it first): for measurements (RSS, latency) without the TypeScript loader in the process.
+ */
+export async function spawnBuiltProxy(
+  config: unknown,
+  args: readonly string[] = [],
+): Promise<{ p: Spawned; port: number }> {
+  return startCli(
+    (cliArgs) =>
+      new Spawned(
+        spawn(process.execPath, ['dist/proxy/cli.js', ...cliArgs], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, MCPROXY_LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      ),
+    config,
+    args,
+  );
+}
+
+async function startCli(
+  run: (cliArgs: string[]) => Spawned,
+  config: unknown,
+  args: readonly string[],
+): Promise<{ p: Spawned; port: number }> {
   const { freePort, waitForPort } = await import('./ports.js');
   const port = await freePort();
   const cfg = typeof config === 'string' ? config : JSON.stringify(config);
-  const p = runTs('proxy/cli.ts', [
-    '-p',
-    String(port),
-    '--listen-addresses',
-    '127.0.0.1',
-    '--config',
-    cfg,
-    ...args,
-  ]);
+  const p = run(['-p', String(port), '--listen-addresses', '127.0.0.1', '--config', cfg, ...args]);
   await waitForPort(port, 10_000);
   return { p, port };
 }

@@ -45,6 +45,22 @@ export class BinaryClientCodec implements ClientCodec {
     return this.parser.closed;
   }
 
+  hold(): void {
+    this.parser.hold();
+  }
+
+  get holding(): boolean {
+    return this.parser.holding;
+  }
+
+  resume(): void {
+    this.parser.resume();
+  }
+
+  get heldBytes(): number {
+    return this.parser.heldBytes;
+  }
+
   writeReply(req: McRequest, reply: McReply): void {
     const status = binaryStatus(req.op, reply);
     if (!repliesWith(req.replyMode, reply.result, status === BinStatus.Success)) return;

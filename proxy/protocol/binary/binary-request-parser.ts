@@ -26,7 +26,7 @@ import { Op } from '../op.js';
 import { Result } from '../result.js';
 import { ReplyMode } from '../reply-mode.js';
 import { MAX_KEY_LENGTH } from '../ascii.js';
-import { PendingBytes } from '../pending-bytes.js';
+import { InputBytes } from '../input-bytes.js';
 import { LocalCommand, type RequestSink } from '../request-sink.js';
 import { isServiceInfoKey } from '../../admin/service-info.js';
 import { toBigInt } from '../uint64.js';
@@ -60,7 +60,12 @@ const enum State {
 /** See the file comment. One instance per client connection. */
 export class BinaryRequestParser {
   private state = State.Packet;
-  private readonly pending = new PendingBytes();
+  private readonly pending = new InputBytes();
+  /** Set by `hold()`: stop after the packet being dispatched. */
+  private holdRequested = false;
+  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
+  private rest: Buffer | null = null;
+  private restPos = 0;
   /** Total bytes of the packet being collected in `pending` (0 while its header is incomplete). */
   private packetLength = 0;
   private swallowLeft = 0;
@@ -77,6 +82,30 @@ export class BinaryRequestParser {
   close(): void {
     this.state = State.Closed;
     this.pending.clear();
+    this.rest = null;
+  }
+
+  /** As `RequestParser.hold`: stop after the packet being dispatched, keep the rest of the chunk. */
+  hold(): void {
+    this.holdRequested = true;
+  }
+
+  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
+  get holding(): boolean {
+    return this.rest !== null;
+  }
+
+  /** Parses the remainder kept by `hold()` (it may hold again). */
+  resume(): void {
+    const rest = this.rest;
+    if (rest === null) return;
+    this.rest = null;
+    this.parseFrom(rest, this.restPos);
+  }
+
+  /** Bytes of socket chunks this parser keeps alive (partial packet, held remainder). */
+  get heldBytes(): number {
+    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -96,8 +125,19 @@ export class BinaryRequestParser {
       pos = this.continuePacket(chunk);
       if (pos < 0) return;
     }
+    this.parseFrom(chunk, pos);
+  }
+
+  /** Parses the packets of `chunk` from `pos`. */
+  private parseFrom(chunk: Buffer, pos: number): void {
     const len = chunk.length;
     while (pos < len && !this.closed) {
+      if (this.holdRequested) {
+        this.holdRequested = false;
+        this.rest = chunk;
+        this.restPos = pos;
+        return;
+      }
       if (len - pos < HEADER_LENGTH) {
         this.pending.push(chunk.subarray(pos));
         return;
@@ -118,6 +158,7 @@ export class BinaryRequestParser {
       this.dispatch(chunk, pos);
       pos += total;
     }
+    this.holdRequested = false;
   }
 
   /** Completes the packet held in `pending` with `chunk`. Returns where to go on, or -1. */
@@ -193,6 +234,10 @@ export class BinaryRequestParser {
       this.sink.onRequestError(UNKNOWN, ReplyMode.Always, opaque, opcode);
       return end;
     }
+    // Only storage (and SASL) packets carry a value: any other body is extras and key, so a
+    // longer one is refused on its header, before it is buffered (memcached checks the lengths on
+    // the header too, memcached/proto_bin.c dispatch_bin_command).
+    if (!carriesValue(opcode) && bodyLen !== keyLen + extLen) return this.fatal(INVALID, opaque, opcode);
     if (isStorage(opcode) && bodyLen - keyLen - extLen > this.opts.maxItemSize) {
       this.sink.onRequestError(TOO_LARGE, ReplyMode.Always, opaque, opcode);
       return end;
@@ -408,6 +453,11 @@ function isStorage(opcode: number): boolean {
     default:
       return false;
   }
+}
+
+/** Storage and SASL packets: a body beyond extras and key. */
+function carriesValue(opcode: number): boolean {
+  return isStorage(opcode) || opcode === BinOp.SaslAuth || opcode === BinOp.SaslStep;
 }
 
 function storageOp(opcode: number): Op {

@@ -3,7 +3,9 @@
  * and its error rules (`mcrouter/lib/network/AsciiSerialized.cpp`). Every case runs whole, byte by byte, and split at random points.
  */
 import { describe as group, expect, test } from 'vitest';
-import { parseSplit, everyByte, expectEverySplit } from './parser-harness.js';
+import { parseSplit, everyByte, expectEverySplit, RecordingSink } from './parser-harness.js';
+import { RequestParser } from '../../../proxy/protocol/request-parser.js';
+import type { McRequest } from '../../../proxy/protocol/request.js';
 
 interface Case {
   name: string;
@@ -256,6 +258,44 @@ group('request parser: limits', () => {
   test('a non-get line without LF longer than 2048 bytes is malformed', () => {
     const input = Buffer.from(`set ${'k'.repeat(3000)}`, 'latin1');
     expect(parseSplit(input, [1000, 2000])).toEqual(['fatal:CLIENT_ERROR malformed request']);
+  });
+
+  test('the line limit is decided on the command, however the line is split', () => {
+    const setLine = Buffer.from(`set ${'k'.repeat(3000)} 0 0 1\r\nx\r\n`, 'latin1');
+    const malformed = ['fatal:CLIENT_ERROR malformed request'];
+    // Whole, byte by byte, or with a first piece too short to name the command: the same answer.
+    for (const cuts of [[], [1], [2], [3], [4], [1, 2, 3], everyByte(setLine.length)]) {
+      expect(parseSplit(setLine, cuts)).toEqual(malformed);
+    }
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`.padEnd(12, 'x'));
+    const getLine = Buffer.from(`get ${keys.join(' ')}\r\n`, 'latin1');
+    expect(getLine.length).toBeGreaterThan(3000);
+    for (const cuts of [[], [1], [3], [4], everyByte(getLine.length)]) {
+      expect(parseSplit(getLine, cuts)).toHaveLength(1);
+      expect(parseSplit(getLine, cuts)[0]?.startsWith('multi[get key=k0xxx')).toBe(true);
+    }
+  });
+
+  test('hold() stops after the current request; resume() parses the rest in order', () => {
+    let holds = 0;
+    class HoldingSink extends RecordingSink {
+      override onRequest(req: McRequest): void {
+        super.onRequest(req);
+        if (++holds % 2 === 0) parser.hold();
+      }
+    }
+    const sink = new HoldingSink();
+    const parser = new RequestParser(sink, { maxItemSize: 1024 });
+    parser.feed(Buffer.from('get a\r\nget b\r\nset c 0 0 1\r\nx\r\nget d\r\nget e', 'latin1'));
+    expect(sink.events).toEqual(['get key=a', 'get key=b']);
+    expect(parser.holding).toBe(true);
+    parser.resume();
+    expect(sink.events).toEqual(['get key=a', 'get key=b', 'set key=c value="x"', 'get key=d']);
+    parser.resume();
+    // `get e` has no LF yet: nothing held, the partial line waits for the next chunk.
+    expect(parser.holding).toBe(false);
+    parser.feed(Buffer.from('\r\n', 'latin1'));
+    expect(sink.events.at(-1)).toBe('get key=e');
   });
 
   test('a long multi-get line spread over many chunks is parsed whole', () => {
