@@ -9,10 +9,7 @@ import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { isFailoverErrorResult, type Result } from '../protocol/result.js';
 import { FirstReplyState } from './first-reply-state.js';
-import { z } from 'zod';
-import type { RouteBuilder, RouteFactory } from '../config/route-factory.js';
-import { childPath } from '../config/json-path.js';
-import { parseWith } from '../config/schema.js';
+import type { RouteBuilder } from '../config/route-factory.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** AllFastestRoute's answer: the first reply that is not a failover error. */
