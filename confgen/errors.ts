@@ -25,3 +25,13 @@ export class ConfgenOptionError extends McProxyError {
     super(message, 'MCCONFGEN_ERR_OPTION');
   }
 }
+
+/**
+ * An ElastiCache Auto Discovery reply (`config get cluster`) that does not parse; the provider
+ * reports it as a DiscoveryError `malformed reply: <message>`.
+ */
+export class AutoDiscoveryReplyError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCCONFGEN_ERR_AUTO_DISCOVERY_REPLY');
+  }
+}

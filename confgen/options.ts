@@ -4,189 +4,266 @@
  * so container definitions and hook scripts can configure it; a flag on the command line wins.
  * Toggles take an optional value (`--once`, `--once=false`, `MCCONFGEN_ONCE=true`).
  */
-import { Command, Option } from 'commander';
-import { boolArg, listArg, numberArg, parseCommand } from '../proxy/util/cli-args.js';
+import { Command } from 'commander';
+import { parseCommand } from '../proxy/util/cli-args.js';
+import {
+  addOptions,
+  longFlag,
+  markdownRows,
+  valuesOf,
+  type OptionSpec,
+  type OptionValues,
+  type RegisteredOptions,
+} from '../proxy/util/option-table.js';
 import { ConfgenOptionError } from './errors.js';
 import { PACKAGE_VERSION } from '../proxy/version.js';
-
-/** Parsed options. Times in seconds unless named otherwise. */
-export interface ConfgenOptions {
-  once: boolean;
-  /** Seconds between cycles in service mode (±10 % jitter). */
-  interval: number;
-  dryRun: boolean;
-  output: string | undefined;
-  /** `seed`, `coherent` or `file:<path>`. */
-  template: string;
-  /** Exptime of local copies in the `coherent` template, seconds. */
-  localTtl: number;
-  ebEnvironmentName: string | undefined;
-  ebEnvironmentId: string | undefined;
-  ebUseEnvironmentResources: boolean;
-  elasticacheClusterId: string[];
-  elasticacheConfigEndpoint: string | undefined;
-  /** Auto Discovery over TLS, and TLS central nodes (a cluster with in-transit encryption). */
-  elasticacheTls: boolean;
-  /** PEM CA certificates TLS endpoints are verified against; undefined = Node's bundled roots. */
-  pemCaPath: string | undefined;
-  staticPeers: string | undefined;
-  staticCentral: string | undefined;
-  dnsPeers: string | undefined;
-  dnsServer: string[];
-  peerPort: number;
-  local: string | undefined;
-  region: string | undefined;
-  imdsEndpoint: string | undefined;
-  /** Largest peer-count shrink written at once, 0–1. */
-  maxPeerShrink: number;
-  shrinkConfirmations: number;
-  logLevel: string;
-  /** `--log-file`: append the log here (stderr when unset). */
-  logFile: string | undefined;
-  /** `--metrics-port`: Prometheus endpoint in service mode; 0 = off. */
-  metricsPort: number;
-  /** `--metrics-address`: IP the endpoint binds. */
-  metricsAddress: string;
-}
 
 /** `--flag-name` → `MCCONFGEN_FLAG_NAME`. */
 export function envName(flag: string): string {
   return `MCCONFGEN_${flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
 }
 
-interface Spec {
-  readonly flags: string;
-  readonly help: string;
-  readonly parse?: (v: string) => unknown;
-  readonly default?: unknown;
-}
-
-const SPECS: readonly Spec[] = [
+/**
+ * The option table, the single source of every mcconfgen option: ConfgenOptions, the defaults,
+ * parsing, `--help`, the `MCCONFGEN_*` variables and the table in docs/confgen.md
+ * (`npm run docs:options`) are derived from it. Times in seconds unless named otherwise.
+ */
+export const CONFGEN_OPTION_SPECS = [
   {
+    key: 'once',
     flags: '--once [bool]',
+    kind: 'bool',
+    default: false,
     help: 'run one cycle and exit (deploy hooks)',
-    parse: boolArg('--once'),
-    default: false,
   },
   {
+    key: 'interval',
     flags: '--interval <seconds>',
-    help: 'service mode: seconds between cycles (±10 % jitter)',
-    parse: numberArg('--interval', 1, 86400, false),
+    kind: 'number',
     default: 30,
+    min: 1,
+    max: 86400,
+    help: 'service mode: seconds between cycles (±10 % jitter), until SIGTERM/SIGINT',
   },
   {
+    key: 'dryRun',
     flags: '--dry-run [bool]',
-    help: 'print the config and a diff against --output; write nothing',
-    parse: boolArg('--dry-run'),
+    kind: 'bool',
     default: false,
+    help: 'print the config and a unified diff against --output; write nothing',
   },
-  { flags: '--output <path>', help: 'the config file to write (atomically)' },
-  { flags: '--template <name>', help: 'seed, coherent or file:<path>', default: 'coherent' },
   {
+    key: 'output',
+    flags: '--output <path>',
+    kind: 'string',
+    default: undefined,
+    help: 'the config file to write, atomically (required unless --dry-run)',
+  },
+  {
+    key: 'template',
+    flags: '--template <name>',
+    kind: 'string',
+    default: 'coherent',
+    help: 'seed, coherent or file:<path>',
+    see: '[Templates](#templates---template)',
+  },
+  {
+    key: 'localTtl',
     flags: '--local-ttl <seconds>',
-    help: 'coherent template: exptime of local copies filled from central',
-    parse: numberArg('--local-ttl', 0, 2592000, true),
+    kind: 'int',
     default: 60,
+    min: 0,
+    max: 2592000,
+    help: 'coherent template: exptime of local copies filled from central, seconds',
   },
   {
+    key: 'ebEnvironmentName',
     flags: '--eb-environment-name <name>',
+    kind: 'string',
+    default: undefined,
     help: 'peers: running instances tagged elasticbeanstalk:environment-name',
+    see: '[Providers](#providers)',
   },
   {
+    key: 'ebEnvironmentId',
     flags: '--eb-environment-id <id>',
+    kind: 'string',
+    default: undefined,
     help: 'peers: running instances tagged elasticbeanstalk:environment-id',
   },
   {
+    key: 'ebUseEnvironmentResources',
     flags: '--eb-use-environment-resources [bool]',
-    help: 'peers: instance IDs from DescribeEnvironmentResources (the seed path) instead of tags',
-    parse: boolArg('--eb-use-environment-resources'),
+    kind: 'bool',
     default: false,
+    help: 'peers: instance IDs from DescribeEnvironmentResources (the seed path) instead of tags',
   },
   {
+    key: 'elasticacheClusterId',
     flags: '--elasticache-cluster-id <id>',
-    help: 'central: nodes from DescribeCacheClusters (comma-separated IDs)',
-    parse: listArg,
+    kind: 'list',
     default: [],
+    help: 'central: nodes from DescribeCacheClusters (comma-separated IDs)',
   },
   {
+    key: 'elasticacheConfigEndpoint',
     flags: '--elasticache-config-endpoint <host:port>',
+    kind: 'string',
+    default: undefined,
     help: 'central: nodes from Auto Discovery (config get cluster) on this endpoint',
   },
   {
+    key: 'elasticacheTls',
     flags: '--elasticache-tls [bool]',
-    help: 'the cluster has in-transit encryption: Auto Discovery over TLS, TLS central nodes (--elasticache-cluster-id reads it from the API)',
-    parse: boolArg('--elasticache-tls'),
+    kind: 'bool',
     default: false,
+    help: 'the cluster has in-transit encryption: Auto Discovery over TLS, TLS central nodes (--elasticache-cluster-id reads it from the API)',
   },
   {
+    key: 'pemCaPath',
     flags: '--pem-ca-path <path>',
-    help: "CA certificates (PEM) the TLS configuration endpoint is verified against (default: Node's bundled roots)",
+    kind: 'string',
+    default: undefined,
+    shownDefault: "Node's roots",
+    help: 'CA certificates (PEM) the TLS configuration endpoint is verified against',
   },
-  { flags: '--static-peers <host:port,...>', help: 'peers: a fixed list' },
-  { flags: '--static-central <host:port,...>', help: 'central: a fixed list' },
-  { flags: '--dns-peers <name[:port]>', help: 'peers: A/AAAA records of a name (port: --peer-port)' },
   {
+    key: 'staticPeers',
+    flags: '--static-peers <host:port,...>',
+    kind: 'string',
+    default: undefined,
+    help: 'peers: a fixed list',
+  },
+  {
+    key: 'staticCentral',
+    flags: '--static-central <host:port,...>',
+    kind: 'string',
+    default: undefined,
+    help: 'central: a fixed list',
+  },
+  {
+    key: 'dnsPeers',
+    flags: '--dns-peers <name[:port]>',
+    kind: 'string',
+    default: undefined,
+    help: 'peers: A/AAAA records of a name (port: --peer-port)',
+  },
+  {
+    key: 'dnsServer',
     flags: '--dns-server <ip[:port],...>',
-    help: 'DNS servers for --dns-peers (default: the system)',
-    parse: listArg,
+    kind: 'list',
     default: [],
+    shownDefault: "the system's",
+    help: 'DNS servers for --dns-peers',
   },
   {
+    key: 'peerPort',
     flags: '--peer-port <port>',
-    help: 'port of every peer memcached',
-    parse: numberArg('--peer-port', 1, 65535, true),
+    kind: 'int',
     default: 11212,
+    min: 1,
+    max: 65535,
+    help: 'port of every peer memcached',
   },
-  { flags: '--local <auto|imds|host:port>', help: 'the local pool server (default 127.0.0.1:<peer-port>)' },
-  { flags: '--region <region>', help: 'AWS region (default: AWS_REGION, then IMDS)' },
-  { flags: '--imds-endpoint <url>', help: 'instance metadata endpoint (default http://169.254.169.254)' },
   {
+    key: 'local',
+    flags: '--local <auto|imds|host:port>',
+    kind: 'string',
+    default: undefined,
+    shownDefault: '127.0.0.1:<peer-port>',
+    help: 'the local pool server',
+  },
+  {
+    key: 'region',
+    flags: '--region <region>',
+    kind: 'string',
+    default: undefined,
+    shownDefault: 'AWS_REGION, then IMDS',
+    help: 'AWS region',
+  },
+  {
+    key: 'imdsEndpoint',
+    flags: '--imds-endpoint <url>',
+    kind: 'string',
+    default: undefined,
+    shownDefault: 'http://169.254.169.254',
+    help: 'instance metadata endpoint',
+  },
+  {
+    key: 'maxPeerShrink',
     flags: '--max-peer-shrink <fraction>',
-    help: 'largest shrink of the peer list written at once (0-1)',
-    parse: numberArg('--max-peer-shrink', 0, 1, false),
+    kind: 'number',
     default: 0.5,
+    min: 0,
+    max: 1,
+    help: 'largest shrink of the peer list written at once (0-1)',
+    see: '[Safety](#safety)',
   },
   {
+    key: 'shrinkConfirmations',
     flags: '--shrink-confirmations <n>',
-    help: 'cycles a larger shrink must be seen in a row before it is written',
-    parse: numberArg('--shrink-confirmations', 1, 1000, true),
+    kind: 'int',
     default: 3,
+    min: 1,
+    max: 1000,
+    help: 'cycles a larger shrink must be seen in a row before it is written',
   },
-  { flags: '--log-level <level>', help: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
-  { flags: '--log-file <path>', help: 'append the log (JSON lines) to this file instead of stderr' },
   {
+    key: 'logLevel',
+    flags: '--log-level <level>',
+    kind: 'string',
+    default: 'info',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  {
+    key: 'logFile',
+    flags: '--log-file <path>',
+    kind: 'string',
+    default: undefined,
+    shownDefault: 'stderr',
+    help: 'append the log (JSON lines) to this file (its directory is created)',
+  },
+  {
+    key: 'metricsPort',
     flags: '--metrics-port <port>',
-    help: 'service mode: serve Prometheus metrics on http://<metrics-address>:<port>/metrics (0 = off)',
-    parse: numberArg('--metrics-port', 0, 65535, true),
+    kind: 'int',
     default: 0,
+    min: 0,
+    max: 65535,
+    help: 'service mode: serve Prometheus metrics on http://<metrics-address>:<port>/metrics (0 = off)',
   },
   {
+    key: 'metricsAddress',
     flags: '--metrics-address <ip>',
-    help: 'IP the metrics endpoint binds (default 127.0.0.1: this host only)',
+    kind: 'string',
     default: '127.0.0.1',
+    help: 'IP the metrics endpoint binds (127.0.0.1: this host only)',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
-/** The commander program (also prints `--help`). */
-export function buildCommand(): Command {
+/** Parsed options (one property per CONFGEN_OPTION_SPECS entry). */
+export type ConfgenOptions = OptionValues<typeof CONFGEN_OPTION_SPECS>;
+
+/** The commander program (also prints `--help`), with its registered options. */
+export function buildCommand(): { cmd: Command; registered: RegisteredOptions } {
   const cmd = new Command('mcconfgen')
     .description('discovers peers and ElastiCache nodes and writes the mcproxy/mcrouter routing config')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
-  for (const spec of SPECS) {
-    const long = spec.flags.split(' ')[0] as string;
-    const opt = new Option(spec.flags, spec.help).env(envName(long));
-    if (spec.parse !== undefined) opt.argParser(spec.parse);
-    if (spec.default !== undefined) opt.default(spec.default);
-    cmd.addOption(opt);
-  }
-  return cmd;
+  const registered = addOptions(cmd, CONFGEN_OPTION_SPECS, { envName: (spec) => envName(longFlag(spec)) });
+  return { cmd, registered };
+}
+
+/** The docs/confgen.md options table rows (`scripts/docs-options.ts`). */
+export function confgenOptionRows(): string[][] {
+  return markdownRows(CONFGEN_OPTION_SPECS);
 }
 
 /**
- * Parses `argv` (without node and script) and the `MCCONFGEN_*` environment.
+ * Parses `argv` (without node and script) and the `MCCONFGEN_*` environment. An empty string
+ * counts as not given for the options without a default.
  * @throws ConfgenOptionError for bad or inconsistent options (exit 2)
  * @throws CommanderError with exitCode 0 for `--help` / `--version`
  */
@@ -194,40 +271,13 @@ export function parseConfgenOptions(
   argv: readonly string[],
   output?: { write: (s: string) => void },
 ): ConfgenOptions {
-  const cmd = buildCommand();
+  const { cmd, registered } = buildCommand();
   parseCommand(cmd, argv, output, (message) => new ConfgenOptionError(message));
-  const o = cmd.opts<Record<string, unknown>>();
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const toBool = (v: unknown): boolean => v === true;
-  const options: ConfgenOptions = {
-    once: toBool(o.once),
-    interval: o.interval as number,
-    dryRun: toBool(o.dryRun),
-    output: str(o.output),
-    template: o.template as string,
-    localTtl: o.localTtl as number,
-    ebEnvironmentName: str(o.ebEnvironmentName),
-    ebEnvironmentId: str(o.ebEnvironmentId),
-    ebUseEnvironmentResources: toBool(o.ebUseEnvironmentResources),
-    elasticacheClusterId: o.elasticacheClusterId as string[],
-    elasticacheConfigEndpoint: str(o.elasticacheConfigEndpoint),
-    elasticacheTls: toBool(o.elasticacheTls),
-    pemCaPath: str(o.pemCaPath),
-    staticPeers: str(o.staticPeers),
-    staticCentral: str(o.staticCentral),
-    dnsPeers: str(o.dnsPeers),
-    dnsServer: o.dnsServer as string[],
-    peerPort: o.peerPort as number,
-    local: str(o.local),
-    region: str(o.region),
-    imdsEndpoint: str(o.imdsEndpoint),
-    maxPeerShrink: o.maxPeerShrink as number,
-    shrinkConfirmations: o.shrinkConfirmations as number,
-    logLevel: o.logLevel as string,
-    logFile: str(o.logFile),
-    metricsPort: o.metricsPort as number,
-    metricsAddress: o.metricsAddress as string,
-  };
+  const options = valuesOf<typeof CONFGEN_OPTION_SPECS>(cmd, registered);
+  for (const spec of CONFGEN_OPTION_SPECS) {
+    if (spec.default === undefined && options[spec.key] === '')
+      (options as Record<string, unknown>)[spec.key] = undefined;
+  }
   validate(options);
   return options;
 }

@@ -8,8 +8,9 @@ export class McProxyError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -30,8 +31,8 @@ export class ConfigError extends McProxyError {
 
 /** A bad command-line option (mcrouter exits 3 for these). */
 export class OptionError extends McProxyError {
-  constructor(message: string) {
-    super(message, 'MCR_ERR_OPTION');
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'MCR_ERR_OPTION', options);
   }
 }
 
@@ -70,5 +71,22 @@ export class WarmError extends McProxyError {
 export class TlsConfigError extends McProxyError {
   constructor(message: string) {
     super(message, 'MCR_ERR_TLS_CONFIG');
+  }
+}
+
+/**
+ * A bad `get __mcrouter__.<command>` (unknown command, wrong arguments). Its message is the text
+ * after `ERROR: ` in the reply (`mcrouter/ServiceInfo.cpp`).
+ */
+export class AdminCommandError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCR_ERR_ADMIN_COMMAND');
+  }
+}
+
+/** mcsidecar could not start or keep its children (memcached, mcproxy) running. */
+export class SidecarError extends McProxyError {
+  constructor(message: string) {
+    super(message, 'MCR_ERR_SIDECAR');
   }
 }

@@ -2,6 +2,7 @@
  * Structured logging (pino JSON lines). One process-wide logger, replaced at start-up by
  * `configureLogger` from `--log-level` / `-L`. Nothing in the hot path logs per request.
  */
+import { OptionError } from './errors.js';
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -15,7 +16,7 @@ export let log: Logger = pino({ name: 'mcproxy', level: process.env.MCPROXY_LOG_
  * @param opts.path log file (mcrouter's `-L/--log-path`), appended to, its directory created;
  *   stderr when empty
  * @param opts.name the `name` field of every line
- * @throws Error (`cannot open log file <path>: <code>`) when the file cannot be opened for
+ * @throws OptionError (`cannot open log file <path>: <code>`) when the file cannot be opened for
  *   appending: it is opened here, synchronously, so a bad path fails at start-up instead of
  *   losing the log
  */
@@ -27,7 +28,7 @@ export function configureLogger(opts: { level: string; path?: string; name?: str
       fd = openSync(opts.path, 'a');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`cannot open log file ${opts.path}: ${e.code ?? e.message}`, { cause: err });
+      throw new OptionError(`cannot open log file ${opts.path}: ${e.code ?? e.message}`, { cause: err });
     }
   }
   const dest = pino.destination({ fd, sync: false });

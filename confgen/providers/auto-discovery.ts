@@ -21,7 +21,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { DiscoveryError } from '../errors.js';
+import { AutoDiscoveryReplyError, DiscoveryError } from '../errors.js';
 import { hostPort, tlsServer } from '../topology.js';
 import { log } from '../../proxy/logger.js';
 import type { ServerProvider } from './provider.js';
@@ -56,12 +56,12 @@ const LEGACY_KEY = 'AmazonElastiCache:cluster';
 /**
  * Parses the reply to `config get cluster` or `get AmazonElastiCache:cluster` from the start of
  * `buf`.
- * @throws Error (malformed reply) with the reason
+ * @throws AutoDiscoveryReplyError with the reason
  */
 export function parseClusterReply(buf: Buffer): ParsedReply {
   const eol = buf.indexOf(CRLF);
   if (eol < 0) {
-    if (buf.length > 1024) throw new Error('reply line longer than 1024 bytes');
+    if (buf.length > 1024) throw new AutoDiscoveryReplyError('reply line longer than 1024 bytes');
     return { kind: 'incomplete' };
   }
   const line = buf.toString('latin1', 0, eol);
@@ -74,15 +74,15 @@ export function parseClusterReply(buf: Buffer): ParsedReply {
   const isConfig = tokens[0] === 'CONFIG' && tokens[1] === 'cluster';
   const isValue = tokens[0] === 'VALUE' && tokens[1] === LEGACY_KEY;
   if ((!isConfig && !isValue) || tokens.length !== 4)
-    throw new Error(`unexpected reply line ${JSON.stringify(line)}`);
+    throw new AutoDiscoveryReplyError(`unexpected reply line ${JSON.stringify(line)}`);
   const length = Number(tokens[3]);
   if (!Number.isSafeInteger(length) || length < 0 || !/^\d+$/.test(tokens[3] ?? '')) {
-    throw new Error(`bad length in ${JSON.stringify(line)}`);
+    throw new AutoDiscoveryReplyError(`bad length in ${JSON.stringify(line)}`);
   }
   const end = headerEnd + length;
   if (buf.length < end + TRAILER.length) return { kind: 'incomplete' };
   if (!buf.subarray(end, end + TRAILER.length).equals(TRAILER)) {
-    throw new Error(`payload of ${length} bytes is not followed by \\r\\nEND\\r\\n`);
+    throw new AutoDiscoveryReplyError(`payload of ${length} bytes is not followed by \\r\\nEND\\r\\n`);
   }
   const config = parseClusterPayload(buf.toString('utf8', headerEnd, end));
   return { kind: 'config', config, consumed: end + TRAILER.length };
@@ -90,25 +90,29 @@ export function parseClusterReply(buf: Buffer): ParsedReply {
 
 /**
  * Parses the payload: `<version>\n<host|ip|port> <host|ip|port> …\n`.
- * @throws Error with the reason
+ * @throws AutoDiscoveryReplyError with the reason
  */
 export function parseClusterPayload(payload: string): ClusterConfig {
   const lines = payload.split('\n');
   if (lines.length !== 3 || lines[2] !== '') {
-    throw new Error(`expected 2 LF-terminated lines in the payload, got ${JSON.stringify(payload)}`);
+    throw new AutoDiscoveryReplyError(
+      `expected 2 LF-terminated lines in the payload, got ${JSON.stringify(payload)}`,
+    );
   }
   const versionText = lines[0] as string;
-  if (!/^\d{1,15}$/.test(versionText)) throw new Error(`bad config version ${JSON.stringify(versionText)}`);
+  if (!/^\d{1,15}$/.test(versionText))
+    throw new AutoDiscoveryReplyError(`bad config version ${JSON.stringify(versionText)}`);
   const entries = (lines[1] as string).split(/\s+/).filter((e) => e !== '');
-  if (entries.length === 0) throw new Error('the node list is empty');
+  if (entries.length === 0) throw new AutoDiscoveryReplyError('the node list is empty');
   const nodes = entries.map((entry): ClusterNode => {
     const first = entry.indexOf('|');
     const last = entry.lastIndexOf('|');
-    if (first < 1 || first === last) throw new Error(`bad node entry ${JSON.stringify(entry)}`);
+    if (first < 1 || first === last)
+      throw new AutoDiscoveryReplyError(`bad node entry ${JSON.stringify(entry)}`);
     const portText = entry.slice(last + 1);
     const port = Number(portText);
     if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
-      throw new Error(`bad port in node entry ${JSON.stringify(entry)}`);
+      throw new AutoDiscoveryReplyError(`bad port in node entry ${JSON.stringify(entry)}`);
     }
     return { host: entry.slice(0, first), ip: entry.slice(first + 1, last), port };
   });
@@ -177,17 +181,16 @@ export class AutoDiscoveryProvider implements ServerProvider {
           : net.connect({ host, port });
       let buf: Buffer = Buffer.alloc(0);
       let settled = false;
-      const finish = (err: Error | null, config?: ClusterConfig): void => {
+      const finish = (failure: string | null, config?: ClusterConfig): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         socket.destroy();
-        if (err !== null)
-          reject(err instanceof DiscoveryError ? err : new DiscoveryError(this.name, err.message));
+        if (failure !== null) reject(new DiscoveryError(this.name, failure));
         else resolve(config as ClusterConfig);
       };
       const timer = setTimeout(() => {
-        finish(new Error(`no complete reply within ${timeoutMs} ms`));
+        finish(`no complete reply within ${timeoutMs} ms`);
       }, timeoutMs);
       const ask = (): void => {
         socket.write(this.legacy ? `get ${LEGACY_KEY}\r\n` : 'config get cluster\r\n');
@@ -199,7 +202,7 @@ export class AutoDiscoveryProvider implements ServerProvider {
         try {
           parsed = parseClusterReply(buf);
         } catch (err) {
-          finish(new Error(`malformed reply: ${(err as Error).message}`));
+          finish(`malformed reply: ${(err as Error).message}`);
           return;
         }
         switch (parsed.kind) {
@@ -210,7 +213,7 @@ export class AutoDiscoveryProvider implements ServerProvider {
             return;
           case 'error':
             if (this.legacy) {
-              finish(new Error(`get ${LEGACY_KEY} failed: ${parsed.line}`));
+              finish(`get ${LEGACY_KEY} failed: ${parsed.line}`);
               return;
             }
             log.info(
@@ -222,15 +225,15 @@ export class AutoDiscoveryProvider implements ServerProvider {
             ask();
             return;
           case 'missing':
-            finish(new Error(`${LEGACY_KEY} is not set: not an ElastiCache configuration endpoint?`));
+            finish(`${LEGACY_KEY} is not set: not an ElastiCache configuration endpoint?`);
             return;
         }
       });
       socket.on('error', (err: Error) => {
-        finish(new Error(`connection failed: ${err.message}`));
+        finish(`connection failed: ${err.message}`);
       });
       socket.on('close', () => {
-        finish(new Error('connection closed before a complete reply'));
+        finish('connection closed before a complete reply');
       });
     });
   }

@@ -4,6 +4,7 @@
  * each handle's `traverse` (`mcrouter/routes/`: the children a request would reach), so nothing is sent and
  * no reply is awaited.
  */
+import { AdminCommandError } from '../errors.js';
 import { McRequest } from '../protocol/request.js';
 import { opFromName } from '../protocol/op.js';
 import type { RouteHandle } from '../routes/route-handle.js';
@@ -13,12 +14,12 @@ import { DestinationRoute } from '../routes/destination-route.js';
  * The request a dry run routes: op by its carbon name, key as given, or a JSON object
  * `{"key": ..., "exptime": ..., "flags": ..., "value": ...}` filling those fields (mcrouter
  * accepts a `{...}` key and fills the request from it).
- * @throws Error `route: unknown request <op>` for an op this proxy cannot route (mcrouter's text),
+ * @throws AdminCommandError `route: unknown request <op>` for an op this proxy cannot route (mcrouter's text),
  *   or the JSON parser's message for a malformed `{...}` key
  */
 export function dryRunRequest(opName: string, key: string): McRequest {
   const op = opFromName(opName);
-  if (op === undefined) throw new Error(`route: unknown request ${opName}`);
+  if (op === undefined) throw new AdminCommandError(`route: unknown request ${opName}`);
   if (key.length >= 2 && key.startsWith('{') && key.endsWith('}')) {
     const fields = JSON.parse(key) as Record<string, unknown>;
     const str = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -9,10 +9,11 @@
  * Arguments are in parentheses after the command, comma separated; for `route` and
  * `route_handles` only the first comma splits, so keys may contain commas.
  */
+import { effectiveHostId } from '../config/host-id.js';
+import { AdminCommandError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ProxyConfig } from '../config/proxy-config.js';
-import { hostId } from '../config/jsonm/host-address.js';
 import { optionsAsPairs, type ProxyOptions } from '../options.js';
 import { dryRunRequest, routeDestinations, routeHandlesText } from './route-trace.js';
 
@@ -69,7 +70,7 @@ export function serviceInfo(ctx: ServiceInfoContext, command: string): string {
   let text: string;
   try {
     const handler = COMMANDS.get(cmd);
-    if (handler === undefined) throw new Error(`unknown command: ${cmd}`);
+    if (handler === undefined) throw new AdminCommandError(`unknown command: ${cmd}`);
     text = handler(ctx, args);
     if (text.endsWith('\n')) text = text.slice(0, -1);
   } catch (err) {
@@ -98,12 +99,6 @@ function sortKeys(value: unknown): unknown {
 
 function md5(text: string | Buffer): string {
   return createHash('md5').update(text).digest('hex');
-}
-
-/** The host id `hostid` answers: `--hostid` when the options have one, else this host's. */
-export function effectiveHostId(options: ProxyOptions): number {
-  const configured = (options as { hostId?: number }).hostId;
-  return configured !== undefined && configured >= 0 ? configured : hostId();
 }
 
 /** `config_sources_info` (mcrouter's `ConfigApi::getConfigSourcesInfo`). */
@@ -146,7 +141,7 @@ const COMMANDS = new Map<string, Command>([
     (ctx) => {
       const { config, configFile } = ctx.options;
       if (config.startsWith('file:')) return config.slice('file:'.length);
-      if (configFile === '') throw new Error('no config file found!');
+      if (configFile === '') throw new AdminCommandError('no config file found!');
       return configFile;
     },
   ],
@@ -156,13 +151,13 @@ const COMMANDS = new Map<string, Command>([
   [
     'options',
     (ctx, args) => {
-      if (args.length > 1) throw new Error('options: 0 or 1 args expected');
+      if (args.length > 1) throw new AdminCommandError('options: 0 or 1 args expected');
       const pairs = optionsAsPairs(ctx.options);
       if (args.length === 1) {
         const name = args[0] as string;
         if (name === 'version') return ctx.versionString;
         const found = pairs.find(([n]) => n === name);
-        if (found === undefined) throw new Error(`options: option ${name} not found`);
+        if (found === undefined) throw new AdminCommandError(`options: option ${name} not found`);
         return found[1];
       }
       return pairs.map(([n, v]) => `${n} ${v}\n`).join('');
@@ -171,19 +166,19 @@ const COMMANDS = new Map<string, Command>([
   [
     'route_handles',
     (ctx, args) => {
-      if (args.length !== 2) throw new Error('route_handles: 2 args expected');
+      if (args.length !== 2) throw new AdminCommandError('route_handles: 2 args expected');
       return routeHandlesText(ctx.config.root, dryRunRequest(args[0] as string, args[1] as string));
     },
   ],
   [
     'route',
     (ctx, args) => {
-      if (args.length !== 2) throw new Error('route: 2 args expected');
+      if (args.length !== 2) throw new AdminCommandError('route: 2 args expected');
       const req = dryRunRequest(args[0] as string, args[1] as string);
       return routeDestinations(ctx.config.root, req).join('\r\n');
     },
   ],
-  ['hostid', (ctx) => String(effectiveHostId(ctx.options))],
+  ['hostid', (ctx) => String(effectiveHostId(ctx.options.hostId))],
   [
     'pools',
     (ctx) => {

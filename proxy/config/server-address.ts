@@ -3,6 +3,7 @@
  * `host:port[:protocol[:security_mech[:compressed|notcompressed]]]`, IPv6 as `[addr]:port[...]`,
  * or `unix:<path>`. An empty field takes the pool's value (`protocol`, `security_mech`).
  */
+import { ConfigError } from '../errors.js';
 
 /**
  * How a destination is reached: `plain` TCP or `ssl` (TLS), mcrouter's names
@@ -12,13 +13,13 @@ export type SecurityMech = 'plain' | 'ssl';
 
 /**
  * Parses a security mechanism: mcrouter's `plain` and `ssl`, and `tls` as another name for `ssl`.
- * @throws Error naming the value; mcrouter's `fizz`, `ktls12` and `tls_to_plain` are not supported
+ * @throws ConfigError naming the value; mcrouter's `fizz`, `ktls12` and `tls_to_plain` are not supported
  */
 export function parseSecurityMech(text: string): SecurityMech {
   const mech = text.toLowerCase();
   if (mech === 'plain') return 'plain';
   if (mech === 'ssl' || mech === 'tls') return 'ssl';
-  throw new Error(`security mechanism "${text}" is not supported (plain, ssl or tls)`);
+  throw new ConfigError('', `security mechanism "${text}" is not supported (plain, ssl or tls)`);
 }
 
 /** A parsed server entry. */
@@ -40,7 +41,7 @@ export interface ServerAddress {
  * left out and any port given is replaced (`AccessPoint::create` in
  * `mcrouter/lib/network/AccessPoint.cpp`).
  * @param defaultMech the pool's `security_mech`, for a string that names none
- * @throws Error with the reason (e.g. `invalid server "x": port out of range`); only the `ascii`
+ * @throws ConfigError with the reason (e.g. `invalid server "x": port out of range`); only the `ascii`
  *   protocol is supported, and TLS only over TCP (as mcrouter's AccessPoint)
  */
 export function parseServerAddress(
@@ -48,7 +49,8 @@ export function parseServerAddress(
   defaultMech: SecurityMech = 'plain',
   portOverride = 0,
 ): ServerAddress {
-  const bad = (why: string): Error => new Error(`invalid server ${JSON.stringify(text)}: ${why}`);
+  const bad = (why: string): ConfigError =>
+    new ConfigError('', `invalid server ${JSON.stringify(text)}: ${why}`);
   if (text.startsWith('unix:')) {
     const path = text.slice(5);
     if (path.length === 0) throw bad('empty unix socket path');

@@ -3,6 +3,7 @@
  *
  * As `Ch3HashFunc` (`mcrouter/lib/Ch3HashFunc.h`, `mcrouter/lib/fbi/hash.c`).
  */
+import { ConfigError } from '../errors.js';
 import { FURC_MAXIMUM_POOL_SIZE, furcHash } from './furc.js';
 
 /** Largest pool Ch3 accepts: 2^23 = 8388608 (`furc_maximum_pool_size()`). */
@@ -11,11 +12,11 @@ export const CH3_MAX_POOL_SIZE = FURC_MAXIMUM_POOL_SIZE;
 /**
  * Throws unless `n` is an integer in [1, 8388608].
  *
- * @throws Error `Pool size out of range for Ch3` (mcrouter's `std::logic_error` text).
+ * @throws ConfigError `Pool size out of range for Ch3` (mcrouter's `std::logic_error` text).
  */
 export function checkCh3PoolSize(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > CH3_MAX_POOL_SIZE) {
-    throw new Error('Pool size out of range for Ch3');
+    throw new ConfigError('', 'Pool size out of range for Ch3');
   }
 }
 

@@ -6,6 +6,7 @@
  * functions mcsidecar supports: Ch3 (default), Crc32, WeightedCh3 and ConstShard.
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
+import { ConfigError } from '../errors.js';
 import { checkCh3PoolSize } from './ch3.js';
 import { constShardHash } from './const-shard.js';
 import { crc32Hash } from './crc32.js';
@@ -58,14 +59,14 @@ let saltScratch = Buffer.allocUnsafeSlow(512);
  * an integer in [0, n). It allocates nothing per call (a salted selector copies key + salt into
  * one module-level scratch buffer, grown once for an unusually long key).
  *
- * @throws Error `Unknown hash function: <name>` for a `hashFunc` outside `SUPPORTED_HASH_FUNCS`
+ * @throws ConfigError `Unknown hash function: <name>` for a `hashFunc` outside `SUPPORTED_HASH_FUNCS`
  *         (mcrouter-only functions such as Rendezvous get the same prefix plus a note).
- * @throws Error `Pool size out of range for Ch3` (mcrouter's text) for Ch3 or ConstShard unless
+ * @throws ConfigError `Pool size out of range for Ch3` (mcrouter's text) for Ch3 or ConstShard unless
  *         `n` is an integer in [1, 8388608].
- * @throws Error `Invalid pool size for WeightedCh3: <n>` likewise for WeightedCh3, and
+ * @throws ConfigError `Invalid pool size for WeightedCh3: <n>` likewise for WeightedCh3, and
  *         `WeightedCh3: weights are required` when `weights` is missing, or
  *         `WeightedCh3: weight at index <i> must be a number in [0, 1], got <w>`.
- * @throws Error `Pool size out of range for Crc32` unless `n` is an integer >= 1.
+ * @throws ConfigError `Pool size out of range for Crc32` unless `n` is an integer >= 1.
  *
  * n === 0 therefore always throws: an empty pool never gets a selector.
  */
@@ -83,23 +84,24 @@ export function createHashSelector(opts: HashSelectorOptions): HashSelector {
       select = (key, start, end) => constShardHash(key, start, end, n);
       break;
     case 'Crc32':
-      if (!Number.isSafeInteger(n) || n < 1) throw new Error('Pool size out of range for Crc32');
+      if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError('', 'Pool size out of range for Crc32');
       select = (key, start, end) => crc32Hash(key, start, end, n);
       break;
     case 'WeightedCh3': {
-      if (opts.weights === undefined) throw new Error('WeightedCh3: weights are required');
+      if (opts.weights === undefined) throw new ConfigError('', 'WeightedCh3: weights are required');
       const thresholds = weightedCh3Thresholds(opts.weights, n);
       select = (key, start, end) => weightedCh3Hash(key, start, end, thresholds);
       break;
     }
     default:
       if (MCROUTER_ONLY_HASH_FUNCS.includes(hashFunc)) {
-        throw new Error(
+        throw new ConfigError(
+          '',
           `Unknown hash function: ${hashFunc} (an mcrouter hash function mcsidecar does not support; ` +
             `supported: ${SUPPORTED_HASH_FUNCS.join(', ')})`,
         );
       }
-      throw new Error(`Unknown hash function: ${hashFunc}`);
+      throw new ConfigError('', `Unknown hash function: ${hashFunc}`);
   }
 
   const salt = opts.salt === undefined ? undefined : Buffer.from(opts.salt, 'utf8');

@@ -10,6 +10,7 @@
  * Spooky32 is exactly 0xffffffff, where mcrouter retries too).
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
+import { ConfigError } from '../errors.js';
 import { FURC_MAXIMUM_POOL_SIZE, furcHash } from './furc.js';
 import { spooky32 } from './spooky-v2.js';
 
@@ -35,18 +36,21 @@ let scratch = Buffer.allocUnsafeSlow(512);
  * @param n       pool size, an integer in [1, 8388608].
  * @returns       `Float64Array(n)` where entry i is `floor(weight[i] * 4294967295)`, the value the
  *                C++ code gets by converting `weight * UINT32_MAX` to uint64.
- * @throws Error  `Invalid pool size for WeightedCh3: <n>` for a bad `n` (mcrouter: "Invalid pool
+ * @throws ConfigError `Invalid pool size for WeightedCh3: <n>` for a bad `n` (mcrouter: "Invalid pool
  *                size"), or `WeightedCh3: weight at index <i> must be a number in [0, 1], got <w>`.
  */
 export function weightedCh3Thresholds(weights: readonly number[], n: number): Float64Array {
   if (!Number.isInteger(n) || n < 1 || n > FURC_MAXIMUM_POOL_SIZE) {
-    throw new Error(`Invalid pool size for WeightedCh3: ${n}`);
+    throw new ConfigError('', `Invalid pool size for WeightedCh3: ${n}`);
   }
   const thresholds = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const w = i < weights.length ? weights[i] : WEIGHTED_CH3_DEFAULT_WEIGHT;
     if (typeof w !== 'number' || !(w >= 0 && w <= 1)) {
-      throw new Error(`WeightedCh3: weight at index ${i} must be a number in [0, 1], got ${String(w)}`);
+      throw new ConfigError(
+        '',
+        `WeightedCh3: weight at index ${i} must be a number in [0, 1], got ${String(w)}`,
+      );
     }
     thresholds[i] = Math.floor(w * UINT32_MAX);
   }

@@ -4,11 +4,10 @@
  * (`mcrouter/lib/routes/AllAsyncRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`). Unlike the other collection routes it
  * keeps its wrapper with one child (the reply is still NullRoute's).
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import { DISCARD_SINK, traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** See the file comment. */
@@ -30,6 +29,5 @@ export class AllAsyncRoute implements RouteHandle {
 /** `AllAsyncRoute`: `{children}` or `AllAsyncRoute|<children>`; 0 children → NullRoute. */
 export const buildAllAsyncRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  return new AllAsyncRoute(children);
+  return collectionRoute(children, (c) => new AllAsyncRoute(c), true);
 };

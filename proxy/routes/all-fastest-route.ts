@@ -4,15 +4,12 @@
  * The other requests finish in the background (`mcrouter/lib/routes/AllFastestRoute.h`,
  * `mcrouter/lib/routes/AllSyncRoute.h`). A fast NOT_FOUND beats a slower hit; CLIENT_ERROR is returned at once.
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { isFailoverErrorResult, type Result } from '../protocol/result.js';
 import { FirstReplyState } from './first-reply-state.js';
-import { z } from 'zod';
-import type { RouteBuilder, RouteFactory } from '../config/route-factory.js';
-import { childPath } from '../config/json-path.js';
-import { parseWith } from '../config/schema.js';
-import { NULL_ROUTE } from './null-route.js';
+import type { RouteBuilder } from '../config/route-factory.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** AllFastestRoute's answer: the first reply that is not a failover error. */
@@ -36,22 +33,8 @@ export class AllFastestRoute implements RouteHandle {
   }
 }
 
-const schema = z.looseObject({ children: z.unknown() });
-
-/**
- * Collection-route children: `Type|<children>` short form or `{"children": ...}`.
- * @throws ConfigError
- */
-export function collectionChildren(factory: RouteFactory, json: unknown, path: string): RouteHandle[] {
-  if (typeof json === 'string' || Array.isArray(json)) return factory.createList(json, path);
-  const o = parseWith(schema, json, path);
-  return factory.createList(o.children, childPath(path, 'children'));
-}
-
 /** `AllFastestRoute`: 0 children → NullRoute, 1 → the child, else AllFastestRoute. */
 export const buildAllFastestRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new AllFastestRoute(children);
+  return collectionRoute(children, (c) => new AllFastestRoute(c));
 };

@@ -3,11 +3,10 @@
  * reply; the others finish in the background, their replies ignored
  * (`mcrouter/lib/routes/AllInitialRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`).
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import { DISCARD_SINK, traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** See the file comment. Built with ≥ 2 children (0 → NullRoute, 1 → the child). */
@@ -30,7 +29,5 @@ export class AllInitialRoute implements RouteHandle {
 /** `AllInitialRoute`: `{children}` or `AllInitialRoute|<children>`; 0 children → NullRoute, 1 → the child. */
 export const buildAllInitialRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new AllInitialRoute(children);
+  return collectionRoute(children, (c) => new AllInitialRoute(c));
 };

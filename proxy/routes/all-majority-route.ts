@@ -6,12 +6,11 @@
  * (`mcrouter/lib/routes/AllMajorityRoute.h`, `mcrouter/lib/routes/AllSyncRoute.h`). Errors count like any other result,
  * so two REMOTE_ERRORs beat one NOT_FOUND, and a 2–2 tie goes to the worse result.
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { resultSeverity } from '../protocol/result.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 class AllMajorityState implements ReplySink {
@@ -69,7 +68,5 @@ export class AllMajorityRoute implements RouteHandle {
 /** `AllMajorityRoute`: `{children}` or `AllMajorityRoute|<children>`; 0 children → NullRoute, 1 → the child. */
 export const buildAllMajorityRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new AllMajorityRoute(children);
+  return collectionRoute(children, (c) => new AllMajorityRoute(c));
 };

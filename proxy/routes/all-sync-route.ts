@@ -4,12 +4,11 @@
  * replies the first to arrive wins (`mcrouter/lib/routes/AllSyncRoute.h`). mcrouter's quirk is
  * kept: TOUCHED ranks above every error, so a touch answers TOUCHED if any child touched.
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import type { McReply, ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { resultSeverity } from '../protocol/result.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 export class AllSyncState implements ReplySink {
@@ -46,7 +45,5 @@ export class AllSyncRoute implements RouteHandle {
 /** `AllSyncRoute`: `{children}` or `AllSyncRoute|<children>`; 0 children → NullRoute, 1 → the child. */
 export const buildAllSyncRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new AllSyncRoute(children);
+  return collectionRoute(children, (c) => new AllSyncRoute(c));
 };

@@ -15,6 +15,7 @@
  * effect (memcached has no leases). Counters: `failover_all`, `failover_all_failed`,
  * `failover_rate_limited`.
  */
+import { collectionRoute } from './collection-route.js';
 import { z } from 'zod';
 import type { McReply, ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
@@ -27,7 +28,6 @@ import { ConfigError } from '../errors.js';
 import { FailoverErrors } from './failover-errors.js';
 import { FailoverRateLimiter } from './failover-rate-limiter.js';
 import { makeFailoverPolicy, type FailoverPolicy } from './failover-policy.js';
-import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 const FAILOVER_TAG = Buffer.from(':failover=1', 'latin1');
@@ -172,23 +172,23 @@ export function makeFailoverRoute(
   json: unknown,
   path: string,
 ): RouteHandle {
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  const o = isObject(json) ? parseWith(optionsSchema, json, path) : {};
-  if (o.enable_lease_pairing === true && o.name === undefined) {
-    throw new ConfigError(path, 'Failover: name is required when lease pairing is enabled');
-  }
-  const settings: FailoverSettings = {
-    errors: FailoverErrors.parse(o.failover_errors, childPath(path, 'failover_errors')),
-    rateLimiter:
-      o.failover_limit === undefined
-        ? null
-        : FailoverRateLimiter.parse(o.failover_limit, childPath(path, 'failover_limit')),
-    policy: makeFailoverPolicy(o.failover_policy, children, o.hash, childPath(path, 'failover_policy')),
-    failoverTag: o.failover_tag ?? false,
-    name: o.name === undefined ? '' : `${o.name}:failover_targets=${children.length}`,
-  };
-  return new FailoverRoute(children, settings, factory.stats);
+  return collectionRoute(children, () => {
+    const o = isObject(json) ? parseWith(optionsSchema, json, path) : {};
+    if (o.enable_lease_pairing === true && o.name === undefined) {
+      throw new ConfigError(path, 'Failover: name is required when lease pairing is enabled');
+    }
+    const settings: FailoverSettings = {
+      errors: FailoverErrors.parse(o.failover_errors, childPath(path, 'failover_errors')),
+      rateLimiter:
+        o.failover_limit === undefined
+          ? null
+          : FailoverRateLimiter.parse(o.failover_limit, childPath(path, 'failover_limit')),
+      policy: makeFailoverPolicy(o.failover_policy, children, o.hash, childPath(path, 'failover_policy')),
+      failoverTag: o.failover_tag ?? false,
+      name: o.name === undefined ? '' : `${o.name}:failover_targets=${children.length}`,
+    };
+    return new FailoverRoute(children, settings, factory.stats);
+  });
 }
 
 const childrenSchema = z.looseObject({ children: z.unknown().optional() });

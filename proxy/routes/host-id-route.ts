@@ -5,14 +5,12 @@
  * not mcrouter's folly hash, so the child a given host picks differs from mcrouter's. No children
  * (e.g. an empty pool) make it a NullRoute (`mcrouter/routes/HostIdRouteFactory.h`).
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import type { RouteHandle } from './route-handle.js';
 
 /** `HostIdRoute`: `{children}` or `HostIdRoute|<children>`; the chosen child itself is the route. */
 export const buildHostIdRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  return children[factory.hostId % children.length] as RouteHandle;
+  return collectionRoute(children, (c) => c[factory.hostId % c.length] as RouteHandle);
 };

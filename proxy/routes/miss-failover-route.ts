@@ -6,6 +6,7 @@
  * replacing it unless it is worse (so a miss from a healthy server beats an error from the last).
  * Every other operation goes to the first child only.
  */
+import { collectionRoute } from './collection-route.js';
 import { z } from 'zod';
 import type { McReply, ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
@@ -14,7 +15,6 @@ import { isHitResult, resultSeverity } from '../protocol/result.js';
 import type { RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
 import { isObject, parseWith } from '../config/schema.js';
-import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, traverseOne, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 class MissFailoverState implements ReplySink {
@@ -86,7 +86,5 @@ export const buildMissFailoverRoute: RouteBuilder = (factory, json, path) => {
   } else {
     children = factory.createList(json ?? '', path);
   }
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new MissFailoverRoute(children, best);
+  return collectionRoute(children, (c) => new MissFailoverRoute(c, best));
 };

@@ -2,11 +2,10 @@
  * RandomRoute: sends each request to one child picked uniformly at random
  * (`mcrouter/lib/routes/RandomRoute.h`, `mcrouter/routes/`).
  */
+import { collectionChildren, collectionRoute } from './collection-route.js';
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import type { RouteBuilder } from '../config/route-factory.js';
-import { collectionChildren } from './all-fastest-route.js';
-import { NULL_ROUTE } from './null-route.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** See the file comment. Built with ≥ 2 children (0 → NullRoute, 1 → the child). */
@@ -29,7 +28,5 @@ export class RandomRoute implements RouteHandle {
 /** `RandomRoute`: `{children}` or `RandomRoute|<children>`; 0 children → NullRoute, 1 → the child. */
 export const buildRandomRoute: RouteBuilder = (factory, json, path) => {
   const children = collectionChildren(factory, json, path);
-  if (children.length === 0) return NULL_ROUTE;
-  if (children.length === 1) return children[0] as RouteHandle;
-  return new RandomRoute(children);
+  return collectionRoute(children, (c) => new RandomRoute(c));
 };

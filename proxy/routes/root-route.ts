@@ -21,6 +21,7 @@
  * (`SERVER_ERROR remote error`); with `--allow-only-gets` everything but get-like requests gets
  * NullRoute's reply without being routed.
  */
+import { ConfigError } from '../errors.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
 import { isArithmetic, isGetLike } from '../protocol/op.js';
@@ -124,7 +125,7 @@ export class RootRoute implements RouteHandle {
    * @param defaultPrefix the default routing prefix (`-R`)
    * @param sendInvalidRouteToDefault route unknown prefixes to the default route
    * @param options reply post-processing (mcrouter's miss-on-get-errors & co.)
-   * @throws Error `invalid default route: <prefix>` when no alias equals the default prefix
+   * @throws ConfigError `invalid default route: <prefix>` when no alias equals the default prefix
    */
   constructor(
     aliases: readonly RouteAlias[],
@@ -141,7 +142,7 @@ export class RootRoute implements RouteHandle {
     const byPrefix = new Map<string, RouteHandle>();
     for (const a of aliases) byPrefix.set(a.prefix, a.route);
     const def = byPrefix.get(defaultPrefix);
-    if (def === undefined) throw new Error(`invalid default route: ${defaultPrefix}`);
+    if (def === undefined) throw new ConfigError('', `invalid default route: ${defaultPrefix}`);
     this.defaultRoute = def;
     this.ordered = [{ prefix: defaultPrefix, route: def }];
     for (const [prefix, route] of byPrefix)

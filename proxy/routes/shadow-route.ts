@@ -106,8 +106,8 @@ export function makeShadowRoutes(
   jshadows.forEach((entry: unknown, i) => {
     const p = childPath(shadowsPath, i);
     try {
-      if (!isObject(entry)) throw new Error('shadow is not an object');
-      if (entry.target === undefined) throw new Error('no target for shadow');
+      if (!isObject(entry)) throw new ConfigError('', 'shadow is not an object');
+      if (entry.target === undefined) throw new ConfigError('', 'no target for shadow');
       const settings = parseShadowSettings(entry);
       targets.push(new ShadowTarget(factory.create(entry.target, childPath(p, 'target')), settings, max));
     } catch (err) {

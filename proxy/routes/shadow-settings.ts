@@ -12,6 +12,7 @@
  * mcrouter logs and skips an invalid entry instead of refusing the config; so does this.
  * `key_fraction_range_rv` / `index_range_rv` (runtime variables) are accepted and ignored.
  */
+import { ConfigError } from '../errors.js';
 import type { McRequest } from '../protocol/request.js';
 import { spooky32 } from '../hash/hash-selector.js';
 import { isObject } from '../config/schema.js';
@@ -31,34 +32,35 @@ export interface ShadowSettings {
 }
 
 function pair(v: unknown, what: string): [number, number] {
-  if (!Array.isArray(v)) throw new Error(`${what} is not an array`);
-  if (v.length !== 2) throw new Error(`${what} size is not 2`);
+  if (!Array.isArray(v)) throw new ConfigError('', `${what} is not an array`);
+  if (v.length !== 2) throw new ConfigError('', `${what} size is not 2`);
   const [a, b] = v as unknown[];
-  if (typeof a !== 'number' || typeof b !== 'number') throw new Error(`${what} is not an array of numbers`);
+  if (typeof a !== 'number' || typeof b !== 'number')
+    throw new ConfigError('', `${what} is not an array of numbers`);
   return [a, b];
 }
 
 /**
  * Parses one entry (without its `target`).
- * @throws Error with mcrouter's reason for an invalid entry (the caller logs and skips it)
+ * @throws ConfigError with mcrouter's reason for an invalid entry (the caller logs and skips it)
  */
 export function parseShadowSettings(json: unknown): ShadowSettings {
-  if (!isObject(json)) throw new Error('json is not an object');
+  if (!isObject(json)) throw new ConfigError('', 'json is not an object');
   let keyStart = 0;
   let keyEnd = 0;
   let startIndex = 0;
   let endIndex = 0;
   if (json.key_fraction_range !== undefined) {
     const [a, b] = pair(json.key_fraction_range, 'key_fraction_range');
-    if (!(a >= 0 && a <= b && b <= 1)) throw new Error(`invalid key_fraction_range [${a}, ${b}]`);
+    if (!(a >= 0 && a <= b && b <= 1)) throw new ConfigError('', `invalid key_fraction_range [${a}, ${b}]`);
     keyStart = Math.floor(a * U32_MAX);
     keyEnd = Math.floor(b * U32_MAX);
   }
   if (json.index_range !== undefined) {
     const [a, b] = pair(json.index_range, 'index_range');
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0)
-      throw new Error('index_range is not an array of indices');
-    if (a > b) throw new Error('index_range start > end');
+      throw new ConfigError('', 'index_range is not an array of indices');
+    if (a > b) throw new ConfigError('', 'index_range start > end');
     startIndex = a;
     endIndex = b;
   }
@@ -66,7 +68,7 @@ export function parseShadowSettings(json: unknown): ShadowSettings {
   if (json.keys_to_shadow !== undefined) {
     const keys = json.keys_to_shadow;
     if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
-      throw new Error('keys_to_shadow is not an array');
+      throw new ConfigError('', 'keys_to_shadow is not an array');
     }
     if (
       keys.length > 0 &&
@@ -74,7 +76,8 @@ export function parseShadowSettings(json: unknown): ShadowSettings {
         json.key_fraction_range !== undefined ||
         json.key_fraction_range_rv !== undefined)
     ) {
-      throw new Error(
+      throw new ConfigError(
+        '',
         'Cannot mix nonempty keys_to_shadow array with index_range, key_fraction_range, or key_fraction_range_rv',
       );
     }
@@ -82,7 +85,8 @@ export function parseShadowSettings(json: unknown): ShadowSettings {
   }
   let requestsFraction = 1;
   if (json.requests_fraction !== undefined) {
-    if (typeof json.requests_fraction !== 'number') throw new Error('requests_fraction is not a double');
+    if (typeof json.requests_fraction !== 'number')
+      throw new ConfigError('', 'requests_fraction is not a double');
     requestsFraction = json.requests_fraction;
   }
   return { startIndex, endIndex, keyStart, keyEnd, keysToShadow, requestsFraction };

@@ -3,12 +3,13 @@
  * client's liveness probe would. Used by the image's HEALTHCHECK, the ECS `healthCheck` and the
  * Kubernetes probes (`docker/entrypoint healthcheck`).
  */
+import { SidecarError } from '../errors.js';
 import net from 'node:net';
 
 /**
  * Sends `version\r\n` to `host:port` and resolves with the reply line (without CRLF).
  * @param timeoutMs the whole exchange, connect included, in ms
- * @throws Error when the connection fails, closes early, times out, or the reply is not `VERSION …`
+ * @throws SidecarError when the connection fails, closes early, times out, or the reply is not `VERSION …`
  */
 export function probeVersion(host: string, port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -16,7 +17,7 @@ export function probeVersion(host: string, port: number, timeoutMs: number): Pro
     let buf = '';
     const fail = (reason: string): void => {
       socket.destroy();
-      reject(new Error(`${host}:${port}: ${reason}`));
+      reject(new SidecarError(`${host}:${port}: ${reason}`));
     };
     socket.setTimeout(timeoutMs, () => {
       fail(`no reply to version within ${timeoutMs} ms`);
@@ -32,7 +33,7 @@ export function probeVersion(host: string, port: number, timeoutMs: number): Pro
       const line = buf.slice(0, end);
       socket.destroy();
       if (line.startsWith('VERSION ')) resolve(line);
-      else reject(new Error(`${host}:${port}: unexpected reply ${JSON.stringify(line)}`));
+      else reject(new SidecarError(`${host}:${port}: unexpected reply ${JSON.stringify(line)}`));
     });
     socket.once('error', (err) => {
       fail(err.message);

@@ -8,6 +8,7 @@
  * signal kills both at once. With `prewarm`, `mcproxy warm` fills memcached between its start and
  * the proxy's, for at most the deadline (docs/prewarm.md).
  */
+import { SidecarError } from '../errors.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,9 @@ function waitForListen(port: number, host: string, timeoutMs: number, child: Chi
     const attempt = (): void => {
       if (child.exitCode !== null || child.signalCode !== null) {
         reject(
-          new Error(`memcached exited (${child.exitCode ?? child.signalCode}) before accepting connections`),
+          new SidecarError(
+            `memcached exited (${child.exitCode ?? child.signalCode}) before accepting connections`,
+          ),
         );
         return;
       }
@@ -85,7 +88,7 @@ function waitForListen(port: number, host: string, timeoutMs: number, child: Chi
       s.once('error', () => {
         s.destroy();
         if (Date.now() > deadline)
-          reject(new Error(`memcached did not listen on ${host}:${port} within ${timeoutMs} ms`));
+          reject(new SidecarError(`memcached did not listen on ${host}:${port} within ${timeoutMs} ms`));
         else setTimeout(attempt, 20);
       });
     };
@@ -222,7 +225,7 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
     );
     const failed = spawnFailed.then((err) => {
       throw (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? new Error(
+        ? new SidecarError(
             `${opts.memcachedBin} not found in PATH: install memcached (e.g. apt-get install memcached) or pass --memcached-bin`,
           )
         : err;

@@ -69,7 +69,8 @@ export function optionsArgv(options: ProxyOptions): string[] {
   const argv: string[] = [];
   for (const spec of OPTION_SPECS) {
     const v = options[spec.key];
-    if (JSON.stringify(v) === JSON.stringify(DEFAULT_OPTIONS[spec.key]) || spec.kind === 'validate') continue;
+    if (JSON.stringify(v) === JSON.stringify(DEFAULT_OPTIONS[spec.key]) || spec.key === 'validateConfig')
+      continue;
     const flag = spec.flags.split(/[ ,]+/).find((f) => f.startsWith('--')) ?? '';
     const value = Array.isArray(v)
       ? v.join(',')

@@ -5,6 +5,7 @@
  * `(twang_mix64(nodeHash + key) / 2^64) ^ (1 / weight)` (nodes of weight ~0 never win; on a
  * tie the first node wins).
  */
+import { ConfigError } from '../../errors.js';
 import { fnv64, twangMix64 } from './hash64.js';
 
 const MASK64 = (1n << 64n) - 1n;
@@ -18,18 +19,18 @@ export class RendezvousHash {
 
   /**
    * @param nodes node names and weights (>= 0), in a fixed order
-   * @throws Error `Weight should be greater than 0` for a negative weight, `Sum of weights is 0`
+   * @throws ConfigError `Weight should be greater than 0` for a negative weight, `Sum of weights is 0`
    *         when the weights add up to (almost) nothing
    */
   constructor(nodes: readonly (readonly [string, number])[]) {
     let sum = 0;
     for (const [name, weight] of nodes) {
-      if (weight < 0) throw new Error('Weight should be greater than 0');
+      if (weight < 0) throw new ConfigError('', 'Weight should be greater than 0');
       this.hashes.push(fnv64(Buffer.from(name, 'utf8')));
       this.weights.push(weight);
       sum += weight;
     }
-    if (sum < Number.EPSILON) throw new Error('Sum of weights is 0');
+    if (sum < Number.EPSILON) throw new ConfigError('', 'Sum of weights is 0');
     for (let i = 0; i < this.weights.length; i++) this.weights[i] = (this.weights[i] as number) / sum;
   }
 

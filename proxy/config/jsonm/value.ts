@@ -9,6 +9,7 @@
  * folly::dynamic (`folly/dynamic.cpp`, `folly/Conv.h`), which is what mcrouter's built-in
  * macros call (`mcrouter/lib/config/ConfigPreprocessor.cpp`).
  */
+import { McProxyError } from '../../errors.js';
 
 /** A JSONM value. */
 export type JValue = null | boolean | bigint | number | string | JArray | JObject;
@@ -18,9 +19,13 @@ export type JArray = readonly JValue[];
 export type JObject = ReadonlyMap<string, JValue>;
 
 /** A problem inside the preprocessor; turned into a `ConfigError` with its location at the top. */
-export class JsonmError extends Error {
+export class JsonmError extends McProxyError {
   /** Where the error happened, outermost first (filled in as it propagates). */
   readonly frames: Frame[] = [];
+
+  constructor(message: string) {
+    super(message, 'MCR_ERR_JSONM');
+  }
 }
 
 /** One step of an error's location. */

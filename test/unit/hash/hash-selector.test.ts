@@ -1,4 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
+import { ConfigError } from '../../../proxy/errors.js';
 import { describe, expect, it } from 'vitest';
 
 import { constShardHash } from '../../../proxy/hash/const-shard.js';
@@ -77,7 +78,7 @@ describe('createHashSelector', () => {
   describe('errors', () => {
     it('unknown hash function', () => {
       expect(() => createHashSelector({ hashFunc: 'Md5', n: 3 })).toThrow(
-        new Error('Unknown hash function: Md5'),
+        new ConfigError('', 'Unknown hash function: Md5'),
       );
       expect(() => createHashSelector({ hashFunc: 'ch3', n: 3 })).toThrow('Unknown hash function: ch3');
     });
@@ -89,9 +90,9 @@ describe('createHashSelector', () => {
     });
 
     it.each([0, -1, 1.5, 8388609, Number.NaN])('Ch3 and ConstShard reject n = %s', (n) => {
-      expect(() => createHashSelector({ n })).toThrow(new Error('Pool size out of range for Ch3'));
+      expect(() => createHashSelector({ n })).toThrow(new ConfigError('', 'Pool size out of range for Ch3'));
       expect(() => createHashSelector({ hashFunc: 'ConstShard', n })).toThrow(
-        new Error('Pool size out of range for Ch3'),
+        new ConfigError('', 'Pool size out of range for Ch3'),
       );
     });
 

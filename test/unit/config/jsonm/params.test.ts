@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { globalParams } from '../../../../proxy/config/jsonm/params.js';
 import { addressHash32, hostId, ipBytes } from '../../../../proxy/config/jsonm/host-address.js';
-import { optionsAsPairs, parseProxyOptions, parseStringMap } from '../../../../proxy/options.js';
+import { optionsAsPairs, parseProxyOptions } from '../../../../proxy/options.js';
+import { parseStringMap } from '../../../../proxy/util/option-table.js';
 import { OptionError } from '../../../../proxy/errors.js';
 import { canonical, canonicalText as c, expand } from './helpers.js';
 
