@@ -297,7 +297,11 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const deadline = this.deadlines[i] ?? 0;
     this.sinks[i] = null;
     this.head++;
-    if (st !== Slot.Sent || sink === null) return; // a zombie: already answered with a timeout
+    if (st !== Slot.Sent || sink === null) {
+      // A zombie: already answered with a timeout.
+      if (this.closing) this.maybeFinishClose();
+      return;
+    }
     const us = (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
     this.latency.record(us);
     const avg = this.avgLatencyUs;
@@ -348,6 +352,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       n++;
     }
     this.expiryCursor = n;
+    if (this.closing) this.maybeFinishClose();
     const busy = this.head < this.tail || this.connecting;
     if (!busy) this.watching = false;
     return busy;
@@ -508,8 +513,17 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.maybeFinishClose();
   }
 
+  /**
+   * Closes once every request routed here has been answered: by its reply, or already by a
+   * timeout (a zombie whose late reply a hung server may never send must not hold the connection).
+   */
   private maybeFinishClose(): void {
-    if (this.head < this.tail) return;
+    for (let n = this.head; n < this.tail; n++) {
+      const st = this.status[n & this.mask];
+      if ((st === Slot.Sent || st === Slot.Pending) && this.sinks[n & this.mask] !== null) return;
+    }
+    for (let n = this.head; n < this.tail; n++) this.sinks[n & this.mask] = null;
+    this.head = this.sent = this.tail;
     this.state = DestinationState.Closed;
     const socket = this.socket;
     this.detachSocket();

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { McProxyError } from '../errors.js';
+import { TcpState, tcpSockets } from '../util/proc-net-tcp.js';
 
 /** A port the sidecar needs is already held; `holder` describes the process when known. */
 export class PortInUseError extends McProxyError {
@@ -47,25 +48,17 @@ export async function assertPortFree(port: number, host: string | undefined, rol
   );
 }
 
-/** TCP `LISTEN` state in `/proc/net/tcp*`. */
-const TCP_LISTEN = '0A';
-
 /**
  * The process listening on TCP `port` (any address), as `pid <n> (<command line>)`, from Linux's
  * `/proc/net/tcp{,6}` and `/proc/<pid>/fd`; null when it cannot be seen (another user's process,
  * another network namespace, not Linux).
  */
 export async function portHolder(port: number): Promise<string | null> {
-  const inodes = new Set<string>();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(table, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === TCP_LISTEN && f[1]?.endsWith(`:${hexPort}`) === true && f[9] !== undefined)
-        inodes.add(f[9]);
-    }
-  }
+  const inodes = new Set(
+    (await tcpSockets())
+      .filter((s) => s.state === TcpState.Listen && s.localPort === port)
+      .map((s) => s.inode),
+  );
   if (inodes.size === 0) return null;
   const pids = await readdir('/proc').catch(() => [] as string[]);
   for (const pid of pids) {
