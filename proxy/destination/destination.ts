@@ -45,6 +45,7 @@ import {
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { log } from '../logger.js';
+import { logLimited } from '../util/log-limiter.js';
 
 /** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
 export enum DestinationState {
@@ -314,7 +315,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   /** @inheritdoc */
   onProtocolError(message: string): void {
-    log.warn(
+    logLimited(
+      'warn',
+      `protocol_error:${this.hostPort}`,
       { destination: this.hostPort, reason: message },
       'protocol error from server; resetting connection',
     );

@@ -35,6 +35,7 @@ import { ClientSession } from './client-session.js';
 import { newTlsConnector } from '../tls/tls-options.js';
 import { tlsListenerOptions } from '../tls/tls-listener.js';
 import { log } from '../logger.js';
+import { logLimited } from '../util/log-limiter.js';
 
 /** See the file comment. */
 export class ProxyServer implements SessionHost {
@@ -153,7 +154,12 @@ export class ProxyServer implements SessionHost {
     try {
       this.current.root.route(req, sink);
     } catch (err) {
-      log.error({ err, op: OP_NAMES[req.op] }, 'exception while routing');
+      logLimited(
+        'error',
+        `routing_exception:${req.op}`,
+        { err, op: OP_NAMES[req.op] },
+        'exception while routing',
+      );
       sink.onReply(
         McReply.error(
           Result.LocalError,
