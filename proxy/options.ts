@@ -88,6 +88,8 @@ export interface ProxyOptions {
   asynclogDisable: boolean;
   /** `--use-asynclog-version2`: write version-2 asynclog lines. */
   useAsynclogVersion2: boolean;
+  /** `--asynclog-max-bytes`: spool size cap, bytes; 0 = no cap. */
+  asynclogMaxBytes: number;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target. */
   targetMaxShadowRequests: number;
   /** `--stats-root`: directory of the stats files (`proxy/admin/stats-files.ts`); '' = none. */
@@ -185,6 +187,7 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   asyncDir: '/var/spool/mcrouter',
   asynclogDisable: false,
   useAsynclogVersion2: false,
+  asynclogMaxBytes: 256 * 1024 * 1024,
   targetMaxShadowRequests: 1000,
   statsRoot: '',
   statsLoggingIntervalMs: 10_000,
@@ -528,6 +531,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'bool',
     origin: 'mcrouter',
     help: 'write asynclog lines in version 2 (JSON object) format',
+  },
+  {
+    key: 'asynclogMaxBytes',
+    flags: '--asynclog-max-bytes <bytes>',
+    internal: 'asynclog_max_bytes',
+    kind: 'int',
+    min: 0,
+    max: 2 ** 50,
+    origin: 'mcsidecar',
+    help: 'asynclog spool size cap; failed deletes past it are dropped and counted (0 = no cap)',
   },
   {
     key: 'targetMaxShadowRequests',

@@ -168,6 +168,8 @@ const STATS: readonly StatDef[] = [
   // Counters the routes keep (mcrouter's detailed/ods stats).
   stat('dev_null_requests', ODS | DETAILED, (s) => s.ctx.stats.devNullRequests),
   stat('asynclog_requests', ODS | DETAILED, (s) => s.ctx.stats.asynclogRequests),
+  stat('asynclog_spool_success', ODS | DETAILED, (s) => s.ctx.stats.asynclogSpoolSuccess),
+  stat('asynclog_spool_dropped', ODS | DETAILED, (s) => s.ctx.stats.asynclogSpoolDropped),
   stat('failover_all', ODS | DETAILED, (s) => s.ctx.stats.failoverAll),
   stat('failover_all_failed', ODS | DETAILED, (s) => s.ctx.stats.failoverAllFailed),
   stat('failover_rate_limited', ODS | DETAILED, (s) => s.ctx.stats.failoverRateLimited),

@@ -83,6 +83,13 @@ export class ProxyServer implements SessionHost {
           onSpool: () => {
             this.stats.asynclogRequests++;
           },
+          maxBytes: options.asynclogMaxBytes,
+          onWritten: (n) => {
+            this.stats.asynclogSpoolSuccess += n;
+          },
+          onDropped: (n) => {
+            this.stats.asynclogSpoolDropped += n;
+          },
         });
     this.runtime = { stats: this.stats, asyncLog: this.asyncLog };
     this.destinations = new DestinationMap(
