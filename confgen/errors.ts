@@ -12,9 +12,9 @@ export class DiscoveryError extends McProxyError {
     /** The provider, e.g. `elasticache-auto-discovery:cfg.example:11211`. */
     readonly source: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
-    super(`${source}: ${message}`, 'MCCONFGEN_ERR_DISCOVERY');
+    super(`${source}: ${message}`, options?.code ?? 'MCCONFGEN_ERR_DISCOVERY');
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
@@ -33,5 +33,24 @@ export class ConfgenOptionError extends McProxyError {
 export class AutoDiscoveryReplyError extends McProxyError {
   constructor(message: string) {
     super(message, 'MCCONFGEN_ERR_AUTO_DISCOVERY_REPLY');
+  }
+}
+
+/**
+ * A discovery source returned a host name or address that is not a valid RFC 1123 name or IP
+ * literal (`confgen/host-name.ts`): code `MCCONFGEN_ERR_INVALID_HOST`. Like any failed source,
+ * nothing is written and the last good file stays. `value` is the offending text as received.
+ */
+export class InvalidHostError extends DiscoveryError {
+  constructor(
+    source: string,
+    readonly field: string,
+    readonly value: string,
+  ) {
+    super(
+      source,
+      `invalid ${field} ${JSON.stringify(value)} (expected an RFC 1123 host name or an IP address)`,
+      { code: 'MCCONFGEN_ERR_INVALID_HOST' },
+    );
   }
 }

@@ -400,6 +400,18 @@ export const OPTION_SPECS = [
     help: 'write asynclog lines in version 2 (JSON object) format',
   },
   {
+    key: 'asynclogMaxBytes',
+    flags: '--asynclog-max-bytes <bytes>',
+    internal: 'asynclog_max_bytes',
+    kind: 'int',
+    default: 256 * 1024 * 1024,
+    shownDefault: '256 MiB',
+    min: 0,
+    max: 2 ** 50,
+    origin: 'mcsidecar',
+    help: 'asynclog spool size cap (files under --async-dir); failed deletes past it are dropped and counted in asynclog_spool_dropped (0 = no cap)',
+  },
+  {
     key: 'targetMaxShadowRequests',
     flags: '--target-max-shadow-requests <n>',
     internal: 'target_max_shadow_requests',

@@ -11,6 +11,9 @@
  * against a pattern: TLS clusters' host names start with digits (`0001.mycluster…`), which broke
  * clients that took any line starting with a digit for the version.
  *
+ * Every node's host name (and IP, when shown) must be an RFC 1123 name or an IP literal
+ * (`confgen/host-name.ts`); one that is not fails the source with `InvalidHostError`.
+ *
  * A version lower than the highest one seen is ignored (stale node answered); the last good list
  * is returned instead, as AWS's Java cluster client does.
  *
@@ -22,6 +25,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { AutoDiscoveryReplyError, DiscoveryError } from '../errors.js';
+import { checkedHost, isValidIp } from '../host-name.js';
 import { hostPort, tlsServer } from '../topology.js';
 import { log } from '../../proxy/logger.js';
 import type { ServerProvider } from './provider.js';
@@ -158,10 +162,13 @@ export class AutoDiscoveryProvider implements ServerProvider {
       );
       return [...this.lastNodes];
     }
+    const nodes = config.nodes.map((n) => {
+      const host = checkedHost(this.name, 'node host name', n.host);
+      if (n.ip !== '') checkedHost(this.name, `IP address of node ${host}`, n.ip, isValidIp);
+      return this.opts.tls === true ? tlsServer(hostPort(host, n.port)) : hostPort(host, n.port);
+    });
     this.lastVersion = config.version;
-    this.lastNodes = config.nodes.map((n) =>
-      this.opts.tls === true ? tlsServer(hostPort(n.host, n.port)) : hostPort(n.host, n.port),
-    );
+    this.lastNodes = nodes;
     return [...this.lastNodes];
   }
 

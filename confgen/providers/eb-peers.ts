@@ -9,10 +9,13 @@
  * - `--eb-use-environment-resources` (the seed's path): `elasticbeanstalk:DescribeEnvironmentResources`
  *   for the instance IDs, then `DescribeInstances` filtered by `instance-id` (a filter, not
  *   `InstanceIds`, so an ID that was just terminated does not fail the whole call) and `running`.
+ *
+ * Every private IP must be an IP literal (`confgen/host-name.ts`), else `InvalidHostError`.
  */
 import type { EC2Client, Filter, Reservation } from '@aws-sdk/client-ec2';
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { DiscoveryError } from '../errors.js';
+import { checkedHost, isValidIp } from '../host-name.js';
 import { hostPort } from '../topology.js';
 import {
   createEc2Client,
@@ -66,7 +69,9 @@ export class EbPeersProvider implements ServerProvider {
           : { Name: 'tag:elasticbeanstalk:environment-id', Values: [this.opts.environmentId ?? ''] };
       ips.push(...(await this.privateIps([tag, running])));
     }
-    return ips.map((ip) => hostPort(ip, this.opts.port));
+    return ips.map((ip) =>
+      hostPort(checkedHost(this.name, 'PrivateIpAddress', ip, isValidIp), this.opts.port),
+    );
   }
 
   /** Instance IDs of the environment (DescribeEnvironmentResources; live, not paginated). */

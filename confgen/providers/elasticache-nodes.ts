@@ -3,10 +3,13 @@
  * with `ShowCacheNodeInfo`, keeping only nodes in the `available` state that have an endpoint
  * (nodes being added or removed have none; docs/confgen.md). The node's DNS name is used, not its
  * IP: it survives node replacement and is what TLS verification needs. A cluster created with
- * `TransitEncryptionEnabled` gives TLS server strings (`host:port:ascii:ssl`, docs/tls.md).
+ * `TransitEncryptionEnabled` gives TLS server strings (`host:port:ascii:ssl`, docs/tls.md). An
+ * endpoint that is not an RFC 1123 name or an IP literal fails the source (`InvalidHostError`,
+ * `confgen/host-name.ts`).
  */
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DiscoveryError } from '../errors.js';
+import { checkedHost } from '../host-name.js';
 import { hostPort, tlsServer } from '../topology.js';
 import { createElastiCacheClient, describeAwsError, type AwsSettings } from './aws-clients.js';
 import type { ServerProvider } from './provider.js';
@@ -52,7 +55,7 @@ export class ElastiCacheNodesProvider implements ServerProvider {
               const ep = node.Endpoint;
               if (node.CacheNodeStatus !== 'available' || ep?.Address === undefined || ep.Port === undefined)
                 continue;
-              const server = hostPort(ep.Address, ep.Port);
+              const server = hostPort(checkedHost(this.name, 'node endpoint', ep.Address), ep.Port);
               out.push(cluster.TransitEncryptionEnabled === true ? tlsServer(server) : server);
             }
           }

@@ -7,7 +7,9 @@
  * `http://169.254.169.254`. In bridge-networked containers the PUT needs a hop limit of 2 on the
  * instance (docs/confgen.md).
  */
+import net from 'node:net';
 import { DiscoveryError } from '../errors.js';
+import { checkedHost } from '../host-name.js';
 
 /** Token lifetime asked for, seconds. */
 const TOKEN_TTL_SECONDS = 21600;
@@ -35,9 +37,12 @@ export class Imds {
     ).replace(/\/+$/, '');
   }
 
-  /** The instance's private IPv4 address (`local-ipv4`). */
-  localIpv4(): Promise<string> {
-    return this.get('local-ipv4');
+  /**
+   * The instance's private IPv4 address (`local-ipv4`).
+   * @throws InvalidHostError when the answer is not an IPv4 address
+   */
+  async localIpv4(): Promise<string> {
+    return checkedHost('imds', 'local-ipv4', await this.get('local-ipv4'), (ip) => net.isIPv4(ip));
   }
 
   /** The instance's region (`placement/region`). */

@@ -50,6 +50,10 @@ export class ProxyStats {
   devNullRequests = 0;
   /** Deletes spooled to the asynclog (`asynclog_requests`, `mcrouter/routes/McRouteHandleProvider-inl.h`). */
   asynclogRequests = 0;
+  /** Spooled deletes written to the spool (`asynclog_spool_success`, `mcrouter/stat_list.h`). */
+  asynclogSpoolSuccess = 0;
+  /** Spooled deletes dropped at `--asynclog-max-bytes` (`asynclog_spool_dropped`). */
+  asynclogSpoolDropped = 0;
   /** Requests FailoverRoute sent to a failover child (`failover_all`, `mcrouter/routes/FailoverRoute.h`). */
   failoverAll = 0;
   /** Failovers where every child tried answered an error (`failover_all_failed`). */

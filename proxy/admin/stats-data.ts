@@ -114,6 +114,8 @@ export interface StatsData {
   readonly configFullAttempts: number;
   readonly devNullRequests: number;
   readonly asynclogRequests: number;
+  readonly asynclogSpoolSuccess: number;
+  readonly asynclogSpoolDropped: number;
   readonly failoverAll: number;
   readonly failoverAllFailed: number;
   readonly failoverRateLimited: number;
@@ -188,6 +190,8 @@ export function collectStatsData(ctx: StatsContext, numProxies = 1): StatsData {
     configFullAttempts: stats.configFullAttempts,
     devNullRequests: stats.devNullRequests,
     asynclogRequests: stats.asynclogRequests,
+    asynclogSpoolSuccess: stats.asynclogSpoolSuccess,
+    asynclogSpoolDropped: stats.asynclogSpoolDropped,
     failoverAll: stats.failoverAll,
     failoverAllFailed: stats.failoverAllFailed,
     failoverRateLimited: stats.failoverRateLimited,
@@ -287,6 +291,8 @@ export function mergeStatsData(parts: readonly StatsData[], primary: PrimaryInfo
     configFullAttempts: max(parts, (d) => d.configFullAttempts),
     devNullRequests: sum(parts, (d) => d.devNullRequests),
     asynclogRequests: sum(parts, (d) => d.asynclogRequests),
+    asynclogSpoolSuccess: sum(parts, (d) => d.asynclogSpoolSuccess),
+    asynclogSpoolDropped: sum(parts, (d) => d.asynclogSpoolDropped),
     failoverAll: sum(parts, (d) => d.failoverAll),
     failoverAllFailed: sum(parts, (d) => d.failoverAllFailed),
     failoverRateLimited: sum(parts, (d) => d.failoverRateLimited),

@@ -153,6 +153,8 @@ const STATS: readonly StatDef[] = [
   // Counters the routes keep (mcrouter's detailed/ods stats).
   stat('dev_null_requests', ODS | DETAILED, (s) => s.data.devNullRequests),
   stat('asynclog_requests', ODS | DETAILED, (s) => s.data.asynclogRequests),
+  stat('asynclog_spool_success', ODS | DETAILED, (s) => s.data.asynclogSpoolSuccess),
+  stat('asynclog_spool_dropped', ODS | DETAILED, (s) => s.data.asynclogSpoolDropped),
   stat('failover_all', ODS | DETAILED, (s) => s.data.failoverAll),
   stat('failover_all_failed', ODS | DETAILED, (s) => s.data.failoverAllFailed),
   stat('failover_rate_limited', ODS | DETAILED, (s) => s.data.failoverRateLimited),

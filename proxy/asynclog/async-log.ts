@@ -10,8 +10,15 @@
  * (mcrouter's `DEFAULT_ASYNCLOG_LIFETIME`), then a new one is started. The directory is created
  * when needed; when it cannot be written the batch is dropped and logged (at most one log line a
  * minute, with the number of lines lost), and the proxy carries on.
+ *
+ * Size cap (`--asynclog-max-bytes`; mcrouter has none): the bytes under the spool directory are
+ * measured (every file, whichever process wrote it; re-measured every 10 s so a replay that
+ * removed files is seen) plus what this process wrote since. A batch that would take the spool
+ * past the cap is dropped and counted (`asynclog_spool_dropped`); one warning is logged when the
+ * cap is reached and one line when writing resumes, with the number of lines dropped meanwhile.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { log } from '../logger.js';
 import { asynclogPaths, formatAsynclogLine } from './asynclog-line.js';
 
@@ -35,7 +42,16 @@ export interface AsyncLogOptions {
   readonly version2?: boolean;
   /** Called once per spooled line (the `asynclog_requests` counter). */
   readonly onSpool?: () => void;
+  /** Spool size cap, bytes; 0 or absent: no cap. */
+  readonly maxBytes?: number;
+  /** Called with the number of lines written (`asynclog_spool_success`). */
+  readonly onWritten?: (lines: number) => void;
+  /** Called with the number of lines dropped at the cap (`asynclog_spool_dropped`). */
+  readonly onDropped?: (lines: number) => void;
 }
+
+/** How often the spool directory is measured again while a cap is set, ms. */
+const SPOOL_RESCAN_MS = 10_000;
 
 /** mcrouter's `DEFAULT_ASYNCLOG_LIFETIME`: a spool file is written for 15 minutes, seconds. */
 export const ASYNCLOG_FILE_LIFETIME_S = 15 * 60;
@@ -53,9 +69,15 @@ export class AsyncLog implements AsyncLogSink {
   private readonly id = `0x${(++instances).toString(16)}`;
   private lastErrorLog = 0;
   private lostSinceLog = 0;
-  /** Lines written, and lines lost because the spool could not be written. */
+  /** Lines written, lines lost because the spool could not be written, lines dropped at the cap. */
   written = 0;
   lost = 0;
+  dropped = 0;
+  /** Bytes under the spool directory (-1 before the first measure), and when it was measured. */
+  private spoolBytes = -1;
+  private measuredAt = 0;
+  private droppedSinceCap = 0;
+  private capped = false;
 
   constructor(readonly options: AsyncLogOptions) {}
 
@@ -102,8 +124,11 @@ export class AsyncLog implements AsyncLogSink {
       const lines = this.pending;
       this.pending = [];
       try {
-        await this.append(lines.join(''));
+        const text = lines.join('');
+        if (!(await this.fits(text))) continue;
+        await this.append(text);
         this.written += lines.length;
+        this.options.onWritten?.(lines.length);
       } catch (err) {
         this.lost += lines.length;
         this.reportLoss(err as NodeJS.ErrnoException, lines.length);
@@ -130,6 +155,50 @@ export class AsyncLog implements AsyncLogSink {
     }
   }
 
+  /**
+   * True when `text` fits under the cap (counting it as written); otherwise its lines are counted
+   * as dropped and false is returned.
+   */
+  private async fits(text: string): Promise<boolean> {
+    const max = this.options.maxBytes ?? 0;
+    if (max <= 0) return true;
+    const now = Date.now();
+    if (this.spoolBytes < 0 || now - this.measuredAt >= SPOOL_RESCAN_MS) {
+      this.spoolBytes = await spoolSize(this.options.dir);
+      this.measuredAt = now;
+    }
+    const bytes = Buffer.byteLength(text, 'latin1');
+    if (this.spoolBytes + bytes > max) {
+      const n = countLines(text);
+      this.dropped += n;
+      this.droppedSinceCap += n;
+      this.options.onDropped?.(n);
+      if (!this.capped) {
+        this.capped = true;
+        log.warn(
+          {
+            event: 'asynclog_cap_reached',
+            dir: this.options.dir,
+            maxBytes: max,
+            spoolBytes: this.spoolBytes,
+          },
+          'asynclog: the spool reached --asynclog-max-bytes; failed deletes are dropped until it shrinks',
+        );
+      }
+      return false;
+    }
+    this.spoolBytes += bytes;
+    if (this.capped) {
+      this.capped = false;
+      log.info(
+        { event: 'asynclog_cap_cleared', dir: this.options.dir, droppedLines: this.droppedSinceCap },
+        'asynclog: the spool is below its cap again; spooling resumed',
+      );
+      this.droppedSinceCap = 0;
+    }
+    return true;
+  }
+
   private reportLoss(err: NodeJS.ErrnoException, n: number): void {
     this.lostSinceLog += n;
     const now = Date.now();
@@ -141,4 +210,27 @@ export class AsyncLog implements AsyncLogSink {
     );
     this.lostSinceLog = 0;
   }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Bytes of every file under `dir` (0 when it does not exist). */
+async function spoolSize(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const st = await stat(join(e.parentPath, e.name)).catch(() => null);
+    total += st?.size ?? 0;
+  }
+  return total;
 }

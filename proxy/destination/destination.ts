@@ -52,6 +52,7 @@ import {
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { log } from '../logger.js';
+import { logLimited } from '../util/log-limiter.js';
 
 /** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
 export enum DestinationState {
@@ -340,7 +341,11 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const deadline = this.deadlines[i] ?? 0;
     this.sinks[i] = null;
     this.head++;
-    if (st !== Slot.Sent || sink === null) return; // a zombie: already answered with a timeout
+    if (st !== Slot.Sent || sink === null) {
+      // A zombie: already answered with a timeout.
+      if (this.closing) this.maybeFinishClose();
+      return;
+    }
     const us = (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
     this.latency.record(us);
     const avg = this.avgLatencyUs;
@@ -353,7 +358,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   /** @inheritdoc */
   onProtocolError(message: string): void {
-    log.warn(
+    logLimited(
+      'warn',
+      `protocol_error:${this.hostPort}`,
       { destination: this.hostPort, reason: message },
       'protocol error from server; resetting connection',
     );
@@ -376,6 +383,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     }
     this.expiryCursor = this.expire(Math.max(this.expiryCursor, this.head), this.sent, now);
     this.queueExpiryCursor = this.expire(Math.max(this.queueExpiryCursor, this.sent), this.tail, now);
+    if (this.closing) this.maybeFinishClose();
     const busy = this.head < this.tail || this.connecting;
     if (!busy) this.watching = false;
     return busy;
@@ -567,8 +575,17 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.maybeFinishClose();
   }
 
+  /**
+   * Closes once every request routed here has been answered: by its reply, or already by a
+   * timeout (a zombie whose late reply a hung server may never send must not hold the connection).
+   */
   private maybeFinishClose(): void {
-    if (this.head < this.tail) return;
+    for (let n = this.head; n < this.tail; n++) {
+      const st = this.status[n & this.mask];
+      if ((st === Slot.Sent || st === Slot.Pending) && this.sinks[n & this.mask] !== null) return;
+    }
+    for (let n = this.head; n < this.tail; n++) this.sinks[n & this.mask] = null;
+    this.head = this.sent = this.tail;
     this.state = DestinationState.Closed;
     const socket = this.socket;
     this.detachSocket();

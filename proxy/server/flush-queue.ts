@@ -4,7 +4,7 @@
  * run. So every request and reply produced in one iteration leaves in one write per socket
  * (node-redis `#scheduleWrite`, ioredis autopipelining), with no closure per request.
  */
-import { log } from '../logger.js';
+import { logLimited } from '../util/log-limiter.js';
 
 /** Something that buffers output and writes it in `flush()`. */
 export interface Flushable {
@@ -25,7 +25,7 @@ function runFlushes(): void {
       f.flush();
     } catch (err) {
       // A failing flush must not stall every other socket's output.
-      log.error({ err }, 'flush failed');
+      logLimited('error', 'flush_failed', { err }, 'flush failed');
     }
   }
   queue.length = 0;

@@ -37,6 +37,7 @@ import { ClientSession } from './client-session.js';
 import { newTlsConnector } from '../tls/tls-options.js';
 import { tlsListenerOptions } from '../tls/tls-listener.js';
 import { log } from '../logger.js';
+import { logLimited } from '../util/log-limiter.js';
 
 /** See the file comment. */
 export class ProxyServer implements SessionHost {
@@ -89,6 +90,13 @@ export class ProxyServer implements SessionHost {
           version2: options.useAsynclogVersion2,
           onSpool: () => {
             this.stats.asynclogRequests++;
+          },
+          maxBytes: options.asynclogMaxBytes,
+          onWritten: (n) => {
+            this.stats.asynclogSpoolSuccess += n;
+          },
+          onDropped: (n) => {
+            this.stats.asynclogSpoolDropped += n;
           },
         });
     this.runtime = { stats: this.stats, asyncLog: this.asyncLog };
@@ -161,7 +169,12 @@ export class ProxyServer implements SessionHost {
     try {
       this.current.root.route(req, sink);
     } catch (err) {
-      log.error({ err, op: OP_NAMES[req.op] }, 'exception while routing');
+      logLimited(
+        'error',
+        `routing_exception:${req.op}`,
+        { err, op: OP_NAMES[req.op] },
+        'exception while routing',
+      );
       sink.onReply(
         McReply.error(
           Result.LocalError,

@@ -7,6 +7,10 @@
  * notices. SIGTERM/SIGINT stop the proxy first (it drains), then memcached, and exit 0; a second
  * signal kills both at once. With `prewarm`, `mcproxy warm` fills memcached between its start and
  * the proxy's, for at most the deadline (docs/prewarm.md).
+ *
+ * If the supervisor itself dies (SIGKILL, OOM), each child's guard stops it (child-guard.ts), and
+ * before starting anything the ports are checked free (port-check.ts), so the readiness check can
+ * only ever reach our own memcached.
  */
 import { SidecarError } from '../errors.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { guardChild } from './child-guard.js';
+import { assertPortFree } from './port-check.js';
 
 /** What to run. Ports are TCP ports on `memcachedListen` / all interfaces. */
 export interface SidecarOptions {
@@ -142,6 +148,7 @@ function startPrewarm(
     ...(opts.config !== null ? ['--config', opts.config] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  guardChild(child);
   log.info({ childPid: child.pid, from: settings.from, deadlineMs: settings.deadlineMs }, 'prewarm started');
   const finished = new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
@@ -176,6 +183,15 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
   if (process.getuid?.() === 0 && !opts.memcachedArgs.includes('-u')) mcArgs.push('-u', 'nobody');
   mcArgs.push(...opts.memcachedArgs);
 
+  try {
+    // The readiness check below must reach our memcached, not an orphan still holding the port.
+    await assertPortFree(memcachedPort, opts.proxyEnabled ? opts.memcachedListen : undefined, 'memcached');
+    if (opts.proxyEnabled) await assertPortFree(opts.proxyPort, undefined, 'mcproxy');
+  } catch (err) {
+    log.fatal({ err: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start');
+    return EXIT_CHILD_FAILED;
+  }
+
   const state = { stopping: false };
   let proxy: ChildProcess | null = null;
   let resolveDone: (code: number) => void = () => undefined;
@@ -184,6 +200,7 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
   });
 
   const memcached = spawn(opts.memcachedBin, mcArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const memcachedGuard = guardChild(memcached);
   const spawnFailed = new Promise<Error>((resolve) => memcached.once('error', resolve));
 
   let prewarm: { child: ChildProcess; finished: Promise<void> } | null = null;
@@ -238,7 +255,10 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
     cleanup();
     return EXIT_CHILD_FAILED;
   }
-  log.info({ childPid: memcached.pid, port: memcachedPort }, 'memcached started');
+  log.info(
+    { guardPid: memcachedGuard.pid, childPid: memcached.pid, port: memcachedPort },
+    'memcached started',
+  );
 
   if (opts.prewarm != null && !state.stopping) {
     prewarm = startPrewarm(opts, opts.prewarm, memcachedPort, log);
@@ -259,8 +279,14 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
     ];
     proxy = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     proxy.once('exit', childDied('mcproxy'));
+    const proxyGuard = guardChild(proxy);
     log.info(
-      { childPid: proxy.pid, port: opts.proxyPort, config: opts.config ?? 'default (local pool)' },
+      {
+        guardPid: proxyGuard.pid,
+        childPid: proxy.pid,
+        port: opts.proxyPort,
+        config: opts.config ?? 'default (local pool)',
+      },
       'mcproxy started',
     );
   }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { REPO_ROOT } from '../helpers/config.js';
 
-const CODE = /'((?:MCR|MCCONFGEN)_ERR_[A-Z0-9_]+)'/g;
+const CODE = /'((?:MCR|MCS|MCCONFGEN)_ERR_[A-Z0-9_]+)'/g;
 
 function sources(dir: string): string[] {
   return readdirSync(`${REPO_ROOT}${dir}`, { recursive: true, encoding: 'utf8' })
@@ -24,7 +24,7 @@ test('docs/errors.md lists every error code, and only those', () => {
   const inSource = new Set(files.flatMap(({ text }) => [...text.matchAll(CODE)].map((m) => m[1] as string)));
   const doc = readFileSync(`${REPO_ROOT}docs/errors.md`, 'utf8');
   const inDocs = new Set(
-    [...doc.matchAll(/^\| `((?:MCR|MCCONFGEN)_ERR_[A-Z0-9_]+)`/gm)].map((m) => m[1] as string),
+    [...doc.matchAll(/^\| `((?:MCR|MCS|MCCONFGEN)_ERR_[A-Z0-9_]+)`/gm)].map((m) => m[1] as string),
   );
   expect(inSource.size).toBeGreaterThan(10);
   expect([...inSource].sort()).toEqual([...inDocs].sort());
