@@ -421,7 +421,7 @@ export class ClientSession implements RequestSink, Flushable {
     }
     this.head = s;
     if (s === null) this.tail = null;
-    if (w.length > 0) this.socket.write(w.take());
+    if (w.length > 0) w.writeTo(this.socket);
     if (written > 0) this.requestDone(written);
     else if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
     if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) {

@@ -90,9 +90,15 @@ export function binaryStatus(op: Op, reply: McReply): BinStatus {
   }
 }
 
-/** Appends binary response packets to a scratch buffer; see the file comment. */
+/**
+ * Appends binary response packets to a `ByteWriter`; values travel as views (`ByteWriter.data`).
+ * See the file comment.
+ */
 export class BinaryReplyWriter extends ByteWriter {
-  /** Appends a 24-byte header; the body (`bodyLength` bytes) must follow. */
+  /**
+   * Appends a 24-byte header; the body (`bodyLength` bytes) must follow. Ensures room for `inline`
+   * body bytes composed in the slab right after (all of the body by default).
+   */
   header(
     opcode: number,
     keyLength: number,
@@ -102,8 +108,9 @@ export class BinaryReplyWriter extends ByteWriter {
     opaque: number,
     casHi: number,
     casLo: number,
+    inline = bodyLength,
   ): void {
-    this.ensure(HEADER_LENGTH + bodyLength);
+    this.ensure(HEADER_LENGTH + inline);
     const b = this.buf;
     const p = this.pos;
     b[p] = BINARY_RESPONSE_MAGIC;
@@ -163,21 +170,25 @@ export class BinaryReplyWriter extends ByteWriter {
       case Op.Gat:
       case Op.Gats: {
         // Touch is asked as gats: memcached's Touch reply has the flags and cas, no value.
-        const value = opcode === BinOp.Touch ? EMPTY : (reply.value ?? EMPTY);
+        const touch = opcode === BinOp.Touch;
+        const valueLength = touch ? 0 : reply.valueLength;
         const k = returnsKey(opcode) ? key : EMPTY;
         this.header(
           opcode,
           k.length,
           4,
           status,
-          4 + k.length + value.length,
+          4 + k.length + valueLength,
           opaque,
           reply.casHi,
           reply.casLo,
+          4 + k.length,
         );
         this.u32(reply.flags);
         this.pos += k.copy(this.buf, this.pos);
-        this.pos += value.copy(this.buf, this.pos);
+        if (touch) return;
+        if (reply.pieces !== null) this.dataPieces(reply.pieces);
+        else if (reply.value !== null) this.data(reply.value);
         return;
       }
       case Op.Incr:
