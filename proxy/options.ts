@@ -66,8 +66,16 @@ export interface ProxyOptions {
   maxConns: number;
   /** `--client-idle-timeout-ms` (mcsidecar): close a client connection idle this long; 0 = never. */
   clientIdleTimeoutMs: number;
-  /** `--max-client-output-bytes` (mcsidecar): stop reading a client whose unsent replies exceed this. */
+  /**
+   * `--max-client-output-bytes` (mcsidecar): a client's share of the memory budget — replies held
+   * or unsent and reservations for its routed requests; past it its requests wait and it is not read.
+   */
   maxClientOutputBytes: number;
+  /**
+   * `--max-memory-bytes` (mcsidecar): bytes every client together may buffer; past it new requests
+   * get `SERVER_ERROR out of memory storing object`. 0 = a quarter of the cgroup memory limit, else 128 MiB.
+   */
+  maxMemoryBytes: number;
   /** `--drain-timeout-ms` (mcsidecar): on SIGTERM, how long in-flight requests may take to finish. */
   drainTimeoutMs: number;
   /** `--config-params name1:value1,...`: JSONM global params (`%name%`), as strings. */
@@ -175,6 +183,7 @@ export const DEFAULT_OPTIONS: Readonly<ProxyOptions> = {
   maxConns: 0,
   clientIdleTimeoutMs: 0,
   maxClientOutputBytes: 16 * 1024 * 1024,
+  maxMemoryBytes: 0,
   drainTimeoutMs: 5000,
   configParams: {},
   additionalConfigParams: {},
@@ -449,7 +458,17 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     min: 1024,
     max: 1 << 30,
     origin: 'mcsidecar',
-    help: 'stop reading a client whose unsent replies exceed this many bytes',
+    help: "a client's share of the memory budget: past it its requests wait and it is not read",
+  },
+  {
+    key: 'maxMemoryBytes',
+    flags: '--max-memory-bytes <bytes>',
+    internal: 'max_memory_bytes',
+    kind: 'int',
+    min: 0,
+    max: 2 ** 48,
+    origin: 'mcsidecar',
+    help: 'bytes all clients may buffer before new requests get out-of-memory errors (0 = cgroup limit / 4, else 128 MiB)',
   },
   {
     key: 'drainTimeoutMs',

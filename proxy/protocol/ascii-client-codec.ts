@@ -8,9 +8,8 @@ import type { McRequest } from './request.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
 import { RequestParser, type RequestParserOptions } from './request-parser.js';
 import { ReplyWriter, errorLine } from './reply-writer.js';
-import { Op } from './op.js';
 
-/** Replies of every ASCII connection are composed here, then copied out per flush. */
+/** Replies of every ASCII connection are composed here, then written out per flush. */
 const WRITER = new ReplyWriter();
 
 /** See the file comment. */
@@ -40,12 +39,12 @@ export class AsciiClientCodec implements ClientCodec {
     WRITER.reply(req.op, req.key, reply);
   }
 
-  writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void {
-    WRITER.multiGet(
-      reqs[0]?.op ?? Op.Get,
-      reqs.map((r) => r.key),
-      replies,
-    );
+  writeMultiGetPart(req: McRequest, reply: McReply): void {
+    WRITER.multiGetPart(req.op, req.key, reply);
+  }
+
+  writeMultiGetEnd(error: McReply | null): void {
+    WRITER.multiGetEnd(error);
   }
 
   writeError(reply: McReply): void {

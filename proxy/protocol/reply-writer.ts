@@ -210,23 +210,20 @@ export class ReplyWriter extends ByteWriter {
   }
 
   /**
-   * Appends the reply to a multi-key get: VALUE blocks for the hits in key order, then `END`; if
-   * any key's reply is an error, only the first (in key order) error line, instead of everything
-   * (`mcrouter/lib/network/AsciiSerialized.cpp` multi-get rule;).
+   * Appends one key's reply of a multi-key get, streamed in key order: a VALUE block for a hit,
+   * nothing for a miss (`mcrouter/lib/network/AsciiSerialized.cpp`).
    */
-  multiGet(op: Op, keys: readonly Buffer[], replies: readonly McReply[]): void {
-    for (const reply of replies) {
-      if (isErrorResult(reply.result)) {
-        this.line(errorLine(reply));
-        return;
-      }
-    }
-    const withCas = op === Op.Gets || op === Op.Gats;
-    for (let i = 0; i < replies.length; i++) {
-      const reply = replies[i];
-      const key = keys[i];
-      if (reply?.result === Result.Found && key !== undefined) this.value(key, reply, withCas);
-    }
-    this.end();
+  multiGetPart(op: Op, key: Buffer, reply: McReply): void {
+    if (reply.result === Result.Found) this.value(key, reply, op === Op.Gets || op === Op.Gats);
+  }
+
+  /**
+   * Ends a multi-key get: `END`, or the first error (in key order) instead of it, as mcrouter's
+   * `MultiOpParent` replaces the end reply with the first error (`mcrouter/lib/network/MultiOpParent.cpp`);
+   * keys after the error print nothing.
+   */
+  multiGetEnd(error: McReply | null): void {
+    if (error === null) this.end();
+    else this.line(errorLine(error));
   }
 }

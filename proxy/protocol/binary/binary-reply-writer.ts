@@ -29,8 +29,8 @@ const EMPTY = Buffer.alloc(0);
  * memcached has one (`complete_update_bin`: a failed add is KEY_EEXISTS, a failed replace
  * KEY_ENOENT), and for the proxy's own failures: BUSY/OVERLOADED → Busy; timeouts, TKO, connect
  * errors, try-again, shutdown and backend connection errors → Temporary failure; a backend
- * `SERVER_ERROR out of memory …` → Out of memory, `… too large …` → Too large; routing errors →
- * Internal error. See docs/binary-protocol.md.
+ * `SERVER_ERROR out of memory …` (or the proxy's own memory refusal) → Out of memory, `… too large …`
+ * → Too large; routing errors → Internal error. See docs/binary-protocol.md.
  */
 export function binaryStatus(op: Op, reply: McReply): BinStatus {
   switch (reply.result) {
@@ -84,7 +84,10 @@ export function binaryStatus(op: Op, reply: McReply): BinStatus {
     case Result.Ooo:
       return BinStatus.TemporaryFailure;
     case Result.LocalError:
-      return reply.message === 'Command not supported' ? BinStatus.NotSupported : BinStatus.InternalError;
+      if (reply.message === 'Command not supported') return BinStatus.NotSupported;
+      // The memory budget's refusal (proxy/server/memory-budget.ts), memcached's ENOMEM.
+      if (reply.message?.startsWith('out of memory') === true) return BinStatus.OutOfMemory;
+      return BinStatus.InternalError;
     default:
       return BinStatus.InternalError;
   }
