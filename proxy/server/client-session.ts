@@ -666,6 +666,7 @@ export class ClientSession implements RequestSink, Flushable {
     this.codec?.close();
     this.head = null;
     this.tail = null;
+    this.routeCursor = null;
     this.server.sessionClosed(this);
   }
 

@@ -129,14 +129,12 @@ describe('3,000 pipelined gets of a 1 MB value, never read', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(await polite.stop()).toBeGreaterThan(0);
       const held = await rssBytes(pid);
-      console.log(`unread: RSS while held ${held}`);
       expect(held).toBeLessThan(RSS_LIMIT);
       const all = expectStream(socket, [{ bytes: Buffer.concat([HIT, END]), times: 3000 }]);
       socket.resume();
       expect(await all).toBe(3000 * (HIT.length + END.length));
       socket.destroy();
       const peak = await rss.stop();
-      console.log(`unread: peak RSS ${peak}`);
       expect(peak).toBeLessThan(RSS_LIMIT);
     } finally {
       p.proc.kill('SIGKILL');
