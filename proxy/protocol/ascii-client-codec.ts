@@ -11,7 +11,7 @@ import { ReplyWriter, errorLine } from './reply-writer.js';
 import { Op } from './op.js';
 import { writeMetaReply } from './meta/meta-reply-writer.js';
 
-/** Replies of every ASCII connection are composed here, then copied out per flush. */
+/** Replies of every ASCII connection are composed here, then written out per flush. */
 const WRITER = new ReplyWriter();
 
 /** See the file comment. */
@@ -58,12 +58,12 @@ export class AsciiClientCodec implements ClientCodec {
     else WRITER.reply(req.op, req.key, reply);
   }
 
-  writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void {
-    WRITER.multiGet(
-      reqs[0]?.op ?? Op.Get,
-      reqs.map((r) => r.key),
-      replies,
-    );
+  writeMultiGetPart(req: McRequest, reply: McReply): void {
+    WRITER.multiGetPart(req.op, req.key, reply);
+  }
+
+  writeMultiGetEnd(error: McReply | null): void {
+    WRITER.multiGetEnd(error);
   }
 
   writeError(reply: McReply): void {

@@ -73,8 +73,10 @@ export interface ClientCodec {
   readonly steps: RequestSteps | null;
   /** Appends the reply to a routed request (nothing when its reply mode suppresses it). */
   writeReply(req: McRequest, reply: McReply): void;
-  /** Appends the reply to a multi-key get (ASCII only). */
-  writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void;
+  /** Appends one key's reply of a multi-key get, in key order (ASCII only; see `ReplyWriter`). */
+  writeMultiGetPart(req: McRequest, reply: McReply): void;
+  /** Ends a multi-key get: END, or `error`'s line instead (ASCII only). */
+  writeMultiGetEnd(error: McReply | null): void;
   /** Appends an error found while parsing. */
   writeError(reply: McReply, opaque: number, wireOp: number): void;
   /**

@@ -7,13 +7,16 @@
  * (memcached's `ERROR`, a truncated or malformed `VALUE`, an unexpected line) is a protocol error:
  * the destination tears the connection down and fails only that connection's requests.
  *
- * Values are `subarray` views of the socket chunk, or one concatenation when they span chunks.
+ * Values are `subarray` views of the socket chunk; a value spanning chunks is a list of views
+ * (`McReply.pieces`), or one concatenation when it is shorter than `VIEW_THRESHOLD`. Either way a
+ * hit pins the chunks it arrived in until its reply is written (accounted by the memory budget).
  */
 import { McReply } from './reply.js';
 import { Op, isGetLike } from './op.js';
 import { Result } from './result.js';
 import { CR, LF, SPACE, bytesEqual, parseUint } from './ascii.js';
-import { PendingBytes } from './pending-bytes.js';
+import { PendingBytes, trimTail } from './pending-bytes.js';
+import { VIEW_THRESHOLD } from './byte-writer.js';
 import { parseUint64, parsed } from './uint64.js';
 import { MetaKind, metaKindOfOp } from './meta/meta-request.js';
 import { parseMetaReply, valueLength } from './meta/meta-reply.js';
@@ -37,6 +40,7 @@ const enum State {
 /** Longest reply line accepted (a VALUE line holds a ≤250-byte key). */
 const MAX_LINE = 8192;
 const END_TAIL = '\r\nEND\r\n';
+const END_TAIL_BYTES = Buffer.from(END_TAIL, 'latin1');
 const UINT32_MAX = 4294967295;
 const MAX_VALUE = 1 << 30;
 
@@ -258,9 +262,20 @@ export class ReplyParser {
       this.pending.push(chunk);
       return -1;
     }
-    const block = this.pending.complete(chunk, need);
     this.state = State.Line;
-    return this.finishValue(block, 0) ? need : -1;
+    if (this.vLength < VIEW_THRESHOLD) {
+      const block = this.pending.complete(chunk, need);
+      return this.finishValue(block, 0) ? need : -1;
+    }
+    const pieces = this.pending.takeViews(chunk, need);
+    if (!trimTail(pieces, this.vLength, END_TAIL_BYTES)) {
+      this.fail('value not followed by END');
+      return -1;
+    }
+    this.sink.onReply(
+      new McReply(Result.Found, null, this.vFlags, this.vCasHi, this.vCasLo, null, 0, 0, pieces),
+    );
+    return need;
   }
 
   /** Emits the hit whose data is at `buf[pos, pos+vLength)`, followed by `\r\nEND\r\n`. */

@@ -2,16 +2,27 @@
  * Server-side ASCII reply serializer (proxy → client), `mcrouter/lib/network/AsciiSerialized.cpp`
  * (`mcrouter/lib/network/AsciiSerialized.cpp`).
  *
- * Replies are appended to a `ByteWriter`; values are copied with `Buffer.copy`, never converted to
- * strings.
+ * Replies are appended to a `ByteWriter`: fixed lines are pre-encoded literals, headers are composed
+ * in its slab, and values travel as views (`ByteWriter.data`), never converted to strings.
  */
 import { Op, OP_NAMES } from './op.js';
 import { Result, isErrorResult, resultFullName } from './result.js';
 import type { McReply } from './reply.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, asciiLiteral } from './byte-writer.js';
 import { uint64Length } from './uint64.js';
 
-const END = 'END\r\n';
+const END = asciiLiteral('END\r\n');
+const STORED = asciiLiteral('STORED\r\n');
+const STALE_STORED = asciiLiteral('STALE_STORED\r\n');
+const NOT_STORED = asciiLiteral('NOT_STORED\r\n');
+const EXISTS = asciiLiteral('EXISTS\r\n');
+const NOT_FOUND = asciiLiteral('NOT_FOUND\r\n');
+const FOUND = asciiLiteral('FOUND\r\n');
+const DELETED = asciiLiteral('DELETED\r\n');
+const TOUCHED = asciiLiteral('TOUCHED\r\n');
+const OK = asciiLiteral('OK\r\n');
+const VALUE = asciiLiteral('VALUE ');
+const CRLF = asciiLiteral('\r\n');
 
 /** Fixed wire text of an error result without a message (`mcrouter/lib/network/AsciiSerialized.cpp` table). */
 export function errorText(result: Result): string {
@@ -89,30 +100,30 @@ export function unexpectedLine(result: Result, op: Op): string {
 export class ReplyWriter extends ByteWriter {
   /** Appends `END\r\n`. */
   end(): void {
-    this.ascii(END);
+    this.literal(END);
   }
 
   /**
    * Appends `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n` for a hit. `withCas` for gets/gats;
-   * a hit without a cas prints 0.
+   * a hit without a cas prints 0. The data goes out as views (`ByteWriter.data`).
    */
   value(key: Buffer, reply: McReply, withCas: boolean): void {
-    const data = reply.value ?? EMPTY;
-    this.ascii('VALUE ', key.length + 1 + 10 + 1 + 16 + 1 + 20 + 2 + data.length + 2);
+    this.literal(VALUE);
+    this.ensure(key.length + 1 + 10 + 1 + 16 + 1 + 20 + 2);
     this.pos += key.copy(this.buf, this.pos);
     this.byte(32);
     this.uint(reply.flags);
     this.byte(32);
-    this.uint(data.length);
+    this.uint(reply.valueLength);
     if (withCas) {
       this.byte(32);
       this.uint64(reply.casHi, reply.casLo);
     }
     this.byte(13);
     this.byte(10);
-    this.pos += data.copy(this.buf, this.pos);
-    this.byte(13);
-    this.byte(10);
+    if (reply.pieces !== null) this.dataPieces(reply.pieces);
+    else if (reply.value !== null) this.data(reply.value);
+    this.literal(CRLF);
   }
 
   /** Appends the reply to a single-key (or keyless) request, `mcrouter/lib/network/AsciiSerialized.cpp` */
@@ -142,8 +153,8 @@ export class ReplyWriter extends ByteWriter {
         this.storageReply(op, r);
         return;
       case Op.Delete:
-        if (r === Result.Deleted) this.line('DELETED');
-        else if (r === Result.NotFound) this.line('NOT_FOUND');
+        if (r === Result.Deleted) this.literal(DELETED);
+        else if (r === Result.NotFound) this.literal(NOT_FOUND);
         else this.line(unexpectedLine(r, op));
         return;
       case Op.Incr:
@@ -152,16 +163,16 @@ export class ReplyWriter extends ByteWriter {
           this.ensure(uint64Length(reply.numHi, reply.numLo) + 2);
           this.uint64(reply.numHi, reply.numLo);
           this.crlf();
-        } else if (r === Result.NotFound) this.line('NOT_FOUND');
+        } else if (r === Result.NotFound) this.literal(NOT_FOUND);
         else this.line(unexpectedLine(r, op));
         return;
       case Op.Touch:
-        if (r === Result.Touched) this.line('TOUCHED');
-        else if (r === Result.NotFound) this.line('NOT_FOUND');
+        if (r === Result.Touched) this.literal(TOUCHED);
+        else if (r === Result.NotFound) this.literal(NOT_FOUND);
         else this.line(unexpectedLine(r, op));
         return;
       case Op.FlushAll:
-        if (r === Result.Ok) this.line('OK');
+        if (r === Result.Ok) this.literal(OK);
         else this.line(unexpectedLine(r, op));
         return;
       case Op.Version:
@@ -176,22 +187,22 @@ export class ReplyWriter extends ByteWriter {
     switch (r) {
       case Result.Stored:
       case Result.Ok:
-        this.line('STORED');
+        this.literal(STORED);
         return;
       case Result.StaleStored:
-        this.line('STALE_STORED');
+        this.literal(STALE_STORED);
         return;
       case Result.NotStored:
-        this.line('NOT_STORED');
+        this.literal(NOT_STORED);
         return;
       case Result.Exists:
-        this.line('EXISTS');
+        this.literal(EXISTS);
         return;
       case Result.NotFound:
-        this.line('NOT_FOUND');
+        this.literal(NOT_FOUND);
         return;
       case Result.Found:
-        this.line('FOUND');
+        this.literal(FOUND);
         return;
       default:
         this.line(unexpectedLine(r, op));
@@ -199,25 +210,20 @@ export class ReplyWriter extends ByteWriter {
   }
 
   /**
-   * Appends the reply to a multi-key get: VALUE blocks for the hits in key order, then `END`; if
-   * any key's reply is an error, only the first (in key order) error line, instead of everything
-   * (`mcrouter/lib/network/AsciiSerialized.cpp` multi-get rule;).
+   * Appends one key's reply of a multi-key get, streamed in key order: a VALUE block for a hit,
+   * nothing for a miss (`mcrouter/lib/network/AsciiSerialized.cpp`).
    */
-  multiGet(op: Op, keys: readonly Buffer[], replies: readonly McReply[]): void {
-    for (const reply of replies) {
-      if (isErrorResult(reply.result)) {
-        this.line(errorLine(reply));
-        return;
-      }
-    }
-    const withCas = op === Op.Gets || op === Op.Gats;
-    for (let i = 0; i < replies.length; i++) {
-      const reply = replies[i];
-      const key = keys[i];
-      if (reply?.result === Result.Found && key !== undefined) this.value(key, reply, withCas);
-    }
-    this.end();
+  multiGetPart(op: Op, key: Buffer, reply: McReply): void {
+    if (reply.result === Result.Found) this.value(key, reply, op === Op.Gets || op === Op.Gats);
+  }
+
+  /**
+   * Ends a multi-key get: `END`, or the first error (in key order) instead of it, as mcrouter's
+   * `MultiOpParent` replaces the end reply with the first error (`mcrouter/lib/network/MultiOpParent.cpp`);
+   * keys after the error print nothing.
+   */
+  multiGetEnd(error: McReply | null): void {
+    if (error === null) this.end();
+    else this.line(errorLine(error));
   }
 }
-
-const EMPTY = Buffer.alloc(0);

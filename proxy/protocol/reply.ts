@@ -4,12 +4,22 @@
  */
 import { Op, isUpdateLike } from './op.js';
 import { Result } from './result.js';
+import { concatPieces } from './ascii.js';
 
-/** One reply. Immutable; the constant replies below are shared singletons. */
+/**
+ * One reply. Immutable; the constant replies below are shared singletons. A hit's data is a view of
+ * the backend chunk it arrived in, or (`pieces`) a list of views when it spanned chunks: writers
+ * send the views as they are, and `value` joins them only for a route that needs one buffer.
+ */
 export class McReply {
+  private joined: Buffer | null;
+  /** Bytes of hit data (`value` or `pieces`). */
+  readonly valueLength: number;
+
   /**
    * @param result carbon result
-   * @param value hit data (get-like) or the version text (version); null otherwise
+   * @param value hit data (get-like) or the version text (version); null otherwise (and when
+   *   `pieces` is given)
    * @param flags client flags of a hit (uint32)
    * @param casHi high 32 bits of the CAS unique of a hit (0 when unknown; see `uint64.ts`)
    * @param casLo low 32 bits of the CAS unique
@@ -17,17 +27,31 @@ export class McReply {
    *   the result's fixed text
    * @param numHi high 32 bits of the new counter value (incr/decr)
    * @param numLo low 32 bits of the new counter value
+   * @param pieces hit data as consecutive views, instead of `value`
    */
   constructor(
     readonly result: Result,
-    readonly value: Buffer | null = null,
+    value: Buffer | null = null,
     readonly flags = 0,
     readonly casHi = 0,
     readonly casLo = 0,
     readonly message: string | null = null,
     readonly numHi = 0,
     readonly numLo = 0,
-  ) {}
+    readonly pieces: readonly Buffer[] | null = null,
+  ) {
+    this.joined = value;
+    let n = value?.length ?? 0;
+    if (pieces !== null) for (const p of pieces) n += p.length;
+    this.valueLength = n;
+  }
+
+  /** The hit data (or version text) as one buffer; joins `pieces` on first use. */
+  get value(): Buffer | null {
+    if (this.joined === null && this.pieces !== null)
+      this.joined = concatPieces(this.pieces, this.valueLength);
+    return this.joined;
+  }
 
   /** An error reply with an optional message. */
   static error(result: Result, message: string | null = null): McReply {
@@ -43,13 +67,14 @@ export class McReply {
   withCas(casHi: number, casLo: number): McReply {
     return new McReply(
       this.result,
-      this.value,
+      this.joined,
       this.flags,
       casHi,
       casLo,
       this.message,
       this.numHi,
       this.numLo,
+      this.joined === null ? this.pieces : null,
     );
   }
 

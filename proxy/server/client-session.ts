@@ -6,8 +6,15 @@
  * the longest completed prefix, all of it in one `socket.write` per flush (`mcrouter/lib/network/McAsciiParser.rl`: ASCII replies
  * are always in request order on a connection).
  *
- * `noreply` requests are routed but take no slot. Multi-key gets take one slot whose keys are
- * routed independently and reassembled in key order.
+ * `noreply` requests are routed but take no slot (unless they must wait behind deferred requests).
+ * Multi-key gets take one slot whose keys are routed independently and streamed in key order: each
+ * key's reply is written as soon as every earlier key's is, so one request never holds memory in
+ * proportion to its whole reply.
+ *
+ * Memory (`MemoryBudget`): the session accounts the reply bytes it holds and reserves bytes for each
+ * routed request; a request whose reservation would take the session past its share waits in the
+ * window, unrouted, until written replies free room (and the socket stops being read), and a
+ * request arriving while the process is past its budget is answered with the out-of-memory error.
  *
  * Input (`ClientInput`): requests are parsed and routed in bounded slices per loop iteration
  * (fairness between connections); a client's half-close ends its input, not its output: every
@@ -15,15 +22,16 @@
  * reading, writes the error after the earlier replies, and closes.
  *
  * Backpressure: the session stops reading its socket while `--max-client-outstanding-reqs`
- * requests are in flight (mcrouter) or while more than `--max-client-output-bytes` of replies wait
- * for a client that does not read them, and resumes below both; TCP then pushes back on the client.
- * Draining (graceful shutdown) stops reading for good and closes once every reply is written.
+ * requests are in flight (mcrouter), while requests wait for memory, or while its buffered bytes
+ * (held replies, reservations, unsent output) exceed its share, and resumes below all three; TCP
+ * then pushes back on the client. Draining (graceful shutdown) stops reading for good and closes
+ * once every reply is written.
  */
 import type net from 'node:net';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
-import { Op } from '../protocol/op.js';
-import { Result } from '../protocol/result.js';
+import { Op, isGetLike } from '../protocol/op.js';
+import { Result, isErrorResult } from '../protocol/result.js';
 import { ReplyMode } from '../protocol/reply-mode.js';
 import { LocalCommand, type RequestSink } from '../protocol/request-sink.js';
 import type { ClientCodec, StepState } from '../protocol/client-codec.js';
@@ -31,25 +39,42 @@ import { AsciiClientCodec } from '../protocol/ascii-client-codec.js';
 import { BinaryClientCodec, BINARY_REQUEST_MAGIC } from '../protocol/binary/binary-client-codec.js';
 import { errorLine } from '../protocol/reply-writer.js';
 import { scheduleFlush, type Flushable } from './flush-queue.js';
-import { ClientInput, type InputOwner, type SlicedTask } from './client-input.js';
+import { ClientInput, type InputOwner } from './client-input.js';
 import type { SessionHost } from './session-host.js';
+import { OUT_OF_MEMORY, REPLY_OVERHEAD, type MemoryBudget } from './memory-budget.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
 /** `flush_all` / `shutdown` without `--enable-flush-cmd` / `--enable-shutdown-cmd`. */
 const DISABLED = McReply.error(Result.PermissionDenied, 'Command disabled');
 
+/** `ClientSession.admit`: the request must wait for memory. */
+const DEFER = -1;
+/** `ClientSession.admit`: the process is past its budget; answer with OUT_OF_MEMORY. */
+const REFUSE = -2;
+
+/** Bytes accounted while `reply` waits to be written. */
+function heldBytes(reply: McReply): number {
+  return reply.valueLength + REPLY_OVERHEAD;
+}
+
 /** A place in the ordered reply window. */
 abstract class Slot {
   next: Slot | null = null;
   done = false;
-  /** Requests this slot accounts for in the session's outstanding count. */
-  abstract readonly requests: number;
   /**
-   * Appends this slot's reply bytes through `codec`, and counts its replies in `stats` (`now`: the
-   * flush time, `performance.now()` ms, for request durations).
+   * Routes what is not routed yet, as far as the session's memory admits.
+   * @returns true once nothing is left to route
    */
-  abstract write(codec: ClientCodec, stats: ProxyStats, now: number): void;
+  route(): boolean {
+    return true;
+  }
+  /**
+   * Appends the reply bytes that are ready through `codec` and counts them in `stats` (`now`:
+   * the flush time, `performance.now()` ms, for request durations).
+   * @returns true when the slot is finished and leaves the window
+   */
+  abstract flushInto(codec: ClientCodec, stats: ProxyStats, now: number): boolean;
 }
 
 /** A routed single-key (or keyless) request, possibly in several steps (`RequestSteps`). */
@@ -62,6 +87,8 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
   private held: McReply | null = null;
   /** Routed with a companion request whose reply has not arrived yet. */
   awaitingCompanion = false;
+  /** Bytes reserved while routed (released when the final reply arrives); -1 before routing. */
+  private reserved = -1;
 
   constructor(
     private readonly session: ClientSession,
@@ -72,11 +99,32 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
     super();
   }
 
+  override route(): boolean {
+    if (this.reserved >= 0) return true;
+    const session = this.session;
+    const r = session.admit(this.req.op);
+    if (r === DEFER) return false;
+    if (r === REFUSE) {
+      this.reserved = 0;
+      this.finish(OUT_OF_MEMORY);
+      return true;
+    }
+    this.reserved = r;
+    session.reserve(r);
+    const companion = session.codec?.steps?.companion(this) ?? null;
+    if (companion === null) session.routeStep(this.req, this);
+    else {
+      this.awaitingCompanion = true;
+      session.routeStep(this.req, this);
+      session.routeStep(companion, new CompanionSink(this));
+    }
+    return true;
+  }
+
   onReply(reply: McReply): void {
     if (this.done) return;
     const steps = this.session.codec?.steps ?? null;
-    if (steps === null) this.reply = reply;
-    else {
+    if (steps !== null) {
       if (this.awaitingCompanion) {
         this.held = reply;
         return;
@@ -86,8 +134,16 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
         this.session.routeStep(next, this);
         return;
       }
+      reply = this.reply;
     }
+    this.finish(reply);
+  }
+
+  /** The final reply: trades the reservation for the reply's bytes. */
+  private finish(reply: McReply): void {
+    this.reply = reply;
     this.done = true;
+    this.session.replied(this.req.op, reply, this.reserved);
     this.session.slotDone(this);
   }
 
@@ -102,12 +158,12 @@ class RoutedSlot extends Slot implements ReplySink, StepState {
     }
   }
 
-  /** Requests this slot stands for (until its reply is written). */
-  readonly requests = 1;
-
-  write(codec: ClientCodec, stats: ProxyStats, now: number): void {
+  flushInto(codec: ClientCodec, stats: ProxyStats, now: number): boolean {
+    if (!this.done) return false;
     codec.writeReply(this.req, this.reply);
     stats.countReply(this.req.op, this.reply.result, now - this.startedAt);
+    this.session.written(this.reply, 1);
+    return true;
   }
 }
 /** Receives a companion request's reply for its slot. */
@@ -130,26 +186,34 @@ class MultiGetPart implements ReplySink {
   }
 }
 
-/** The keys of a large multi-get, routed over several input slices (`ClientInput`). */
-class MultiGetRouting implements SlicedTask {
-  constructor(
-    private readonly session: ClientSession,
-    private readonly slot: MultiGetSlot,
-    private readonly reqs: readonly McRequest[],
-    private next: number,
-  ) {}
+/** Stands in for a multi-get reply once written (drops the reference, keeps "replied"). */
+const WRITTEN = McReply.error(Result.Unknown);
 
-  run(budget: number): number {
-    const from = this.next;
-    this.next = this.session.routeKeys(this.slot, this.reqs, from, budget);
-    return this.next - from;
-  }
-}
+/** A multi-get holding more reply bytes than this (or waiting for memory) streams them. */
+const MULTIGET_HOLD_BYTES = 64 * 1024;
 
-/** A multi-key get: done when every key has its reply. */
+/**
+ * A multi-key get: keys are routed as memory admits. While its replies are small it is written
+ * whole once every key has its reply, so an error replaces the whole reply as in mcrouter
+ * (`mcrouter/lib/network/MultiOpParent.cpp`); past `MULTIGET_HOLD_BYTES` (or when keys wait for
+ * memory) the replies stream in key order as they complete, and a later error replaces only END
+ * (memcached streams too, `memcached/proto_text.c`). Finished when every key's reply is written.
+ */
 class MultiGetSlot extends Slot {
   private readonly replies: (McReply | null)[];
+  private readonly reserved: number[];
+  /** Keys routed so far (a prefix of `reqs`). */
+  private routedKeys = 0;
+  /** Keys whose reply was written (a prefix). */
+  private writtenKeys = 0;
+  /** Keys without a reply yet. */
   private remaining: number;
+  /** Reply bytes held in this slot. */
+  private heldInSlot = 0;
+  /** Replies are written as they complete (see the class comment). */
+  private streaming = false;
+  /** An error line replaced END: later keys print nothing. */
+  private failed = false;
 
   constructor(
     private readonly session: ClientSession,
@@ -159,28 +223,102 @@ class MultiGetSlot extends Slot {
   ) {
     super();
     this.replies = new Array<McReply | null>(reqs.length).fill(null);
+    this.reserved = new Array<number>(reqs.length).fill(0);
     this.remaining = reqs.length;
+  }
+
+  override route(): boolean {
+    const reqs = this.reqs;
+    const session = this.session;
+    while (this.routedKeys < reqs.length) {
+      const i = this.routedKeys;
+      const req = reqs[i] as McRequest;
+      const r = session.admit(req.op);
+      if (r === DEFER) {
+        this.streaming = true;
+        return false;
+      }
+      this.routedKeys++;
+      if (r === REFUSE) this.partDone(i, OUT_OF_MEMORY);
+      else {
+        this.reserved[i] = r;
+        session.reserve(r);
+        session.routeStep(req, new MultiGetPart(this, i));
+      }
+    }
+    return true;
   }
 
   partDone(index: number, reply: McReply): void {
     if (this.replies[index] !== null) return;
     this.replies[index] = reply;
-    if (--this.remaining === 0) {
-      this.done = true;
-      this.session.slotDone(this);
+    this.remaining--;
+    this.heldInSlot += heldBytes(reply);
+    this.session.replied(this.reqs[index]?.op ?? Op.Get, reply, this.reserved[index] ?? 0);
+    this.session.slotDone(this);
+  }
+
+  flushInto(codec: ClientCodec, stats: ProxyStats, now: number): boolean {
+    const reqs = this.reqs;
+    if (!this.streaming) {
+      if (this.remaining > 0 && this.heldInSlot <= MULTIGET_HOLD_BYTES) return false;
+      if (this.remaining === 0) {
+        // Whole: the first error (in key order), if any, is the only line.
+        for (const r of this.replies) {
+          if (r !== null && isErrorResult(r.result)) {
+            this.failed = true;
+            codec.writeMultiGetEnd(r);
+            break;
+          }
+        }
+      } else this.streaming = true;
     }
-  }
-
-  get requests(): number {
-    return this.reqs.length;
-  }
-
-  write(codec: ClientCodec, stats: ProxyStats, now: number): void {
-    const op = this.reqs[0]?.op ?? Op.Get;
-    const replies = this.replies.map((r) => r ?? McReply.NOT_FOUND);
-    codec.writeMultiGet(this.reqs, replies);
     const duration = now - this.startedAt;
-    for (const r of replies) stats.countReply(op, r.result, duration);
+    while (this.writtenKeys < reqs.length) {
+      const i = this.writtenKeys;
+      const reply = this.replies[i];
+      if (reply === null || reply === undefined) return false;
+      const req = reqs[i] as McRequest;
+      if (!this.failed) {
+        if (isErrorResult(reply.result)) {
+          this.failed = true;
+          codec.writeMultiGetEnd(reply);
+        } else codec.writeMultiGetPart(req, reply);
+      }
+      stats.countReply(req.op, reply.result, duration);
+      this.replies[i] = WRITTEN;
+      this.heldInSlot -= heldBytes(reply);
+      this.writtenKeys++;
+      this.session.written(reply, 1);
+    }
+    if (!this.failed) codec.writeMultiGetEnd(null);
+    this.done = true;
+    return true;
+  }
+}
+
+/** A `noreply` request that arrived while earlier requests wait for memory: routed in its turn. */
+class NoreplySlot extends Slot {
+  private routed = false;
+
+  constructor(
+    private readonly session: ClientSession,
+    private readonly req: McRequest,
+  ) {
+    super();
+  }
+
+  override route(): boolean {
+    if (!this.routed) {
+      this.routed = true;
+      this.done = true;
+      this.session.routeNoreply(this.req);
+    }
+    return true;
+  }
+
+  flushInto(): boolean {
+    return this.routed;
   }
 }
 
@@ -195,10 +333,9 @@ class ErrorSlot extends Slot {
     this.done = true;
   }
 
-  readonly requests = 0;
-
-  write(codec: ClientCodec): void {
+  flushInto(codec: ClientCodec): boolean {
     codec.writeError(this.reply, this.opaque, this.wireOp);
+    return true;
   }
 }
 
@@ -229,10 +366,9 @@ class LocalSlot extends Slot {
     }
   }
 
-  readonly requests = 0;
-
-  write(codec: ClientCodec): void {
+  flushInto(codec: ClientCodec): boolean {
     codec.writeLocal(this.cmd, this.text, this.opaque, this.wireOp);
+    return true;
   }
 }
 
@@ -266,11 +402,23 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
   /** When the last chunk arrived (`performance.now()`, ms): the start of its requests' durations. */
   private readAt = 0;
   private readonly maxOutstanding: number;
-  private readonly maxOutputBytes: number;
   /** Slices the input and notices the client's half-close. */
   private readonly input = new ClientInput(this);
   /** Input ended for good (fatal error, quit, half-close, drain): reading stays paused. */
   private inputDone = false;
+  /** The first slot not fully routed (waiting for memory), or null. */
+  private routeCursor: Slot | null = null;
+  /** Reply bytes held in the window (counted in the process budget). */
+  private bytes = 0;
+  /** Bytes reserved for routed requests awaiting their reply (this session's share only). */
+  private reserved = 0;
+  /** The socket's unsent output as last added to the process budget. */
+  private outputAccounted = 0;
+  /** Requests whose replies the current flush wrote. */
+  private answered = 0;
+  /** This session's bytes count in the process budget (until its socket closed). */
+  private inBudget = true;
+  private readonly budget: MemoryBudget;
 
   constructor(
     private readonly socket: net.Socket,
@@ -278,7 +426,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
   ) {
     const opts = server.options;
     this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
-    this.maxOutputBytes = opts.maxClientOutputBytes;
+    this.budget = server.memory;
     socket.setNoDelay(true);
     if (opts.clientIdleTimeoutMs > 0) {
       socket.setTimeout(opts.clientIdleTimeoutMs);
@@ -292,6 +440,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
       });
     }
     socket.on('drain', () => {
+      this.syncOutput();
+      if (this.routeCursor !== null) this.pump();
       this.updateReading();
     });
     socket.on('data', (chunk: Buffer) => {
@@ -326,17 +476,12 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     }
     this.outstanding++;
     if (req.replyMode === ReplyMode.Never) {
-      this.server.route(req, this.noreplySink);
+      if (this.routeCursor === null) this.server.route(req, this.noreplySink);
+      else this.push(new NoreplySlot(this, req));
     } else {
       const slot = new RoutedSlot(this, req, this.readAt);
       this.push(slot);
-      const companion = this.codec?.steps?.companion(slot) ?? null;
-      if (companion === null) this.server.route(req, slot);
-      else {
-        slot.awaitingCompanion = true;
-        this.server.route(req, slot);
-        this.server.route(companion, new CompanionSink(slot));
-      }
+      if (this.routeCursor !== null || !slot.route()) this.defer(slot);
     }
     if (this.input.spend(1)) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
@@ -346,23 +491,9 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     const slot = new MultiGetSlot(this, reqs, this.readAt);
     this.push(slot);
     this.outstanding += reqs.length;
-    const budget = Math.max(1, this.input.budget);
-    const routed = this.routeKeys(slot, reqs, 0, budget);
-    if (routed < reqs.length) {
-      this.input.defer(new MultiGetRouting(this, slot, reqs, routed));
-      this.codec?.hold();
-    } else if (this.input.spend(routed)) this.codec?.hold();
+    if (this.routeCursor !== null || !slot.route()) this.defer(slot);
+    if (this.input.spend(reqs.length)) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
-  }
-
-  /**
-   * Routes the keys `reqs[from, from + budget)` of a multi-get (fewer at the end).
-   * @returns the index of the first key not routed
-   */
-  routeKeys(slot: MultiGetSlot, reqs: readonly McRequest[], from: number, budget: number): number {
-    const end = Math.min(reqs.length, from + budget);
-    for (let i = from; i < end; i++) this.server.route(reqs[i] as McRequest, new MultiGetPart(slot, i));
-    return end;
   }
 
   onLocalCommand(cmd: LocalCommand, args: string[], mode: ReplyMode, opaque: number, wireOp: number): void {
@@ -429,9 +560,79 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     return (this.codec?.heldBytes ?? 0) + this.input.queuedBytes;
   }
 
-  /** Routes the next step of a multi-request reply (`RequestSteps`); its slot stays in place. */
-  routeStep(req: McRequest, slot: RoutedSlot): void {
-    this.server.route(req, slot);
+  /** Routes a request of a slot (its own, a key of a multi-get, or a step of a multi-request reply). */
+  routeStep(req: McRequest, sink: ReplySink): void {
+    this.server.route(req, sink);
+  }
+
+  /** Routes a `noreply` request (its completion only counts). */
+  routeNoreply(req: McRequest): void {
+    this.server.route(req, this.noreplySink);
+  }
+
+  // ---- memory (see `MemoryBudget`) ----
+
+  /**
+   * Whether a request of `op` may be routed now.
+   * @returns the bytes to reserve for it, DEFER (over the session's share; at least one request
+   *   is always admitted when nothing is buffered) or REFUSE (the process is past its budget)
+   */
+  admit(op: Op): number {
+    const budget = this.budget;
+    const reserve = isGetLike(op) ? budget.getReservation : REPLY_OVERHEAD;
+    const mine = this.bytes + this.reserved + this.socket.writableLength;
+    if (mine > 0 && mine + reserve > budget.clientShare) return DEFER;
+    if (budget.wouldExceed(reserve)) {
+      budget.refused++;
+      return REFUSE;
+    }
+    return reserve;
+  }
+
+  /** Reserves `n` bytes of this session's share for a routed request. */
+  reserve(n: number): void {
+    this.reserved += n;
+  }
+
+  /** Adds `n` held bytes (negative to release) to this session's and the process's account. */
+  private account(n: number): void {
+    this.bytes += n;
+    if (this.inBudget) this.budget.add(n);
+  }
+
+  /** A routed request's final reply arrived: its reservation becomes the reply's bytes. */
+  replied(op: Op, reply: McReply, reserved: number): void {
+    if (isGetLike(op)) this.budget.observe(reply.valueLength);
+    this.reserved -= reserved;
+    this.account(heldBytes(reply));
+  }
+
+  /** `n` requests' reply was appended to the output: its bytes are no longer held. */
+  written(reply: McReply, n: number): void {
+    this.account(-heldBytes(reply));
+    this.answered += n;
+  }
+
+  /** Brings the process budget up to date with the socket's unsent output. */
+  private syncOutput(): void {
+    if (!this.inBudget) return;
+    const now = this.socket.writableLength;
+    this.budget.add(now - this.outputAccounted);
+    this.outputAccounted = now;
+  }
+
+  /** `slot` could not be routed fully: it and every later request wait for memory. */
+  private defer(slot: Slot): void {
+    if (this.routeCursor !== null) return;
+    this.routeCursor = slot;
+    this.updateReading();
+  }
+
+  /** Routes waiting requests in order, as far as memory admits. */
+  private pump(): void {
+    let s = this.routeCursor;
+    while (s?.route() === true) s = s.next;
+    this.routeCursor = s;
   }
 
   // ---- window ----
@@ -443,15 +644,15 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     if (slot.done && slot === this.head) scheduleFlush(this);
   }
 
-  /** A slot completed. Called by slots only. */
+  /** A slot completed, or (multi-get) one of its keys. Called by slots only. */
   slotDone(slot: Slot): void {
-    if (slot === this.head) scheduleFlush(this);
+    if (slot === this.head || this.routeCursor !== null) scheduleFlush(this);
   }
 
   /** `n` requests were answered (replies written, or noreply requests completed). */
   requestDone(n: number): void {
     this.outstanding -= n;
-    if (this.paused || this.socket.writableLength > this.maxOutputBytes) this.updateReading();
+    this.updateReading();
     if (this.draining && this.outstanding === 0) scheduleFlush(this);
   }
 
@@ -468,7 +669,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
       this.inputDone ||
       this.input.held ||
       this.outstanding >= this.maxOutstanding ||
-      this.socket.writableLength > this.maxOutputBytes;
+      this.routeCursor !== null ||
+      this.bytes + this.reserved + this.socket.writableLength > this.budget.clientShare;
     if (stop === this.paused) return;
     this.paused = stop;
     if (stop) this.socket.pause();
@@ -500,18 +702,17 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     const w = codec.writer;
     const stats = this.server.stats;
     let s = this.head;
-    const now = s?.done === true ? performance.now() : 0;
-    let written = 0;
-    while (s?.done === true) {
-      s.write(codec, stats, now);
-      written += s.requests;
-      s = s.next;
-    }
+    const now = s !== null ? performance.now() : 0;
+    this.answered = 0;
+    while (s?.flushInto(codec, stats, now) === true) s = s.next;
     this.head = s;
     if (s === null) this.tail = null;
-    if (w.length > 0) this.socket.write(w.take());
-    if (written > 0) this.requestDone(written);
-    else if (this.socket.writableLength > this.maxOutputBytes) this.updateReading();
+    if (w.length > 0) w.writeTo(this.socket);
+    this.syncOutput();
+    if (this.routeCursor !== null) this.pump();
+    const answered = this.answered;
+    if (answered > 0) this.requestDone(answered);
+    else this.updateReading();
     if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) this.end();
   }
 
@@ -527,11 +728,15 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
   }
 
   private onClose(): void {
+    // Everything this session buffered leaves the process budget; late replies only count here.
+    if (this.inBudget) this.budget.add(-(this.bytes + this.outputAccounted));
+    this.inBudget = false;
     this.closed = true;
     this.input.stop();
     this.codec?.close();
     this.head = null;
     this.tail = null;
+    this.routeCursor = null;
     this.server.sessionClosed(this);
   }
 

@@ -34,6 +34,7 @@ import { MetricsServer } from '../admin/metrics-server.js';
 import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
+import { MemoryBudget, defaultMemoryBudget } from './memory-budget.js';
 import { newTlsConnector } from '../tls/tls-options.js';
 import { tlsListenerOptions } from '../tls/tls-listener.js';
 import { log } from '../logger.js';
@@ -44,6 +45,8 @@ export class ProxyServer implements SessionHost {
   /** Destinations shared by every config generation (`mcrouter/routes/McRouteHandleProvider.cpp`). */
   readonly destinations: DestinationMap;
   readonly stats = new ProxyStats();
+  /** Buffered bytes of every session (`--max-memory-bytes`, `--max-client-output-bytes`). */
+  readonly memory: MemoryBudget;
   /** Rates for `stats` (`cmd_<op>`, `request_*`, `result_*`): 240 one-second bins. */
   readonly rates: StatRates;
   /** Prometheus metrics (`--metrics-port`), created on first use. */
@@ -83,6 +86,10 @@ export class ProxyServer implements SessionHost {
     source: ConfigSource,
     private readonly argv: readonly string[] = [],
   ) {
+    this.memory = new MemoryBudget(
+      options.maxMemoryBytes > 0 ? options.maxMemoryBytes : defaultMemoryBudget(),
+      options.maxClientOutputBytes,
+    );
     this.asyncLog = options.asynclogDisable
       ? null
       : new AsyncLog({

@@ -7,6 +7,7 @@ import type { ReplySink } from '../protocol/reply.js';
 import type { LocalCommand } from '../protocol/request-sink.js';
 import type { ProxyOptions } from '../options.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
+import type { MemoryBudget } from './memory-budget.js';
 
 /** The options a session reads. */
 export type SessionOptions = Pick<
@@ -23,6 +24,8 @@ export type SessionOptions = Pick<
 export interface SessionHost {
   readonly options: SessionOptions;
   readonly stats: ProxyStats;
+  /** The process's memory budget, shared by every session. */
+  readonly memory: MemoryBudget;
   /** Routes one request through the current config (never throws). */
   route(req: McRequest, sink: ReplySink): void;
   /**

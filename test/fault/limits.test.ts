@@ -107,6 +107,12 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
       '1000',
       '--server-timeout',
       '30000',
+      // The memory budget would hold the gets back first (1 MiB reserved per get before any
+      // reply is seen): lift it so this measures the outstanding limit alone.
+      '--max-memory-bytes',
+      String(8 * 2 ** 30),
+      '--max-client-output-bytes',
+      String(2 ** 30),
     ]);
     mc.signal('SIGSTOP');
     let socket: net.Socket | null = null;

@@ -18,7 +18,7 @@ import { BinarySteps } from './binary-steps.js';
 
 export { BINARY_REQUEST_MAGIC } from './binary-protocol.js';
 
-/** Replies of every binary connection are composed here, then copied out per flush. */
+/** Replies of every binary connection are composed here, then written out per flush. */
 const WRITER = new BinaryReplyWriter();
 const STEPS = new BinarySteps();
 
@@ -67,13 +67,13 @@ export class BinaryClientCodec implements ClientCodec {
     WRITER.reply(req.wireOp, req.op, req.key, reply, status, req.opaque);
   }
 
-  writeMultiGet(reqs: readonly McRequest[], replies: readonly McReply[]): void {
-    // The binary parser emits one request per packet; kept for the interface.
-    for (let i = 0; i < reqs.length; i++) {
-      const req = reqs[i];
-      const reply = replies[i];
-      if (req !== undefined && reply !== undefined) this.writeReply(req, reply);
-    }
+  // The binary parser emits one request per packet: no multi-key gets (kept for the interface).
+  writeMultiGetPart(req: McRequest, reply: McReply): void {
+    this.writeReply(req, reply);
+  }
+
+  writeMultiGetEnd(): void {
+    /* nothing: each packet has its own reply */
   }
 
   writeError(reply: McReply, opaque: number, wireOp: number): void {

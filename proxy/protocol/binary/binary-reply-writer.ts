@@ -29,8 +29,8 @@ const EMPTY = Buffer.alloc(0);
  * memcached has one (`complete_update_bin`: a failed add is KEY_EEXISTS, a failed replace
  * KEY_ENOENT), and for the proxy's own failures: BUSY/OVERLOADED → Busy; timeouts, TKO, connect
  * errors, try-again, shutdown and backend connection errors → Temporary failure; a backend
- * `SERVER_ERROR out of memory …` → Out of memory, `… too large …` → Too large; routing errors →
- * Internal error. See docs/binary-protocol.md.
+ * `SERVER_ERROR out of memory …` (or the proxy's own memory refusal) → Out of memory, `… too large …`
+ * → Too large; routing errors → Internal error. See docs/binary-protocol.md.
  */
 export function binaryStatus(op: Op, reply: McReply): BinStatus {
   switch (reply.result) {
@@ -84,15 +84,24 @@ export function binaryStatus(op: Op, reply: McReply): BinStatus {
     case Result.Ooo:
       return BinStatus.TemporaryFailure;
     case Result.LocalError:
-      return reply.message === 'Command not supported' ? BinStatus.NotSupported : BinStatus.InternalError;
+      if (reply.message === 'Command not supported') return BinStatus.NotSupported;
+      // The memory budget's refusal (proxy/server/memory-budget.ts), memcached's ENOMEM.
+      if (reply.message?.startsWith('out of memory') === true) return BinStatus.OutOfMemory;
+      return BinStatus.InternalError;
     default:
       return BinStatus.InternalError;
   }
 }
 
-/** Appends binary response packets to a scratch buffer; see the file comment. */
+/**
+ * Appends binary response packets to a `ByteWriter`; values travel as views (`ByteWriter.data`).
+ * See the file comment.
+ */
 export class BinaryReplyWriter extends ByteWriter {
-  /** Appends a 24-byte header; the body (`bodyLength` bytes) must follow. */
+  /**
+   * Appends a 24-byte header; the body (`bodyLength` bytes) must follow. Ensures room for `inline`
+   * body bytes composed in the slab right after (all of the body by default).
+   */
   header(
     opcode: number,
     keyLength: number,
@@ -102,8 +111,9 @@ export class BinaryReplyWriter extends ByteWriter {
     opaque: number,
     casHi: number,
     casLo: number,
+    inline = bodyLength,
   ): void {
-    this.ensure(HEADER_LENGTH + bodyLength);
+    this.ensure(HEADER_LENGTH + inline);
     const b = this.buf;
     const p = this.pos;
     b[p] = BINARY_RESPONSE_MAGIC;
@@ -163,21 +173,25 @@ export class BinaryReplyWriter extends ByteWriter {
       case Op.Gat:
       case Op.Gats: {
         // Touch is asked as gats: memcached's Touch reply has the flags and cas, no value.
-        const value = opcode === BinOp.Touch ? EMPTY : (reply.value ?? EMPTY);
+        const touch = opcode === BinOp.Touch;
+        const valueLength = touch ? 0 : reply.valueLength;
         const k = returnsKey(opcode) ? key : EMPTY;
         this.header(
           opcode,
           k.length,
           4,
           status,
-          4 + k.length + value.length,
+          4 + k.length + valueLength,
           opaque,
           reply.casHi,
           reply.casLo,
+          4 + k.length,
         );
         this.u32(reply.flags);
         this.pos += k.copy(this.buf, this.pos);
-        this.pos += value.copy(this.buf, this.pos);
+        if (touch) return;
+        if (reply.pieces !== null) this.dataPieces(reply.pieces);
+        else if (reply.value !== null) this.data(reply.value);
         return;
       }
       case Op.Incr:

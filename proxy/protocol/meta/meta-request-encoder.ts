@@ -45,9 +45,9 @@ export class MetaRequestEncoder extends ByteWriter {
       let from = 0;
       const q = meta.quietStart;
       const t = newTtl ? meta.ttlStart : -1;
-      if (q >= 0 && (t < 0 || q < t)) from = this.cut(flags, from, q, meta.quietEnd, -1, req.exptime);
-      if (t >= 0) from = this.cut(flags, from, t, meta.ttlEnd, 0, req.exptime);
-      if (q >= 0 && t >= 0 && q > t) from = this.cut(flags, from, q, meta.quietEnd, -1, req.exptime);
+      if (q >= 0 && (t < 0 || q < t)) from = this.spliceFlag(flags, from, q, meta.quietEnd, -1, req.exptime);
+      if (t >= 0) from = this.spliceFlag(flags, from, t, meta.ttlEnd, 0, req.exptime);
+      if (q >= 0 && t >= 0 && q > t) from = this.spliceFlag(flags, from, q, meta.quietEnd, -1, req.exptime);
       this.pos += flags.copy(this.buf, this.pos, from);
     }
     if (newTtl && meta.ttlStart < 0 && isSet) {
@@ -68,7 +68,14 @@ export class MetaRequestEncoder extends ByteWriter {
    * Copies `flags[from, start)`, then (`ttl` ≥ 0) `T<exptime>` in place of `flags[start, end)`.
    * @returns where copying goes on
    */
-  private cut(flags: Buffer, from: number, start: number, end: number, ttl: number, exptime: number): number {
+  private spliceFlag(
+    flags: Buffer,
+    from: number,
+    start: number,
+    end: number,
+    ttl: number,
+    exptime: number,
+  ): number {
     this.pos += flags.copy(this.buf, this.pos, from, start);
     if (ttl >= 0) {
       this.byte(0x54);

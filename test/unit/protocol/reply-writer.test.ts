@@ -92,32 +92,43 @@ group('reply writer', () => {
     expect(write(Op.Get, McReply.error(result))).toBe(`${text}\r\n`);
   });
 
-  test('multi-get: hits in key order, misses print nothing, then END', () => {
+  /** Streams a multi-get's replies in key order as the session does (first error ends it). */
+  function multiGet(keys: string[], replies: McReply[]): string {
     const w = new ReplyWriter(8);
-    w.multiGet(
-      Op.Get,
-      [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')],
-      [
-        new McReply(Result.Found, Buffer.from('1'), 0),
-        McReply.NOT_FOUND,
-        new McReply(Result.Found, Buffer.from('3'), 3),
-      ],
-    );
-    expect(w.take().toString()).toBe('VALUE a 0 1\r\n1\r\nVALUE c 3 1\r\n3\r\nEND\r\n');
+    let error: McReply | null = null;
+    for (let i = 0; i < keys.length && error === null; i++) {
+      const reply = replies[i] as McReply;
+      if (reply.result !== Result.Found && reply.result !== Result.NotFound) error = reply;
+      else w.multiGetPart(Op.Get, Buffer.from(keys[i] as string), reply);
+    }
+    w.multiGetEnd(error);
+    return w.take().toString();
+  }
+
+  test('multi-get: hits in key order, misses print nothing, then END', () => {
+    expect(
+      multiGet(
+        ['a', 'b', 'c'],
+        [
+          new McReply(Result.Found, Buffer.from('1'), 0),
+          McReply.NOT_FOUND,
+          new McReply(Result.Found, Buffer.from('3'), 3),
+        ],
+      ),
+    ).toBe('VALUE a 0 1\r\n1\r\nVALUE c 3 1\r\n3\r\nEND\r\n');
   });
 
-  test('multi-get: the first error (in key order) is the whole reply', () => {
-    const w = new ReplyWriter(8);
-    w.multiGet(
-      Op.Get,
-      [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')],
-      [
-        new McReply(Result.Found, Buffer.from('1'), 0),
-        McReply.error(Result.RemoteError, 'first'),
-        McReply.error(Result.Timeout, 'second'),
-      ],
-    );
-    expect(w.take().toString()).toBe('SERVER_ERROR first\r\n');
+  test('multi-get: the first error (in key order) replaces END; hits before it were streamed', () => {
+    expect(
+      multiGet(
+        ['a', 'b', 'c'],
+        [
+          new McReply(Result.Found, Buffer.from('1'), 0),
+          McReply.error(Result.RemoteError, 'first'),
+          McReply.error(Result.Timeout, 'second'),
+        ],
+      ),
+    ).toBe('VALUE a 0 1\r\n1\r\nSERVER_ERROR first\r\n');
   });
 
   test('take() hands out a copy: later writes do not change it', () => {
