@@ -8,7 +8,6 @@ import type { McRequest } from './request.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
 import { RequestParser, type RequestParserOptions } from './request-parser.js';
 import { ReplyWriter, errorLine } from './reply-writer.js';
-import { Op } from './op.js';
 import { writeMetaReply } from './meta/meta-reply-writer.js';
 
 /** Replies of every ASCII connection are composed here, then written out per flush. */
