@@ -234,7 +234,7 @@ class Lane {
   private flushDestinations(minBytes: number): void {
     for (let d = 0; d < this.dst.length; d++) {
       const w = this.dstWriters[d] as MetaRequestWriter;
-      if (w.length >= minBytes) (this.dst[d] as net.Socket).write(w.take());
+      if (w.length >= minBytes) w.writeTo(this.dst[d] as net.Socket);
     }
   }
 
@@ -245,7 +245,7 @@ class Lane {
       this.pendingMn++;
       const w = this.dstWriters[d] as MetaRequestWriter;
       w.mn();
-      (this.dst[d] as net.Socket).write(w.take());
+      w.writeTo(this.dst[d] as net.Socket);
     }
     if (this.pendingMn === 0) this.finishBatch();
   }
@@ -319,7 +319,7 @@ class Lane {
     this.pendingReplies = to - from;
     for (let s = 0; s < this.src.length; s++) {
       const w = this.srcWriters[s] as MetaRequestWriter;
-      if (w.length > 0) (this.src[s] as net.Socket).write(w.take());
+      if (w.length > 0) w.writeTo(this.src[s] as net.Socket);
     }
   }
 }

@@ -29,24 +29,11 @@ const F = Buffer.from(' F');
 const MS_MODE = Buffer.from(' ME q\r\n');
 const MN = Buffer.from('mn\r\n');
 
-/** Appends meta requests; one `take()` per batch goes to the socket. */
+/** Appends meta requests; each batch goes to the socket with one `writeTo` (a vector, no copy). */
 export class MetaRequestWriter extends ByteWriter {
-  /** @param scratchBytes the scratch size, bytes (it grows as needed) */
-  constructor(private readonly scratchBytes = 64 * 1024) {
-    super(scratchBytes);
-  }
-
-  /**
-   * Hands the appended bytes over without copying them (the scratch buffer goes with them and a
-   * new one is allocated): the copier's batches are large, so a copy would cost more.
-   */
-  override take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(
-      Math.max(this.scratchBytes, Math.min(this.buf.length, 4 * this.scratchBytes)),
-    );
-    this.pos = 0;
-    return out;
+  /** @param slabBytes the slab size, bytes (a larger slab is taken for a larger request) */
+  constructor(slabBytes = 64 * 1024) {
+    super(slabBytes);
   }
 
   /** Appends a short constant (a byte loop beats a native copy call at these sizes). */
