@@ -8,16 +8,22 @@ import { startProxy, type TestProxy } from './proxy.js';
 import { RawClient } from './raw-client.js';
 
 /**
- * Runs `fn` with a proxy for `config` and a connected client, then closes both.
+ * Runs `fn` with a proxy for `config` and a connected client, then closes both. A `fn` that takes
+ * the proxy (a second parameter) reads its in-process objects, so it always gets the in-process
+ * server, also under `MCPROXY_TEST_NUM_PROXIES` (test/helpers/proxy.ts); one that takes only the
+ * client is served by the cluster there.
  * @param options proxy options; `serverTimeoutMs` defaults to 300
+ * @param singleProcess why the test needs one process although `fn` takes only the client
  */
 export async function withProxy(
   config: unknown,
   fn: (client: RawClient, proxy: TestProxy) => Promise<void>,
   options: Partial<ProxyOptions> = {},
+  singleProcess?: string,
 ): Promise<void> {
   // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
-  const proxy = await startProxy(config, { serverTimeoutMs: 300, ...options });
+  const reason = singleProcess ?? (fn.length >= 2 ? 'the test reads the proxy object' : undefined);
+  const proxy = await startProxy(config, { serverTimeoutMs: 300, ...options }, reason);
   const client = await RawClient.connect(proxy.port);
   try {
     await fn(client, proxy);

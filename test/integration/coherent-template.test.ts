@@ -239,9 +239,11 @@ describe('a sick local memcached', () => {
 
   beforeAll(async () => {
     sick = await Memcached.start();
-    sickProxy = await startProxy(coherentConfig(sick, [sick, peer], central), {
-      probeTimeoutInitialMs: 60_000,
-    });
+    sickProxy = await startProxy(
+      coherentConfig(sick, [sick, peer], central),
+      { probeTimeoutInitialMs: 60_000 },
+      'TKO state is per worker: the timeouts counted are one process',
+    );
     c = await RawClient.connect(sickProxy.port);
     await directSet(central, 'sick:k', 'from-central');
   });

@@ -419,6 +419,8 @@ describe('LoggingRoute', () => {
             expect(lines.filter((l) => l.includes('MAGIC_KEY_TO_BE_LOGGED'))).toHaveLength(2);
           });
         },
+        {},
+        'the log lines are captured in this process',
       );
     } finally {
       setLogger(previous);

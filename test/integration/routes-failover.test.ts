@@ -575,6 +575,7 @@ describe('LatestRoute: failover over failover_count children picked by host id',
             else expect(where).toBe(first);
           },
           { hostId },
+          'starts 24 proxies in turn: as 2-worker clusters they outlast the test timeout',
         );
       }
       picked.add(first);

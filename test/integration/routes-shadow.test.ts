@@ -370,9 +370,14 @@ describe('pools: inherit, inline objects, file: pool files (`mcrouter/routes/McR
 
   test('a missing pool file is a config error', async () => {
     await expect(
-      withProxy({ route: `PoolRoute|file:${join(dir, 'nope.json')}` }, async () => {
-        /* not reached */
-      }),
+      withProxy(
+        { route: `PoolRoute|file:${join(dir, 'nope.json')}` },
+        async () => {
+          /* not reached */
+        },
+        {},
+        'the config error is thrown in this process',
+      ),
     ).rejects.toThrow(/^route: Can not read pool: file:.*nope\.json \(ENOENT\)$/);
   });
 });
