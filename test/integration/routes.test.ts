@@ -24,7 +24,8 @@ beforeAll(async () => {
     Memcached.start(),
     Memcached.start(),
   ]);
-  dead = `127.0.0.1:${await freePort()}`;
+  // Dead servers on 127.0.0.5/6, where no test's memcached (which may take a freed port on 127.0.0.1) listens.
+  dead = `127.0.0.5:${await freePort()}`;
 });
 afterAll(async () => {
   await Promise.all([a, b, c, slow].map((m) => m.stop()));
@@ -44,7 +45,7 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
   });
 
   test('all children failing: the last error', async () => {
-    const dead2 = `127.0.0.1:${await freePort()}`;
+    const dead2 = `127.0.0.6:${await freePort()}`;
     await withProxy(
       {
         pools: { D: { servers: [dead] }, E: { servers: [dead2] } },
