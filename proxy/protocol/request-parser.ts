@@ -23,7 +23,7 @@
  */
 import { McRequest } from './request.js';
 import { McReply } from './reply.js';
-import { Op, isGetLike } from './op.js';
+import { Op, isArithmetic, isGetAndTouch, isGetLike, isUpdateLike } from './op.js';
 import { Result } from './result.js';
 import { ReplyMode } from './reply-mode.js';
 import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
@@ -341,25 +341,14 @@ export class RequestParser {
     const n = tokenize(lineBuf, start, end);
     if (n <= 0) return this.unknown(dataPos); // empty line or a control character
     const cmd = commandOf(lineBuf, tokStart[0] ?? 0, tokEnd[0] ?? 0);
+    if (isOp(cmd)) {
+      if (isGetLike(cmd)) return this.getLike(lineBuf, n, cmd, isGetAndTouch(cmd) ? 2 : 1, dataPos);
+      if (isUpdateLike(cmd)) return this.storage(lineBuf, n, cmd, buf, dataPos);
+      if (isArithmetic(cmd)) return this.arith(lineBuf, n, cmd, dataPos);
+    }
     switch (cmd) {
-      case Op.Get:
-      case Op.Gets:
-        return this.getLike(lineBuf, n, cmd, 1, dataPos);
-      case Op.Gat:
-      case Op.Gats:
-        return this.getLike(lineBuf, n, cmd, 2, dataPos);
-      case Op.Set:
-      case Op.Add:
-      case Op.Replace:
-      case Op.Append:
-      case Op.Prepend:
-      case Op.Cas:
-        return this.storage(lineBuf, n, cmd, buf, dataPos);
       case Op.Delete:
         return this.delete(lineBuf, n, dataPos);
-      case Op.Incr:
-      case Op.Decr:
-        return this.arith(lineBuf, n, cmd, dataPos);
       case Op.Touch:
         return this.touch(lineBuf, n, dataPos);
       case Op.FlushAll:
