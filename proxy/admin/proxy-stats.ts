@@ -2,7 +2,7 @@
  * Counters the proxy keeps for `stats` (`mcrouter/stats.cpp`) and the metrics endpoint. Plain numbers bumped
  * in the hot path; the text is built only when a client asks.
  */
-import { OP_NAMES, Op } from '../protocol/op.js';
+import { OP_NAMES, Op, isGetLike, isUpdateLike } from '../protocol/op.js';
 
 /** Replies are counted per (op, result) at `op * RESULT_SLOTS + result`. */
 export const RESULT_SLOTS = 64;
@@ -78,8 +78,8 @@ export class ProxyStats {
     if (durationMs < 0) return;
     const us = durationMs * 1000;
     this.durationUs = smooth(this.durationUs, us);
-    if (op <= Op.Gats) this.durationGetUs = smooth(this.durationGetUs, us);
-    else if (op >= Op.Set && op <= Op.Cas) this.durationUpdateUs = smooth(this.durationUpdateUs, us);
+    if (isGetLike(op)) this.durationGetUs = smooth(this.durationGetUs, us);
+    else if (isUpdateLike(op)) this.durationUpdateUs = smooth(this.durationUpdateUs, us);
   }
 }
 

@@ -83,6 +83,16 @@ export function isGetLike(op: Op): boolean {
   return op <= Op.Gats;
 }
 
+/** gets, gats: get-like requests whose hits carry the CAS unique (`VALUE … <cas>`). */
+export function returnsCas(op: Op): boolean {
+  return op === Op.Gets || op === Op.Gats;
+}
+
+/** gat, gats: get-like requests that also set the item's exptime (memcached's get-and-touch). */
+export function isGetAndTouch(op: Op): boolean {
+  return op === Op.Gat || op === Op.Gats;
+}
+
 /** set, add, replace, append, prepend, cas (mcrouter's update-like group, without lease-set). */
 export function isUpdateLike(op: Op): boolean {
   return op >= Op.Set && op <= Op.Cas;
@@ -93,7 +103,12 @@ export function isDeleteLike(op: Op): boolean {
   return op === Op.Delete;
 }
 
-/** incr, decr. */
+/** incr, decr (mcrouter's arithmetic-like group). */
 export function isArithmetic(op: Op): boolean {
   return op === Op.Incr || op === Op.Decr;
+}
+
+/** Requests that set the item's exptime: update-like, touch, gat, gats. */
+export function setsExptime(op: Op): boolean {
+  return isUpdateLike(op) || op === Op.Touch || isGetAndTouch(op);
 }

@@ -12,7 +12,7 @@
  * hit pins the chunks it arrived in until its reply is written (accounted by the memory budget).
  */
 import { McReply } from './reply.js';
-import { Op, isGetLike } from './op.js';
+import { Op, isGetLike, isUpdateLike, returnsCas } from './op.js';
 import { Result } from './result.js';
 import { CR, LF, SPACE, bytesEqual, parseUint } from './ascii.js';
 import { PendingBytes, trimTail } from './pending-bytes.js';
@@ -131,18 +131,13 @@ export class ReplyParser {
       return this.errorOrFail(line, start, end, op, dataPos);
     }
     let reply: McReply | null = null;
+    if (isUpdateLike(op)) {
+      if (bytesEqual(line, start, end, 'STORED')) reply = McReply.STORED;
+      else if (bytesEqual(line, start, end, 'NOT_STORED')) reply = McReply.NOT_STORED;
+      else if (bytesEqual(line, start, end, 'EXISTS')) reply = McReply.EXISTS;
+      else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
+    }
     switch (op) {
-      case Op.Set:
-      case Op.Add:
-      case Op.Replace:
-      case Op.Append:
-      case Op.Prepend:
-      case Op.Cas:
-        if (bytesEqual(line, start, end, 'STORED')) reply = McReply.STORED;
-        else if (bytesEqual(line, start, end, 'NOT_STORED')) reply = McReply.NOT_STORED;
-        else if (bytesEqual(line, start, end, 'EXISTS')) reply = McReply.EXISTS;
-        else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
-        break;
       case Op.Delete:
         if (bytesEqual(line, start, end, 'DELETED')) reply = McReply.DELETED;
         else if (bytesEqual(line, start, end, 'NOT_FOUND')) reply = McReply.NOT_FOUND;
@@ -231,7 +226,7 @@ export class ReplyParser {
       if (!parseUint64(line, b + 1, end)) return this.fail('malformed VALUE line');
       casHi = parsed.hi;
       casLo = parsed.lo;
-    } else if (op === Op.Gets || op === Op.Gats) {
+    } else if (returnsCas(op)) {
       return this.fail('VALUE without cas for gets');
     }
     this.vFlags = flags;

@@ -5,7 +5,7 @@
  * Replies are appended to a `ByteWriter`: fixed lines are pre-encoded literals, headers are composed
  * in its slab, and values travel as views (`ByteWriter.data`), never converted to strings.
  */
-import { Op, OP_NAMES } from './op.js';
+import { Op, OP_NAMES, isUpdateLike, returnsCas } from './op.js';
 import { Result, isErrorResult, resultFullName } from './result.js';
 import type { McReply } from './reply.js';
 import { ByteWriter, asciiLiteral } from './byte-writer.js';
@@ -133,24 +133,20 @@ export class ReplyWriter extends ByteWriter {
       this.line(errorLine(reply));
       return;
     }
+    if (isUpdateLike(op)) {
+      this.storageReply(op, r);
+      return;
+    }
     switch (op) {
       case Op.Get:
       case Op.Gat:
       case Op.Gets:
       case Op.Gats:
         if (r === Result.Found) {
-          this.value(key, reply, op === Op.Gets || op === Op.Gats);
+          this.value(key, reply, returnsCas(op));
           this.end();
         } else if (r === Result.NotFound) this.end();
         else this.line(unexpectedLine(r, op));
-        return;
-      case Op.Set:
-      case Op.Add:
-      case Op.Replace:
-      case Op.Append:
-      case Op.Prepend:
-      case Op.Cas:
-        this.storageReply(op, r);
         return;
       case Op.Delete:
         if (r === Result.Deleted) this.literal(DELETED);
@@ -214,7 +210,7 @@ export class ReplyWriter extends ByteWriter {
    * nothing for a miss (`mcrouter/lib/network/AsciiSerialized.cpp`).
    */
   multiGetPart(op: Op, key: Buffer, reply: McReply): void {
-    if (reply.result === Result.Found) this.value(key, reply, op === Op.Gets || op === Op.Gats);
+    if (reply.result === Result.Found) this.value(key, reply, returnsCas(op));
   }
 
   /**

@@ -5,17 +5,14 @@
  * extras goes out as meta (`meta/meta-request-encoder.ts`).
  */
 import { MetaRequestEncoder } from './meta/meta-request-encoder.js';
-import { Op } from './op.js';
+import { OP_NAMES, Op, isUpdateLike } from './op.js';
 import type { McRequest } from './request.js';
 
-const STORAGE_CMDS: Partial<Record<Op, string>> = {
-  [Op.Set]: 'set ',
-  [Op.Add]: 'add ',
-  [Op.Replace]: 'replace ',
-  [Op.Append]: 'append ',
-  [Op.Prepend]: 'prepend ',
-  [Op.Cas]: 'cas ',
-};
+/**
+ * The command word and its space, by `Op`: the ASCII word is the carbon name for every op this
+ * table serves (flush_all and version are written out below).
+ */
+const COMMAND_WORDS: readonly string[] = OP_NAMES.map((name) => `${name} `);
 
 /**
  * Values at least this long (bytes) are not copied into the scratch buffer: the destination
@@ -26,7 +23,7 @@ export const VALUE_VIEW_MIN = 16 * 1024;
 
 /** True when `req` is a storage command whose value should travel as a view (`VALUE_VIEW_MIN`). */
 export function valueTravelsAsView(req: McRequest): boolean {
-  return req.value.length >= VALUE_VIEW_MIN && STORAGE_CMDS[req.op] !== undefined;
+  return req.value.length >= VALUE_VIEW_MIN && isUpdateLike(req.op);
 }
 
 /** Appends backend requests to a scratch buffer; one instance per destination. */
@@ -37,7 +34,7 @@ export class RequestEncoder extends MetaRequestEncoder {
    */
   storageLine(req: McRequest, keyStart: number): void {
     const key = req.key;
-    this.ascii(STORAGE_CMDS[req.op] ?? 'set ', key.length - keyStart + 40 + 21 + 2);
+    this.ascii(COMMAND_WORDS[req.op] ?? 'set ', key.length - keyStart + 40 + 21 + 2);
     this.pos += key.copy(this.buf, this.pos, keyStart);
     this.byte(32);
     this.uint(req.flags);
@@ -65,30 +62,26 @@ export class RequestEncoder extends MetaRequestEncoder {
     }
     const key = req.key;
     const keyLen = key.length - keyStart;
+    if (isUpdateLike(req.op)) {
+      this.storageLine(req, keyStart);
+      this.ensure(req.value.length + 2);
+      this.pos += req.value.copy(this.buf, this.pos);
+      this.crlf();
+      return;
+    }
     switch (req.op) {
       case Op.Get:
       case Op.Gets:
-        this.ascii(req.op === Op.Get ? 'get ' : 'gets ', keyLen + 2);
+        this.ascii(COMMAND_WORDS[req.op] ?? 'get ', keyLen + 2);
         this.pos += key.copy(this.buf, this.pos, keyStart);
         break;
       case Op.Gat:
       case Op.Gats:
-        this.ascii(req.op === Op.Gat ? 'gat ' : 'gats ', 12 + keyLen + 2);
+        this.ascii(COMMAND_WORDS[req.op] ?? 'gat ', 12 + keyLen + 2);
         this.int(req.exptime);
         this.byte(32);
         this.pos += key.copy(this.buf, this.pos, keyStart);
         break;
-      case Op.Set:
-      case Op.Add:
-      case Op.Replace:
-      case Op.Append:
-      case Op.Prepend:
-      case Op.Cas: {
-        this.storageLine(req, keyStart);
-        this.ensure(req.value.length + 2);
-        this.pos += req.value.copy(this.buf, this.pos);
-        break;
-      }
       case Op.Delete:
         this.ascii('delete ', keyLen + 14);
         this.pos += key.copy(this.buf, this.pos, keyStart);
@@ -99,7 +92,7 @@ export class RequestEncoder extends MetaRequestEncoder {
         break;
       case Op.Incr:
       case Op.Decr:
-        this.ascii(req.op === Op.Incr ? 'incr ' : 'decr ', keyLen + 1 + 20 + 2);
+        this.ascii(COMMAND_WORDS[req.op] ?? 'incr ', keyLen + 1 + 20 + 2);
         this.pos += key.copy(this.buf, this.pos, keyStart);
         this.byte(32);
         this.uint64(req.deltaHi, req.deltaLo);

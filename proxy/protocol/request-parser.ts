@@ -23,7 +23,7 @@
  */
 import { McRequest } from './request.js';
 import { McReply } from './reply.js';
-import { Op } from './op.js';
+import { Op, isArithmetic, isGetAndTouch, isGetLike, isUpdateLike } from './op.js';
 import { Result } from './result.js';
 import { ReplyMode } from './reply-mode.js';
 import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
@@ -72,35 +72,30 @@ const enum State {
   Closed,
 }
 
-const enum Cmd {
-  Unknown,
-  Get,
-  Gets,
-  Gat,
-  Gats,
-  Set,
-  Add,
-  Replace,
-  Append,
-  Prepend,
-  Cas,
-  Delete,
-  Incr,
-  Decr,
-  Touch,
-  Version,
-  Stats,
-  Quit,
-  FlushAll,
-  Shutdown,
-  Verbosity,
-  FlushRegex,
+/**
+ * The ASCII command words that are not a routable `Op` (`commandOf` returns the `Op` for those),
+ * negative so that they never meet an `Op` value and one switch dispatches both.
+ */
+const enum Word {
+  Unknown = -1,
+  Stats = -2,
+  Quit = -3,
+  Shutdown = -4,
+  Verbosity = -5,
+  FlushRegex = -6,
   /** Recognised mcrouter commands that stock memcached cannot serve. */
-  Unsupported,
+  Unsupported = -7,
   /** lease-set: unsupported, but its data block must be consumed. */
-  UnsupportedWithData,
+  UnsupportedWithData = -8,
   /** A two-byte command starting with `m`: memcached's meta commands (`meta/`). */
-  Meta,
+  Meta = -9,
+}
+
+/** What a command line's first token names: a routable operation (>= 0) or another word (< 0). */
+type Command = Op | Word;
+
+function isOp(cmd: Command): cmd is Op {
+  return cmd > Word.Unknown;
 }
 
 const NOREPLY = 'noreply';
@@ -274,9 +269,7 @@ export class RequestParser {
     while (i < end && buf[i] !== SPACE && i - s <= 4) i++;
     if (i === end || buf[i] !== SPACE) return this.maxLineLength;
     const cmd = commandOf(buf, s, i);
-    return cmd === Cmd.Get || cmd === Cmd.Gets || cmd === Cmd.Gat || cmd === Cmd.Gats
-      ? this.maxGetLineLength
-      : this.maxLineLength;
+    return isOp(cmd) && isGetLike(cmd) ? this.maxGetLineLength : this.maxLineLength;
   }
 
   /** A data block started in an earlier chunk. Returns where to go on in `chunk`, or -1. */
@@ -348,61 +341,42 @@ export class RequestParser {
     const n = tokenize(lineBuf, start, end);
     if (n <= 0) return this.unknown(dataPos); // empty line or a control character
     const cmd = commandOf(lineBuf, tokStart[0] ?? 0, tokEnd[0] ?? 0);
+    if (isOp(cmd)) {
+      if (isGetLike(cmd)) return this.getLike(lineBuf, n, cmd, isGetAndTouch(cmd) ? 2 : 1, dataPos);
+      if (isUpdateLike(cmd)) return this.storage(lineBuf, n, cmd, buf, dataPos);
+      if (isArithmetic(cmd)) return this.arith(lineBuf, n, cmd, dataPos);
+    }
     switch (cmd) {
-      case Cmd.Get:
-        return this.getLike(lineBuf, n, Op.Get, 1, dataPos);
-      case Cmd.Gets:
-        return this.getLike(lineBuf, n, Op.Gets, 1, dataPos);
-      case Cmd.Gat:
-        return this.getLike(lineBuf, n, Op.Gat, 2, dataPos);
-      case Cmd.Gats:
-        return this.getLike(lineBuf, n, Op.Gats, 2, dataPos);
-      case Cmd.Set:
-        return this.storage(lineBuf, n, Op.Set, buf, dataPos);
-      case Cmd.Add:
-        return this.storage(lineBuf, n, Op.Add, buf, dataPos);
-      case Cmd.Replace:
-        return this.storage(lineBuf, n, Op.Replace, buf, dataPos);
-      case Cmd.Append:
-        return this.storage(lineBuf, n, Op.Append, buf, dataPos);
-      case Cmd.Prepend:
-        return this.storage(lineBuf, n, Op.Prepend, buf, dataPos);
-      case Cmd.Cas:
-        return this.storage(lineBuf, n, Op.Cas, buf, dataPos);
-      case Cmd.Delete:
+      case Op.Delete:
         return this.delete(lineBuf, n, dataPos);
-      case Cmd.Incr:
-        return this.arith(lineBuf, n, Op.Incr, dataPos);
-      case Cmd.Decr:
-        return this.arith(lineBuf, n, Op.Decr, dataPos);
-      case Cmd.Touch:
+      case Op.Touch:
         return this.touch(lineBuf, n, dataPos);
-      case Cmd.FlushAll:
+      case Op.FlushAll:
         return this.flushAll(lineBuf, n, dataPos);
-      case Cmd.Version:
+      case Op.Version:
         // memcached answers `version` whatever follows it, `noreply` included.
         this.sink.onLocalCommand(LocalCommand.Version, [], ReplyMode.Always, 0, 0);
         return dataPos;
-      case Cmd.Verbosity:
+      case Word.Verbosity:
         return this.verbosity(lineBuf, n, dataPos);
-      case Cmd.Quit:
+      case Word.Quit:
         // memcached closes on `quit` whatever follows it (memcached/proto_text.c).
         this.close();
         this.sink.onLocalCommand(LocalCommand.Quit, [], ReplyMode.Always, 0, 0);
         return -1;
-      case Cmd.Stats:
+      case Word.Stats:
         return this.local(lineBuf, n, LocalCommand.Stats, 8, dataPos);
-      case Cmd.Shutdown:
+      case Word.Shutdown:
         return this.local(lineBuf, n, LocalCommand.Shutdown, 1, dataPos);
-      case Cmd.FlushRegex:
-      case Cmd.Unsupported:
+      case Word.FlushRegex:
+      case Word.Unsupported:
         this.sink.onRequestError(NOT_SUPPORTED, ReplyMode.Always, 0, 0);
         return dataPos;
-      case Cmd.UnsupportedWithData:
+      case Word.UnsupportedWithData:
         return this.unsupportedWithData(lineBuf, n, buf, dataPos);
-      case Cmd.Meta:
+      case Word.Meta:
         return this.meta(lineBuf, n, buf, dataPos);
-      case Cmd.Unknown:
+      case Word.Unknown:
         break;
     }
     return this.unknown(dataPos);
@@ -663,53 +637,53 @@ function growTokens(): void {
 }
 
 /** Identifies the command token without building a string. */
-function commandOf(buf: Buffer, s: number, e: number): Cmd {
+function commandOf(buf: Buffer, s: number, e: number): Command {
   switch (e - s) {
     case 2:
-      return buf[s] === 0x6d ? Cmd.Meta : Cmd.Unknown;
+      return buf[s] === 0x6d ? Word.Meta : Word.Unknown;
     case 3:
-      if (bytesEqual(buf, s, e, 'get')) return Cmd.Get;
-      if (bytesEqual(buf, s, e, 'set')) return Cmd.Set;
-      if (bytesEqual(buf, s, e, 'gat')) return Cmd.Gat;
-      if (bytesEqual(buf, s, e, 'add')) return Cmd.Add;
-      if (bytesEqual(buf, s, e, 'cas')) return Cmd.Cas;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'get')) return Op.Get;
+      if (bytesEqual(buf, s, e, 'set')) return Op.Set;
+      if (bytesEqual(buf, s, e, 'gat')) return Op.Gat;
+      if (bytesEqual(buf, s, e, 'add')) return Op.Add;
+      if (bytesEqual(buf, s, e, 'cas')) return Op.Cas;
+      return Word.Unknown;
     case 4:
-      if (bytesEqual(buf, s, e, 'gets')) return Cmd.Gets;
-      if (bytesEqual(buf, s, e, 'gats')) return Cmd.Gats;
-      if (bytesEqual(buf, s, e, 'incr')) return Cmd.Incr;
-      if (bytesEqual(buf, s, e, 'decr')) return Cmd.Decr;
-      if (bytesEqual(buf, s, e, 'quit')) return Cmd.Quit;
-      if (bytesEqual(buf, s, e, 'exec')) return Cmd.Unsupported;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'gets')) return Op.Gets;
+      if (bytesEqual(buf, s, e, 'gats')) return Op.Gats;
+      if (bytesEqual(buf, s, e, 'incr')) return Op.Incr;
+      if (bytesEqual(buf, s, e, 'decr')) return Op.Decr;
+      if (bytesEqual(buf, s, e, 'quit')) return Word.Quit;
+      if (bytesEqual(buf, s, e, 'exec')) return Word.Unsupported;
+      return Word.Unknown;
     case 5:
-      if (bytesEqual(buf, s, e, 'touch')) return Cmd.Touch;
-      if (bytesEqual(buf, s, e, 'stats')) return Cmd.Stats;
-      if (bytesEqual(buf, s, e, 'admin')) return Cmd.Unsupported;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'touch')) return Op.Touch;
+      if (bytesEqual(buf, s, e, 'stats')) return Word.Stats;
+      if (bytesEqual(buf, s, e, 'admin')) return Word.Unsupported;
+      return Word.Unknown;
     case 6:
-      if (bytesEqual(buf, s, e, 'delete')) return Cmd.Delete;
-      if (bytesEqual(buf, s, e, 'append')) return Cmd.Append;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'delete')) return Op.Delete;
+      if (bytesEqual(buf, s, e, 'append')) return Op.Append;
+      return Word.Unknown;
     case 7:
-      if (bytesEqual(buf, s, e, 'replace')) return Cmd.Replace;
-      if (bytesEqual(buf, s, e, 'prepend')) return Cmd.Prepend;
-      if (bytesEqual(buf, s, e, 'version')) return Cmd.Version;
-      if (bytesEqual(buf, s, e, 'metaget')) return Cmd.Unsupported;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'replace')) return Op.Replace;
+      if (bytesEqual(buf, s, e, 'prepend')) return Op.Prepend;
+      if (bytesEqual(buf, s, e, 'version')) return Op.Version;
+      if (bytesEqual(buf, s, e, 'metaget')) return Word.Unsupported;
+      return Word.Unknown;
     case 9:
-      if (bytesEqual(buf, s, e, 'verbosity')) return Cmd.Verbosity;
-      if (bytesEqual(buf, s, e, 'flush_all')) return Cmd.FlushAll;
-      if (bytesEqual(buf, s, e, 'lease-get')) return Cmd.Unsupported;
-      if (bytesEqual(buf, s, e, 'lease-set')) return Cmd.UnsupportedWithData;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'verbosity')) return Word.Verbosity;
+      if (bytesEqual(buf, s, e, 'flush_all')) return Op.FlushAll;
+      if (bytesEqual(buf, s, e, 'lease-get')) return Word.Unsupported;
+      if (bytesEqual(buf, s, e, 'lease-set')) return Word.UnsupportedWithData;
+      return Word.Unknown;
     case 8:
-      if (bytesEqual(buf, s, e, 'shutdown')) return Cmd.Shutdown;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'shutdown')) return Word.Shutdown;
+      return Word.Unknown;
     case 11:
-      if (bytesEqual(buf, s, e, 'flush_regex')) return Cmd.FlushRegex;
-      return Cmd.Unknown;
+      if (bytesEqual(buf, s, e, 'flush_regex')) return Word.FlushRegex;
+      return Word.Unknown;
     default:
-      return Cmd.Unknown;
+      return Word.Unknown;
   }
 }

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { ReplySink } from '../protocol/reply.js';
 import type { McRequest } from '../protocol/request.js';
-import { Op, isUpdateLike } from '../protocol/op.js';
+import { setsExptime } from '../protocol/op.js';
 import type { RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
 import { parseWith } from '../config/schema.js';
@@ -19,10 +19,6 @@ import { traverseOne, type RouteHandle, type RouteVisitor } from './route-handle
 
 /** The two actions. */
 export type ExptimeAction = 'set' | 'min';
-
-function hasExptime(op: Op): boolean {
-  return isUpdateLike(op) || op === Op.Touch || op === Op.Gat || op === Op.Gats;
-}
 
 /** See the file comment. */
 export class ModifyExptimeRoute implements RouteHandle {
@@ -46,7 +42,7 @@ export class ModifyExptimeRoute implements RouteHandle {
   }
 
   private adjust(req: McRequest): McRequest {
-    if (!hasExptime(req.op)) return req;
+    if (!setsExptime(req.op)) return req;
     if (this.action === 'set') return req.exptime === this.exptime ? req : req.withExptime(this.exptime);
     if (req.exptime === 0 || req.exptime > this.exptime) return req.withExptime(this.exptime);
     return req;

@@ -28,7 +28,7 @@ import { childPath } from '../config/json-path.js';
 import { parseWith } from '../config/schema.js';
 import { McReply, type ReplySink } from '../protocol/reply.js';
 import { McRequest } from '../protocol/request.js';
-import { Op } from '../protocol/op.js';
+import { Op, isGetLike } from '../protocol/op.js';
 import { Result } from '../protocol/result.js';
 import { MetaKind, fillReadMeta } from '../protocol/meta/meta-request.js';
 import { MetaReply, TTL_UNKNOWN } from '../protocol/meta/meta-reply.js';
@@ -183,7 +183,7 @@ export class WarmUpRoute implements RouteHandle {
 
   traverse(req: McRequest, visit: RouteVisitor, depth: number): void {
     traverseOne(this.cold, req, visit, depth);
-    if (req.op === Op.Get || req.op === Op.Gets || req.op === Op.Gat || req.op === Op.Gats) {
+    if (isGetLike(req.op)) {
       traverseOne(this.warm, req, visit, depth);
     }
   }

@@ -5,7 +5,7 @@
 import { RequestParser, LocalCommand, type RequestSink } from '../../../proxy/protocol/request-parser.js';
 import type { McRequest } from '../../../proxy/protocol/request.js';
 import type { McReply } from '../../../proxy/protocol/reply.js';
-import { Op, OP_NAMES } from '../../../proxy/protocol/op.js';
+import { OP_NAMES, Op, isArithmetic } from '../../../proxy/protocol/op.js';
 import { ReplyMode } from '../../../proxy/protocol/reply-mode.js';
 import { errorLine } from '../../../proxy/protocol/reply-writer.js';
 import { toBigInt } from '../../../proxy/protocol/uint64.js';
@@ -19,7 +19,7 @@ export function describe(req: McRequest): string {
   if (req.exptime !== 0) parts.push(`exptime=${req.exptime}`);
   if (req.value.length > 0) parts.push(`value=${JSON.stringify(req.value.toString('latin1'))}`);
   if (req.op === Op.Cas) parts.push(`cas=${toBigInt(req.casHi, req.casLo)}`);
-  if (req.op === Op.Incr || req.op === Op.Decr) parts.push(`delta=${toBigInt(req.deltaHi, req.deltaLo)}`);
+  if (isArithmetic(req.op)) parts.push(`delta=${toBigInt(req.deltaHi, req.deltaLo)}`);
   if (req.noreply) parts.push('noreply');
   if (req.replyMode === ReplyMode.OnlyOnError) parts.push('quiet');
   if (req.replyMode === ReplyMode.OnlyOnHit) parts.push('quiet-hit');

@@ -6,7 +6,7 @@ import { describe as group, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { ReplyParser, type ReplyParserSink } from '../../../proxy/protocol/reply-parser.js';
 import type { McReply } from '../../../proxy/protocol/reply.js';
-import { Op } from '../../../proxy/protocol/op.js';
+import { Op, isArithmetic } from '../../../proxy/protocol/op.js';
 import { RESULT_NAMES, Result } from '../../../proxy/protocol/result.js';
 import { toBigInt } from '../../../proxy/protocol/uint64.js';
 import { everyByte } from './parser-harness.js';
@@ -19,7 +19,7 @@ class Sink implements ReplyParserSink {
   }
   onReply(r: McReply): void {
     const op = this.ops.shift();
-    const isArith = op === Op.Incr || op === Op.Decr;
+    const isArith = op !== undefined && isArithmetic(op);
     const parts = [RESULT_NAMES[r.result] ?? '?'];
     if (r.value !== null) parts.push(JSON.stringify(r.value.toString('latin1')));
     if (r.flags !== 0) parts.push(`flags=${r.flags}`);
