@@ -258,7 +258,8 @@ export class ReplyParser {
       return -1;
     }
     this.state = State.Line;
-    if (this.vLength < VIEW_THRESHOLD) {
+    // A meta VA value (WarmUpRoute's `mg`) is parsed from one block: parseMetaReply takes a Buffer.
+    if (this.vLength < VIEW_THRESHOLD || this.vMetaHead !== null) {
       const block = this.pending.complete(chunk, need);
       return this.finishValue(block, 0) ? need : -1;
     }

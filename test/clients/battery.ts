@@ -9,8 +9,10 @@
  * failure was expected. Keys are `<prefix><name>`, so runs against one memcached never collide.
  *
  * The vitest side (test/clients/client-battery.ts) runs the script against memcached directly,
- * through mcproxy on a PoolRoute, and through the seed route (examples/colocated.json), and
- * compares the outcomes step by step (docs/clients.md).
+ * through mcproxy on a PoolRoute, through the seed route (examples/colocated.json) and through the
+ * `coherent` template, and compares the outcomes step by step (docs/clients.md). The `reread` key
+ * ends in `/`, the delimiter the coherent target's memcacheds count per-prefix stats by
+ * (`memcached -D /`, `stats detail`), so its reads can be counted on their own.
  */
 
 /** One battery step: its name, what the script does, and the outcome memcached gives. */
@@ -28,6 +30,11 @@ export const BATTERY: readonly BatteryStep[] = [
     name: 'set_get',
     does: 'set "sg" = "hello world", get it',
     expect: 'stored,hello world',
+  },
+  {
+    name: 'reread',
+    does: 'set "rr/" = "x", then get it 3 times with the client\'s plain get',
+    expect: 'stored,x,x,x',
   },
   {
     name: 'crlf_value',

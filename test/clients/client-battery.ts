@@ -4,20 +4,27 @@
  *   - direct: memcached itself; every step must give the battery's expected outcome (or the
  *     client's own documented outcome, e.g. a client that hashes long keys);
  *   - pool:   mcproxy with `PoolRoute|A` over one memcached;
- *   - seed:   mcproxy with the seed route (examples/colocated.json: local + central memcacheds).
+ *   - seed:   mcproxy with the seed route (examples/colocated.json: local + central memcacheds);
+ *   - coherent: mcproxy with the `coherent` template (confgen/templates/coherent.ts) over a local
+ *     and a central memcached of its own per mode.
  * Through mcproxy each step must give the same outcome as direct, except the differences listed in
- * ROUTE_DIFFERENCES (each with its reason; also in docs/clients.md).
+ * ROUTE_DIFFERENCES (each with its reason; also in docs/clients.md). `coherent` has none: a
+ * coherent route is one no client can tell from memcached. Its `reread` step must also be served
+ * by the local memcached after the first miss (see `expectServedLocally`).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { colocatedConfig } from '../helpers/config.js';
 import { Memcached } from '../helpers/memcached.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { directGet } from '../helpers/direct.js';
+import { COHERENT_TEMPLATE } from '../../confgen/templates/coherent.js';
 import { BATTERY, parseOutcomes } from './battery.js';
 import { runBounded } from './scripts.js';
 
 /** Where a battery runs. */
-export type Target = 'direct' | 'pool' | 'seed';
-const TARGETS: readonly Target[] = ['direct', 'pool', 'seed'];
+export type Target = 'direct' | 'pool' | 'seed' | 'coherent';
+const TARGETS: readonly Target[] = ['direct', 'pool', 'seed', 'coherent'];
 
 /** One client's way of running the battery. */
 export interface ClientSpec {
@@ -46,6 +53,7 @@ export const ROUTE_DIFFERENCES: Readonly<
   Record<Exclude<Target, 'direct'>, Readonly<Record<string, { expect: string; why: string }>>>
 > = {
   pool: {},
+  coherent: {},
   seed: {
     // examples/colocated.json sends only set and delete to local (AllFastestRoute over peers and
     // central); every other update goes to central alone, and gets are served from local first
@@ -67,6 +75,108 @@ export const ROUTE_DIFFERENCES: Readonly<
     },
   },
 };
+
+/** The `coherent` target of one mode: mcproxy and the memcacheds behind it. */
+interface CoherentTarget {
+  readonly local: Memcached;
+  readonly central: Memcached;
+  readonly proxy: TestProxy;
+}
+
+/**
+ * The coherent target's memcacheds count per-prefix stats up to this delimiter (`memcached -D`);
+ * the `reread` step's key is the only one that contains it.
+ */
+const PREFIX_DELIMITER = '/';
+
+/**
+ * Stores central takes before the run. The `coherent` template's cas translation sends a cas unique
+ * from a locally served gets to central as it is first (proxy/routes/cas-translation.ts), so a
+ * stale local unique that equals central's current one is accepted. In a fleet central's cas
+ * counter runs far ahead of any local memcached's (it takes every instance's writes, a local only
+ * its fills); two fresh memcacheds with the battery's near-equal histories collide within a few
+ * steps (docs/coherence.md, "cas through coherent"), so central gets this head start.
+ */
+const CENTRAL_CAS_HEAD_START = 10_000;
+
+/**
+ * `server_timeout` of the coherent target's local pool, ms. The template's 50 ms
+ * (`LOCAL_SERVER_TIMEOUT_MS`) fires on a loaded test machine and sends reads to central; the
+ * battery checks what clients see and where reads are served, while the short timeout's
+ * fall-through is tested in test/integration/coherent-template.test.ts.
+ */
+const BATTERY_LOCAL_TIMEOUT_MS = 1000;
+
+/**
+ * Starts a local and a central memcached with per-prefix stats on (`-D /`, `stats detail on`)
+ * and mcproxy with the `coherent` template over them (this instance is its only peer).
+ */
+async function startCoherent(): Promise<CoherentTarget> {
+  const [local, central] = await Promise.all([0, 1].map(() => Memcached.start(['-D', PREFIX_DELIMITER])));
+  const [l, c] = [local as Memcached, central as Memcached];
+  for (const m of [l, c]) {
+    const raw = await RawClient.connect(m.port);
+    expect(await raw.call('stats detail on\r\n', 'OK\r\n')).toBe('OK\r\n');
+    if (m === c) {
+      raw.send('set cas-head-start 0 0 1 noreply\r\nx\r\n'.repeat(CENTRAL_CAS_HEAD_START));
+      expect(await raw.call('mn\r\n', 'MN\r\n')).toBe('MN\r\n');
+    }
+    raw.close();
+  }
+  const config = COHERENT_TEMPLATE.render(
+    { local: l.address, peers: [l.address], central: [c.address] },
+    { localTtl: 60 },
+  ) as { pools: Record<string, Record<string, unknown>> };
+  config.pools.local = { ...config.pools.local, server_timeout: BATTERY_LOCAL_TIMEOUT_MS };
+  return { local: l, central: c, proxy: await startProxy(config) };
+}
+
+/** One prefix's line of memcached's `stats detail dump` (memcached/stats_prefix.c). */
+interface PrefixStats {
+  /** Reads of the prefix's keys (get, gets, binary Get), hits among them, stores, deletes. */
+  readonly get: number;
+  readonly hit: number;
+  readonly set: number;
+  readonly del: number;
+}
+
+/** The per-prefix stats of `prefix` on `m`; all zero when memcached has seen no such key. */
+async function prefixStats(m: Memcached, prefix: string): Promise<PrefixStats> {
+  const raw = await RawClient.connect(m.port);
+  raw.send('stats detail dump\r\n');
+  const dump = await raw.readUntil('END\r\n');
+  raw.close();
+  const line = dump.split('\r\n').find((l) => l.startsWith(`PREFIX ${prefix} `));
+  const n = (field: string): number => Number(new RegExp(` ${field} (\\d+)`).exec(line ?? '')?.[1] ?? 0);
+  return { get: n('get'), hit: n('hit'), set: n('set'), del: n('del') };
+}
+
+/**
+ * Checks that the `reread` step (set, then 3 plain gets) went through the coherent target as it
+ * must. The local memcached got the set's invalidation (two deletes: as its own `local` and as
+ * its only peer), one fill (an `add`), one miss and at least 2 hits — the 2nd and 3rd reads; a
+ * gets-style read (gomemcache's Get, a binary Get) also re-reads the copy it just filled
+ * (WarmUpRoute) — and holds the copy. A read that bypassed the local memcached (routed to
+ * central) would show no miss there and fewer hits. Central's per-prefix stats count the set but
+ * not the first read's fetch: WarmUpRoute reads central with meta `mg`, which memcached does not
+ * count per prefix.
+ */
+async function expectServedLocally(target: CoherentTarget, keyPrefix: string): Promise<void> {
+  const prefix = `${keyPrefix}rr`;
+  const [local, central] = await Promise.all([
+    prefixStats(target.local, prefix),
+    prefixStats(target.central, prefix),
+  ]);
+  expect(central.set, 'the set reached central').toBe(1);
+  expect({ misses: local.get - local.hit, set: local.set, del: local.del }, 'local memcached').toEqual({
+    misses: 1,
+    set: 1,
+    del: 2,
+  });
+  expect(local.hit, 'reads served by the local memcached').toBeGreaterThanOrEqual(2);
+  const key = `${prefix}${PREFIX_DELIMITER}`;
+  expect(await directGet(target.local, key)).toBe(`VALUE ${key} 0 1\r\nx\r\nEND\r\n`);
+}
 
 /** A script run's result. */
 interface RunResult {
@@ -104,6 +214,7 @@ export function describeClientBattery(spec: ClientSpec): void {
   const servers: Memcached[] = [];
   const proxies: TestProxy[] = [];
   const results = new Map<string, RunResult>();
+  const coherent = new Map<string, CoherentTarget>();
 
   beforeAll(async () => {
     const [argv, direct, pooled, local, central] = await Promise.all([
@@ -118,8 +229,19 @@ export function describeClientBattery(spec: ClientSpec): void {
     proxies.push(pool);
     const seed = await startProxy(colocatedConfig(local.address, [local.address], [central.address]));
     proxies.push(seed);
-    const ports: Record<Target, number> = { direct: direct.port, pool: pool.port, seed: seed.port };
     for (const mode of spec.modes) {
+      const own = await startCoherent();
+      coherent.set(mode, own);
+      servers.push(own.local, own.central);
+      proxies.push(own.proxy);
+    }
+    for (const mode of spec.modes) {
+      const ports: Record<Target, number> = {
+        direct: direct.port,
+        pool: pool.port,
+        seed: seed.port,
+        coherent: coherent.get(mode)?.proxy.port ?? 0,
+      };
       const runs = TARGETS.map(async (t) => {
         results.set(`${mode}/${t}`, await runScript(argv, ports[t], mode, `${spec.client}:${mode}:`));
       });
@@ -166,6 +288,12 @@ export function describeClientBattery(spec: ClientSpec): void {
           }
         });
       }
+      test('coherent: reread is served by the local memcached after the first miss', async () => {
+        const target = coherent.get(mode);
+        expect(target, 'the coherent target started').toBeDefined();
+        expect(results.get(`${mode}/coherent`)?.outcomes.get('reread')).toBe('stored,x,x,x');
+        if (target !== undefined) await expectServedLocally(target, `${spec.client}:${mode}:`);
+      });
     });
   }
 }

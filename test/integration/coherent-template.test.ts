@@ -1,7 +1,7 @@
 /**
  * The `coherent` template end to end with real memcached for this instance's local memcached, a
  * peer's and central: every mutation (and its noreply form) is answered by central and removes the
- * key from every local copy (InvalidateRoute); get, gets, gat and gats are served locally after
+ * key from every local copy (InvalidateRoute), in its text, meta and binary forms; get, gets, gat and gats are served locally after
  * the first miss; a hung local memcached costs the first read one short timeout, and none once it
  * is TKO (the local pool's `timeouts_until_tko: 1`); a dead one costs nothing.
  */
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { arithExtras, packet, storeExtras, u32, type BinRequest } from '../helpers/binary-packets.js';
 import { directGet, directSet, directTtl } from '../helpers/direct.js';
 import { ask, memcachedStat } from '../helpers/route-test.js';
 import { Result } from '../../proxy/protocol/result.js';
@@ -289,5 +290,89 @@ describe('a sick local memcached', () => {
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) await timed(i % 2 === 0 ? 'get' : 'gets');
     expect(performance.now() - t0).toBeLessThan(8 * LOCAL_SERVER_TIMEOUT_MS);
+  });
+});
+
+describe('meta and binary mutations invalidate like their text forms', () => {
+  /** Meta commands: [name, request (with an `mn` after a quiet one), reply, central's value after]. */
+  const metaCases: [string, (key: string) => string, string, string | null][] = [
+    ['ms', (k) => `ms ${k} 3\r\nnew\r\n`, 'HD\r\n', 'new'],
+    ['ms MR (replace)', (k) => `ms ${k} 3 MR\r\nnew\r\n`, 'HD\r\n', 'new'],
+    ['ms MA (append)', (k) => `ms ${k} 1 MA\r\n+\r\n`, 'HD\r\n', '1+'],
+    ['ms MP (prepend)', (k) => `ms ${k} 1 MP\r\n+\r\n`, 'HD\r\n', '+1'],
+    ['ma (incr)', (k) => `ma ${k} D5\r\n`, 'HD\r\n', '6'],
+    ['ma MD (decr)', (k) => `ma ${k} MD\r\n`, 'HD\r\n', '0'],
+    ['md', (k) => `md ${k}\r\n`, 'HD\r\n', null],
+    ['ms q', (k) => `ms ${k} 3 q\r\nnew\r\nmn\r\n`, 'MN\r\n', 'new'],
+    ['ma q', (k) => `ma ${k} q\r\nmn\r\n`, 'MN\r\n', '2'],
+    ['md q', (k) => `md ${k} q\r\nmn\r\n`, 'MN\r\n', null],
+  ];
+
+  test.each(metaCases)('meta %s', async (name, request, reply, after) => {
+    const key = `meta:${name.replace(/\W+/g, '')}`;
+    await warmEverywhere(key, '1');
+    expect(await app.call(request(key), reply)).toBe(reply);
+    await expectInvalidated(key);
+    expect(await directGet(central, key)).toBe(after === null ? MISS : hit(key, after));
+  });
+
+  test('meta ms with a base64 key that is not a text token: stored in central, the connection to the local memcached stays in step', async () => {
+    const raw = Buffer.from('bin key\r\nx');
+    expect(await app.call(`ms ${raw.toString('base64')} 1 b\r\nv\r\n`, 'HD\r\n')).toBe('HD\r\n');
+    await warmEverywhere('meta:after-b64', 'old');
+    expect(await app.call('set meta:after-b64 0 0 3\r\nnew\r\n', 'STORED\r\n')).toBe('STORED\r\n');
+    await expectInvalidated('meta:after-b64');
+  });
+
+  /** Binary opcodes (memcached/protocol_binary.h). */
+  const NOOP = 0x0a;
+  const binCases: [string, (key: string) => BinRequest, string | null][] = [
+    ['Set', (k) => ({ opcode: 0x01, key: k, extras: storeExtras(0, 0), value: 'new' }), 'new'],
+    ['Replace', (k) => ({ opcode: 0x03, key: k, extras: storeExtras(0, 0), value: 'new' }), 'new'],
+    ['Append', (k) => ({ opcode: 0x0e, key: k, value: '+' }), '1+'],
+    ['Prepend', (k) => ({ opcode: 0x0f, key: k, value: '+' }), '+1'],
+    ['Increment', (k) => ({ opcode: 0x05, key: k, extras: arithExtras(5n, 0n, 0xffffffff) }), '6'],
+    ['Decrement', (k) => ({ opcode: 0x06, key: k, extras: arithExtras(1n, 0n, 0xffffffff) }), '0'],
+    ['Delete', (k) => ({ opcode: 0x04, key: k }), null],
+    ['SetQ', (k) => ({ opcode: 0x11, key: k, extras: storeExtras(0, 0), value: 'new' }), 'new'],
+    ['AppendQ', (k) => ({ opcode: 0x19, key: k, value: '+' }), '1+'],
+    ['IncrementQ', (k) => ({ opcode: 0x15, key: k, extras: arithExtras(5n, 0n, 0xffffffff) }), '6'],
+    ['DeleteQ', (k) => ({ opcode: 0x14, key: k }), null],
+  ];
+
+  test.each(binCases)('binary %s', async (name, request, after) => {
+    const key = `bin:${name}`;
+    await warmEverywhere(key, '1');
+    const c = await RawClient.connect(proxy.port);
+    c.send(Buffer.concat([packet(request(key)), packet({ opcode: NOOP })]));
+    const statuses: number[] = [];
+    for (;;) {
+      const header = await c.read(24);
+      await c.read(header.readUInt32BE(8));
+      if (header[1] === NOOP) break;
+      statuses.push(header.readUInt16BE(6));
+    }
+    c.close();
+    // Success (status 0) for the loud opcodes; a quiet one that succeeds sends nothing.
+    expect(statuses).toEqual(name.endsWith('Q') ? [] : [0]);
+    await expectInvalidated(key);
+    expect(await directGet(central, key)).toBe(after === null ? MISS : hit(key, after));
+  });
+
+  test('binary Touch (forwarded as gats, docs/coherence.md): central gets the exptime, the local copy at most --local-ttl', async () => {
+    const key = 'bin:Touch';
+    await warmEverywhere(key, '1');
+    const c = await RawClient.connect(proxy.port);
+    c.send(packet({ opcode: 0x1c, key, extras: u32(1000) }));
+    const header = await c.read(24);
+    await c.read(header.readUInt32BE(8));
+    c.close();
+    expect(header.readUInt16BE(6)).toBe(0);
+    await vi.waitFor(async () => {
+      expect(await directTtl(central, key)).toBeGreaterThan(900);
+    });
+    const ttl = await directTtl(local, key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(LOCAL_TTL);
   });
 });

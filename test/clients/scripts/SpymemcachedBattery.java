@@ -66,6 +66,7 @@ public class SpymemcachedBattery {
 
     Map<String, Callable<String>> steps = new LinkedHashMap<>();
     steps.put("set_get", () -> join(stored(c.set(k("sg"), 0, "hello world").get()), hit(k("sg"), null)));
+    steps.put("reread", () -> join(stored(c.set(k("rr/"), 0, "x").get()), hit(k("rr/"), null), hit(k("rr/"), null), hit(k("rr/"), null)));
     steps.put("crlf_value", () -> {
       String v = "a\r\nEND\r\nb\r\n";
       return join(stored(c.set(k("crlf"), 0, v).get()), hit(k("crlf"), v));

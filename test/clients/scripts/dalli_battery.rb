@@ -40,6 +40,7 @@ PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
 STEPS = {
   'set_get' => -> { [stored($c.set(k('sg'), 'hello world', nil, R)), hit(k('sg'))] },
+  'reread' => -> { [stored($c.set(k('rr/'), 'x', nil, R))] + Array.new(3) { hit(k('rr/')) } },
   'crlf_value' => lambda {
     v = "a\r\nEND\r\nb\r\n"
     [stored($c.set(k('crlf'), v, nil, R)), hit(k('crlf'), v)]

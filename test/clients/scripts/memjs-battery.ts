@@ -73,6 +73,12 @@ const PATTERN = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 const steps: Record<string, () => Promise<string[]>> = {
   set_get: async () => [stored(await c.set(k('sg'), 'hello world', {})), await hit(k('sg'))],
+  reread: async () => [
+    stored(await c.set(k('rr/'), 'x', {})),
+    await hit(k('rr/')),
+    await hit(k('rr/')),
+    await hit(k('rr/')),
+  ],
   crlf_value: async () => {
     const v = 'a\r\nEND\r\nb\r\n';
     return [stored(await c.set(k('crlf'), v, {})), await hit(k('crlf'), v)];

@@ -44,6 +44,7 @@ function num($r): string { return $r === false ? res(false) : (string)$r; }
 
 $steps = [
     'set_get' => fn() => [res($c->set(k('sg'), 'hello world')), hit(k('sg'))],
+    'reread' => fn() => [res($c->set(k('rr/'), 'x')), hit(k('rr/')), hit(k('rr/')), hit(k('rr/'))],
     'crlf_value' => function () use ($c) {
         $v = "a\r\nEND\r\nb\r\n";
         return [res($c->set(k('crlf'), $v)), hit(k('crlf'), $v)];

@@ -65,6 +65,10 @@ def crlf_value():
     return ','.join([stored(c.set(k('crlf'), v)), hit(c.get(k('crlf')), v)])
 
 
+def reread():
+    return ','.join([stored(c.set(k('rr/'), b'x'))] + [hit(c.get(k('rr/'))) for _ in range(3)])
+
+
 PATTERN = b'abcdefghijklmnopqrstuvwxyz0123456789'
 
 
@@ -189,7 +193,7 @@ def stats():
 
 
 for name, fn in [
-    ('set_get', set_get), ('crlf_value', crlf_value), ('value_500k', value_500k),
+    ('set_get', set_get), ('reread', reread), ('crlf_value', crlf_value), ('value_500k', value_500k),
     ('value_too_large', value_too_large), ('add', add), ('replace', replace),
     ('append_prepend', append_prepend), ('cas', cas), ('incr_decr', incr_decr), ('touch', touch),
     ('delete', delete), ('multi_get', multi_get), ('flags', flags), ('key_250', key_250),

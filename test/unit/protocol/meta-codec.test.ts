@@ -18,6 +18,7 @@ import { META_OP_BASE, MetaKind } from '../../../proxy/protocol/meta/meta-reques
 import { McReply as Reply } from '../../../proxy/protocol/reply.js';
 import { Result, RESULT_NAMES } from '../../../proxy/protocol/result.js';
 import { META_STREAMS } from '../../differential/meta-streams.js';
+import { VIEW_THRESHOLD } from '../../../proxy/protocol/byte-writer.js';
 
 /** Records requests with their meta extras, and keeps them for encoding. */
 class MetaSink extends RecordingSink {
@@ -184,6 +185,22 @@ group('meta reply parser', () => {
     ]);
     for (const cut of everyByte(replies.length)) expect(run([cut]), `split at ${cut}`).toEqual(whole);
     expect(run(everyByte(replies.length))).toEqual(whole);
+  });
+
+  test('a VA value of VIEW_THRESHOLD bytes or more, split across chunks, is one value', () => {
+    for (const size of [VIEW_THRESHOLD, 512_000]) {
+      const value = 'v'.repeat(size);
+      const reply = Buffer.from(`VA ${size} f3 t60\r\n${value}\r\nHD\r\n`);
+      const sink = new ReplySink([META_OP_BASE + MetaKind.Get, META_OP_BASE + MetaKind.Delete]);
+      const p = new ReplyParser(sink);
+      // Cuts inside the value, between its CR and LF, and right after them.
+      const cuts = [10, 1000, reply.length - 5, reply.length - 4, reply.length];
+      cuts.reduce((from, to) => (p.feed(Buffer.from(reply.subarray(from, to))), to), 0);
+      expect(sink.events).toEqual([
+        `found [VA ${size} f3 t60] flags=3 ttl=60 value=${JSON.stringify(value)}`,
+        'deleted [HD] flags=0 ttl=-2',
+      ]);
+    }
   });
 
   test('a status the command cannot get is a protocol error', () => {

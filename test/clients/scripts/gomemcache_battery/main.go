@@ -70,6 +70,9 @@ var steps = []struct {
 	fn   func() string
 }{
 	{"set_get", func() string { return join(stored(set(k("sg"), "hello world")), hit(k("sg"), nil)) }},
+	{"reread", func() string {
+		return join(stored(set(k("rr/"), "x")), hit(k("rr/"), nil), hit(k("rr/"), nil), hit(k("rr/"), nil))
+	}},
 	{"crlf_value", func() string {
 		v := "a\r\nEND\r\nb\r\n"
 		return join(stored(set(k("crlf"), v)), hit(k("crlf"), []byte(v)))
