@@ -152,14 +152,14 @@ async function prefixStats(m: Memcached, prefix: string): Promise<PrefixStats> {
 }
 
 /**
- * Checks that the `reread` step (set, then 3 plain gets) went through the coherent target as it
- * must. The local memcached got the set's invalidation (two deletes: as its own `local` and as
- * its only peer), one fill (an `add`), one miss and at least 2 hits — the 2nd and 3rd reads; a
- * gets-style read (gomemcache's Get, a binary Get) also re-reads the copy it just filled
- * (WarmUpRoute) — and holds the copy. A read that bypassed the local memcached (routed to
- * central) would show no miss there and fewer hits. Central's per-prefix stats count the set but
- * not the first read's fetch: WarmUpRoute reads central with meta `mg`, which memcached does not
- * count per prefix.
+ * Checks that the `reread` step (set, then 3 plain gets) was served by the coherent target's local
+ * memcached after the first miss: it missed there first and was filled (an `add`), at least 2 reads
+ * hit there, and it holds the copy. A read routed past the local memcached (to central) leaves no
+ * local miss and fewer hits. The counts are lower bounds, not exact: the set's invalidation deletes
+ * this instance's copy twice (as its `local` pool and as its own peer, on two connections), and
+ * under load the second delete can land after the first read's fill, so a later read misses and
+ * fills again (safe: only a fresh copy goes). Central's per-prefix stats count the set but not the
+ * reads: WarmUpRoute reads central with meta `mg`, which memcached does not count per prefix.
  */
 async function expectServedLocally(target: CoherentTarget, keyPrefix: string): Promise<void> {
   const prefix = `${keyPrefix}rr`;
@@ -168,11 +168,9 @@ async function expectServedLocally(target: CoherentTarget, keyPrefix: string): P
     prefixStats(target.central, prefix),
   ]);
   expect(central.set, 'the set reached central').toBe(1);
-  expect({ misses: local.get - local.hit, set: local.set, del: local.del }, 'local memcached').toEqual({
-    misses: 1,
-    set: 1,
-    del: 2,
-  });
+  expect(local.del, "the set's invalidation reached the local memcached").toBe(2);
+  expect(local.get - local.hit, 'the first read missed locally').toBeGreaterThanOrEqual(1);
+  expect(local.set, 'the miss was filled').toBeGreaterThanOrEqual(1);
   expect(local.hit, 'reads served by the local memcached').toBeGreaterThanOrEqual(2);
   const key = `${prefix}${PREFIX_DELIMITER}`;
   expect(await directGet(target.local, key)).toBe(`VALUE ${key} 0 1\r\nx\r\nEND\r\n`);
@@ -242,10 +240,12 @@ export function describeClientBattery(spec: ClientSpec): void {
         seed: seed.port,
         coherent: coherent.get(mode)?.proxy.port ?? 0,
       };
-      const runs = TARGETS.map(async (t) => {
+      const run = async (t: Target): Promise<void> => {
         results.set(`${mode}/${t}`, await runScript(argv, ports[t], mode, `${spec.client}:${mode}:`));
-      });
-      await Promise.all(runs);
+      };
+      // At most three scripts at once (a JVM or tsx start each): coherent runs after the others.
+      await Promise.all(TARGETS.filter((t) => t !== 'coherent').map(run));
+      await run('coherent');
     }
   }, 120_000);
 
