@@ -6,7 +6,9 @@
  * - get: cold; a hit is returned. Otherwise warm; if warm hits, an `add` of warm's value and flags
  *   goes to cold in the background (fire and forget). Warm's reply is returned, hit, miss or error.
  * - gets: cold; hit → returned. Otherwise warm `get`; on a hit a synchronous `add` to cold, then a
- *   second `gets` to cold whose reply (with a fresh cas) is returned. Otherwise cold's reply.
+ *   second `gets` to cold whose reply (with a fresh cas) is returned. Otherwise cold's reply. If
+ *   that second `gets` misses (the fill was deleted in between), warm's `gets` reply is returned
+ *   (our extension: mcrouter returns the miss; docs/coherence.md).
  * - gat/gats: like gets, but the fill uses the request's exptime and the re-read is gat/gats.
  * - everything else (set, delete, touch, incr, …) goes to cold only; warm is never written.
  *
@@ -178,7 +180,11 @@ export class WarmUpRoute implements RouteHandle {
     if (exptime === null) return coldReply;
     const value = warmReply.value ?? McRequest.EMPTY;
     await routeAsync(this.cold, new McRequest(Op.Add, req.key, warmReply.flags, exptime, value));
-    return routeAsync(this.cold, req);
+    const again = await routeAsync(this.cold, req);
+    if (again.result !== Result.NotFound) return again;
+    // The fill was removed before the re-read (an invalidation racing it, or a cold route that
+    // drops adds): answer from warm with its own cas rather than a miss for a key warm has.
+    return routeAsync(this.warm, new McRequest(Op.Gets, req.key));
   }
 
   traverse(req: McRequest, visit: RouteVisitor, depth: number): void {

@@ -515,4 +515,28 @@ describe('WarmUpRoute writes and unsupported lease/meta commands (mcrouter test_
       expect(ttl).toBeLessThanOrEqual(1000);
     });
   });
+
+  test("gets whose fill is gone before the re-read (here: cold drops adds) answers warm's value with warm's cas, not a miss", async () => {
+    await directSet(l2, 'gk', 'warmval');
+    const central = await RawClient.connect(l2.port);
+    const direct = await ask(central, 'gets gk\r\n');
+    central.close();
+    expect(direct).toMatch(/^VALUE gk 0 7 \d+\r\nwarmval\r\nEND\r\n$/);
+    const dropsAdds = {
+      pools: { cold: { servers: [l1.address] }, warm: { servers: [l2.address] } },
+      route: {
+        type: 'WarmUpRoute',
+        cold: {
+          type: 'OperationSelectorRoute',
+          default_policy: 'PoolRoute|cold',
+          operation_policies: { add: 'NullRoute' },
+        },
+        warm: 'PoolRoute|warm',
+      },
+    };
+    await withProxy(dropsAdds, async (cl) => {
+      expect(await ask(cl, 'gets gk\r\n')).toBe(direct);
+    });
+    expect(await directGet(l1, 'gk')).toBe('END\r\n');
+  });
 });
