@@ -158,5 +158,14 @@ export function parseMetaReply(
     }
   }
   // The status line is copied: a view would pin the backend's read slab while the reply waits.
-  return new MetaReply(result, value, flags, casHi, casLo, status, Buffer.from(line.subarray(start, end)), ttl);
+  return new MetaReply(
+    result,
+    value,
+    flags,
+    casHi,
+    casLo,
+    status,
+    Buffer.from(line.subarray(start, end)),
+    ttl,
+  );
 }
