@@ -51,6 +51,7 @@ import {
 } from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { ReadSlab } from './read-slab.js';
 import { log } from '../logger.js';
 import { logLimited } from '../util/log-limiter.js';
 
@@ -602,9 +603,23 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     let socket: net.Socket;
     let tlsSocket: TLSSocket | null = null;
     try {
-      if (address.path !== null) socket = net.connect({ path: address.path });
-      else if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
-      else socket = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+      if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
+      else {
+        // Reads land in a slab (read-slab.ts): no readable-stream events, no buffer per read.
+        const slab = new ReadSlab();
+        const onread = {
+          buffer: slab.next,
+          callback: (nread: number, region: Uint8Array): boolean => {
+            const chunk = slab.take(region as Buffer, nread);
+            if (socket === this.socket) this.parser.feed(chunk);
+            return true;
+          },
+        };
+        socket =
+          address.path !== null
+            ? net.connect({ path: address.path, onread })
+            : net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true, onread });
+      }
     } catch (err) {
       // The TLS certificates could not be loaded (docs/tls.md): the destination fails, visibly.
       this.connecting = false;
@@ -632,9 +647,10 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       }
       this.flush();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket === this.socket) this.parser.feed(chunk);
-    });
+    if (tlsSocket !== null)
+      socket.on('data', (chunk: Buffer) => {
+        if (socket === this.socket) this.parser.feed(chunk);
+      });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       error = err;
     });

@@ -7,16 +7,17 @@
  * (memcached's `ERROR`, a truncated or malformed `VALUE`, an unexpected line) is a protocol error:
  * the destination tears the connection down and fails only that connection's requests.
  *
- * Values are `subarray` views of the socket chunk; a value spanning chunks is a list of views
- * (`McReply.pieces`), or one concatenation when it is shorter than `VIEW_THRESHOLD`. Either way a
- * hit pins the chunks it arrived in until its reply is written (accounted by the memory budget).
+ * Values of `VALUE_VIEW_MIN` bytes or more are `subarray` views of the socket chunk, or a list of
+ * views when they span chunks (`McReply.pieces`): such a hit pins the chunks it arrived in until
+ * its reply is written (accounted by the memory budget). Shorter values are copied out, so a small
+ * reply never pins a chunk (the destination's chunks are regions of a large read slab,
+ * `destination/read-slab.ts`).
  */
 import { McReply } from './reply.js';
 import { Op, isGetLike, isUpdateLike, returnsCas } from './op.js';
 import { Result } from './result.js';
 import { CR, LF, SPACE, bytesEqual, parseUint } from './ascii.js';
 import { PendingBytes, trimTail } from './pending-bytes.js';
-import { VIEW_THRESHOLD } from './byte-writer.js';
 import { parseUint64, parsed } from './uint64.js';
 import { MetaKind, metaKindOfOp } from './meta/meta-request.js';
 import { parseMetaReply, valueLength } from './meta/meta-reply.js';
@@ -43,6 +44,19 @@ const END_TAIL = '\r\nEND\r\n';
 const END_TAIL_BYTES = Buffer.from(END_TAIL, 'latin1');
 const UINT32_MAX = 4294967295;
 const MAX_VALUE = 1 << 30;
+/**
+ * Values at least this long (bytes) are kept as views of the chunks they arrived in; shorter ones
+ * are copied (a 16 KiB copy costs about a microsecond, and a view would pin its whole chunk).
+ */
+export const VALUE_VIEW_MIN = 16 * 1024;
+
+/** The value `buf[start, end)`: a view when long, else a copy (see `VALUE_VIEW_MIN`). */
+function valueOf(buf: Buffer, start: number, end: number): Buffer {
+  if (end - start >= VALUE_VIEW_MIN) return buf.subarray(start, end);
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
+}
 
 /** See the file comment. One instance per backend connection. */
 export class ReplyParser {
@@ -259,7 +273,7 @@ export class ReplyParser {
     }
     this.state = State.Line;
     // A meta VA value (WarmUpRoute's `mg`) is parsed from one block: parseMetaReply takes a Buffer.
-    if (this.vLength < VIEW_THRESHOLD || this.vMetaHead !== null) {
+    if (this.vLength < VALUE_VIEW_MIN || this.vMetaHead !== null) {
       const block = this.pending.complete(chunk, need);
       return this.finishValue(block, 0) ? need : -1;
     }
@@ -282,7 +296,7 @@ export class ReplyParser {
       this.vMetaHead = null;
       const reply =
         buf[end] === CR && buf[end + 1] === LF
-          ? parseMetaReply(head, 0, head.length, this.vMetaKind, buf.subarray(pos, end))
+          ? parseMetaReply(head, 0, head.length, this.vMetaKind, valueOf(buf, pos, end))
           : null;
       if (reply === null) {
         this.fail('malformed meta VA reply');
@@ -296,7 +310,7 @@ export class ReplyParser {
       return false;
     }
     this.sink.onReply(
-      new McReply(Result.Found, buf.subarray(pos, end), this.vFlags, this.vCasHi, this.vCasLo),
+      new McReply(Result.Found, valueOf(buf, pos, end), this.vFlags, this.vCasHi, this.vCasLo),
     );
     return true;
   }

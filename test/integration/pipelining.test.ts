@@ -152,3 +152,37 @@ test('200 concurrent clients pipelining at once each get their own replies, in o
   );
   for (const c of clients) c.close();
 });
+
+test('values from 1 byte to 700 KiB, pipelined: every get returns the exact bytes (replies cross read slabs)', async () => {
+  const c = await RawClient.connect(proxy.port);
+  // Sizes around the copy/view boundary (16 KiB), Node's old read size (64 KiB) and the slab (512 KiB).
+  const sizes = [
+    1, 100, 2047, 2048, 16383, 16384, 16385, 65535, 65536, 65537, 300_000, 524_287, 524_288, 700_000,
+  ];
+  const values = sizes.map((n, i) => {
+    const v = Buffer.allocUnsafe(n);
+    for (let j = 0; j < n; j++) v[j] = (j * 7 + i * 13) & 0xff;
+    return v;
+  });
+  const sets = values.map((v, i) =>
+    Buffer.concat([Buffer.from(`set big${i} ${i} 0 ${v.length}\r\n`), v, Buffer.from('\r\n')]),
+  );
+  c.send(Buffer.concat(sets));
+  expect(await c.read(sizes.length * 'STORED\r\n'.length, 15_000)).toEqual(
+    Buffer.from('STORED\r\n'.repeat(sizes.length)),
+  );
+  // Twice in one burst, so later replies land in slabs earlier ones have partly filled.
+  const gets = [...values, ...values].map((_, k) => `get big${k % sizes.length}\r\n`).join('');
+  c.send(gets);
+  for (let k = 0; k < 2 * sizes.length; k++) {
+    const i = k % sizes.length;
+    const v = values[i] as Buffer;
+    const expected = Buffer.concat([
+      Buffer.from(`VALUE big${i} ${i} ${v.length}\r\n`),
+      v,
+      Buffer.from('\r\nEND\r\n'),
+    ]);
+    expect((await c.read(expected.length, 15_000)).equals(expected)).toBe(true);
+  }
+  c.close();
+});

@@ -157,5 +157,15 @@ export function parseMetaReply(
       i = e + 1;
     }
   }
-  return new MetaReply(result, value, flags, casHi, casLo, status, line.subarray(start, end), ttl);
+  // The status line is copied: a view would pin the backend's read slab while the reply waits.
+  return new MetaReply(
+    result,
+    value,
+    flags,
+    casHi,
+    casLo,
+    status,
+    Buffer.from(line.subarray(start, end)),
+    ttl,
+  );
 }

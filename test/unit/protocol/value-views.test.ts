@@ -5,7 +5,7 @@
  */
 import { describe as group, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ReplyParser } from '../../../proxy/protocol/reply-parser.js';
+import { ReplyParser, VALUE_VIEW_MIN } from '../../../proxy/protocol/reply-parser.js';
 import { McReply } from '../../../proxy/protocol/reply.js';
 import { Op } from '../../../proxy/protocol/op.js';
 import { Result } from '../../../proxy/protocol/result.js';
@@ -70,7 +70,7 @@ function parse(
 }
 
 group('reply parser: values as views', () => {
-  const value = pattern(3 * VIEW_THRESHOLD + 5);
+  const value = pattern(VALUE_VIEW_MIN + 3 * VIEW_THRESHOLD + 5);
   const wire = Buffer.concat([
     Buffer.from(`VALUE k 9 ${value.length} 77\r\n`),
     value,
@@ -105,6 +105,23 @@ group('reply parser: values as views', () => {
         expect(errors).toEqual([]);
         expect(Buffer.concat(replies[0]?.pieces ?? [replies[0]?.value as Buffer]).equals(value)).toBe(true);
       }
+    }
+  });
+
+  test('a value shorter than VALUE_VIEW_MIN is copied out, whole or split, so it pins no chunk', () => {
+    const small = pattern(VALUE_VIEW_MIN - 1, 3);
+    const smallWire = Buffer.concat([
+      Buffer.from(`VALUE s 1 ${small.length}\r\n`),
+      small,
+      Buffer.from('\r\nEND\r\n'),
+    ]);
+    for (const cuts of [[], [20], [20, 5000]]) {
+      const { replies, chunks, errors } = parse([Op.Get], smallWire, cuts);
+      expect(errors).toEqual([]);
+      const hit = replies[0] as McReply;
+      expect(hit.pieces).toBeNull();
+      expect(hit.value?.equals(small)).toBe(true);
+      expect(chunks.some((c) => c.buffer === hit.value?.buffer)).toBe(false);
     }
   });
 
