@@ -13,7 +13,11 @@
  *
  * Prints one line per sample and a summary: RSS after warm-up (the first 20 % of the run, at
  * least 30 s when the run allows), final RSS, max, and the least-squares slope of RSS after
- * warm-up in MB per minute. Exit 1 if any reply was malformed or the proxy died.
+ * warm-up in MB per minute, and a trend verdict: RSS "rises" when the fitted line climbs, over the
+ * post-warm-up window, by more than 16 MB or 10 % of the RSS at warm-up end (whichever is larger:
+ * below that the fit is within the noise of V8's heap sizing and the reply window's ebb and flow),
+ * else "flat". Exit 1 if any reply was malformed, the proxy died, RSS rises, or RSS ever reached
+ * 256 MiB (the EKS sidecar limit leaves room for memcached).
  *
  *   npm run soak -- --duration-s 600
  */
@@ -256,7 +260,15 @@ async function main(): Promise<number> {
       `RSS after warm-up (${warmS.toFixed(0)} s) ${(warm / MB).toFixed(1)} MB, final ${(last / MB).toFixed(1)} MB, max ${(max / MB).toFixed(1)} MB, slope after warm-up ${perMin.toFixed(2)} MB/min`,
   );
   if (tally.samples.length > 0) console.log(`malformed replies, first few: ${JSON.stringify(tally.samples)}`);
-  return proxyState.died || tally.bad > 0 ? 1 : 0;
+  const windowMin = after.length > 1 ? ((after[after.length - 1]?.t ?? 0) - (after[0]?.t ?? 0)) / 60 : 0;
+  const climbMb = perMin * windowMin;
+  const rises = climbMb > Math.max(16, (0.1 * warm) / MB);
+  const overLimit = max >= 256 * MB;
+  console.log(
+    `trend: ${rises ? 'RISES' : 'flat'} (fitted climb ${climbMb.toFixed(1)} MB over ${windowMin.toFixed(1)} min after warm-up; ` +
+      `threshold ${Math.max(16, (0.1 * warm) / MB).toFixed(1)} MB); max RSS ${overLimit ? 'AT OR OVER' : 'under'} 256 MiB`,
+  );
+  return proxyState.died || tally.bad > 0 || rises || overLimit ? 1 : 0;
 }
 
 main().then(
