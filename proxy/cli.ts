@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 /**
  * `mcproxy`: the mcrouter-compatible proxy's command line
  * (`mcproxy [options] -p port(s) --config file:<config-file>`), and its bulk-copy subcommands

@@ -311,6 +311,17 @@ export const OPTION_SPECS = [
     see: '[memory](memory.md)',
   },
   {
+    key: 'maxClientRoutedReqs',
+    flags: '--max-client-routed-reqs <n>',
+    internal: 'max_client_routed_reqs',
+    kind: 'int',
+    default: 64,
+    min: 0,
+    origin: 'mcsidecar',
+    help: "a client's requests (multi-get keys) routed and awaiting a backend reply, at most; more wait unrouted, so one client's deep pipeline or huge multi-get never queues more than this ahead of other clients (0 = no limit)",
+    see: '[memory](memory.md)',
+  },
+  {
     key: 'maxMemoryBytes',
     flags: '--max-memory-bytes <bytes>',
     internal: 'max_memory_bytes',

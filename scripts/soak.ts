@@ -13,7 +13,12 @@
  *
  * Prints one line per sample and a summary: RSS after warm-up (the first 20 % of the run, at
  * least 30 s when the run allows), final RSS, max, and the least-squares slope of RSS after
- * warm-up in MB per minute. Exit 1 if any reply was malformed or the proxy died.
+ * warm-up in MB per minute, and a trend verdict: RSS "rises" when the fitted line climbs, over the
+ * post-warm-up window, by more than 16 MB or 10 % of the RSS at warm-up end (whichever is larger:
+ * below that the fit is within the noise of V8's heap sizing and the reply window's ebb and flow)
+ * AND the median of the last quarter of the samples exceeds the highest RSS seen during warm-up
+ * (a heap that settles back to a level it already had is not growing), else "flat". Exit 1 if any reply was malformed, the proxy died, RSS rises, or RSS ever reached
+ * 256 MiB (the EKS sidecar limit leaves room for memcached).
  *
  *   npm run soak -- --duration-s 600
  */
@@ -26,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { Memcached } from '../test/helpers/memcached.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { rssBytes } from '../test/helpers/process.js';
+import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,6 +191,7 @@ async function main(): Promise<number> {
   const proxy = spawn(
     process.execPath,
     [
+      ...PROXY_NODE_FLAGS,
       'dist/proxy/cli.js',
       '-p',
       String(port),
@@ -256,7 +263,20 @@ async function main(): Promise<number> {
       `RSS after warm-up (${warmS.toFixed(0)} s) ${(warm / MB).toFixed(1)} MB, final ${(last / MB).toFixed(1)} MB, max ${(max / MB).toFixed(1)} MB, slope after warm-up ${perMin.toFixed(2)} MB/min`,
   );
   if (tally.samples.length > 0) console.log(`malformed replies, first few: ${JSON.stringify(tally.samples)}`);
-  return proxyState.died || tally.bad > 0 ? 1 : 0;
+  const windowMin = after.length > 1 ? ((after[after.length - 1]?.t ?? 0) - (after[0]?.t ?? 0)) / 60 : 0;
+  const climbMb = perMin * windowMin;
+  const warmMax = Math.max(0, ...samples.filter((s) => s.t < warmS).map((s) => s.rss));
+  const tail = samples.slice(-Math.max(1, Math.floor(samples.length / 4))).map((s) => s.rss);
+  tail.sort((x, y) => x - y);
+  const tailMedian = tail[tail.length >> 1] ?? 0;
+  const rises = climbMb > Math.max(16, (0.1 * warm) / MB) && tailMedian > warmMax;
+  const overLimit = max >= 256 * MB;
+  console.log(
+    `trend: ${rises ? 'RISES' : 'flat'} (fitted climb ${climbMb.toFixed(1)} MB over ${windowMin.toFixed(1)} min after warm-up; ` +
+      `threshold ${Math.max(16, (0.1 * warm) / MB).toFixed(1)} MB; last-quarter median ${(tailMedian / MB).toFixed(1)} MB vs warm-up max ${(warmMax / MB).toFixed(1)} MB); ` +
+      `max RSS ${overLimit ? 'AT OR OVER' : 'under'} 256 MiB`,
+  );
+  return proxyState.died || tally.bad > 0 || rises || overLimit ? 1 : 0;
 }
 
 main().then(

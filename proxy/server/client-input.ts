@@ -22,10 +22,10 @@ export const SLICE_REQUESTS = 64;
 /** Work routed over several slices (the keys of a large multi-get). */
 export interface SlicedTask {
   /**
-   * Routes up to `budget` more requests.
-   * @returns how many it routed; the task is finished when it routed fewer than `budget`
+   * Routes what the current slice allows (counting each request with `ClientInput.spend`).
+   * @returns true when the task is finished; false to go on in the next slice
    */
-  run(budget: number): number;
+  run(): boolean;
 }
 
 /** What `ClientInput` drives: the session. */
@@ -48,6 +48,8 @@ export class ClientInput {
   /** Chunks that arrived while held, in order. */
   private readonly queue: Buffer[] = [];
   private task: SlicedTask | null = null;
+  /** A `continue` is scheduled (one slice per connection per loop iteration). */
+  private scheduled = false;
   private readonly continueBound = (): void => {
     this.continue();
   };
@@ -79,9 +81,13 @@ export class ClientInput {
     return this.left <= 0;
   }
 
-  /** Continues `task` in the next slices, before any later request of the connection. */
+  /**
+   * Continues `task` in the next slices, before any later request of the connection (parsing
+   * and reading wait meanwhile). Idempotent while `task` is pending.
+   */
   defer(task: SlicedTask): void {
     this.task = task;
+    this.hold();
   }
 
   /** The client half-closed (its FIN arrived). */
@@ -108,23 +114,28 @@ export class ClientInput {
       this.held = true;
       this.owner.inputHeld(true);
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
     setImmediate(this.continueBound);
   }
 
   /** The next slice. */
   private continue(): void {
+    this.scheduled = false;
     const codec = this.owner.codec;
     if (codec === null) return;
     this.left = SLICE_REQUESTS;
     const task = this.task;
     if (task !== null) {
-      const routed = task.run(this.left);
-      if (routed >= this.left) {
-        setImmediate(this.continueBound);
+      if (!task.run()) {
+        this.schedule();
         return;
       }
-      this.task = null;
-      this.left -= routed;
+      if (this.task === task) this.task = null;
     }
     for (;;) {
       if (codec.closed) {
@@ -138,7 +149,7 @@ export class ClientInput {
         codec.feed(chunk);
       }
       if (codec.holding || this.task !== null) {
-        setImmediate(this.continueBound);
+        this.schedule();
         return;
       }
     }

@@ -14,6 +14,7 @@ export type SessionOptions = Pick<
   ProxyOptions,
   | 'maxClientOutstandingReqs'
   | 'maxClientOutputBytes'
+  | 'maxClientRoutedReqs'
   | 'maxItemSize'
   | 'clientIdleTimeoutMs'
   | 'enableFlushCmd'

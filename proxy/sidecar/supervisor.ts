@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { guardChild } from './child-guard.js';
 import { assertPortFree } from './port-check.js';
+import { PROXY_NODE_FLAGS } from '../node-flags.js';
 
 /** What to run. Ports are TCP ports on `memcachedListen` / all interfaces. */
 export interface SidecarOptions {
@@ -277,7 +278,9 @@ export async function runSidecar(opts: SidecarOptions, log: Logger): Promise<num
       config,
       ...opts.proxyArgs,
     ];
-    proxy = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    proxy = spawn(process.execPath, [...PROXY_NODE_FLAGS, ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     proxy.once('exit', childDied('mcproxy'));
     const proxyGuard = guardChild(proxy);
     log.info(

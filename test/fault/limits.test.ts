@@ -113,6 +113,9 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
       String(8 * 2 ** 30),
       '--max-client-output-bytes',
       String(2 ** 30),
+      // Likewise the fairness bound on requests routed per client (256 by default).
+      '--max-client-routed-reqs',
+      '0',
     ]);
     mc.signal('SIGSTOP');
     let socket: net.Socket | null = null;

@@ -114,6 +114,34 @@ describe('multi-get naming a 1 MB key many times', () => {
   );
 });
 
+describe('3,000 pipelined gets of a 1 MB value, never read', () => {
+  test('memory stays bounded, others are served, and every reply arrives once read', async () => {
+    const { p, port } = await spawnProxy(config(), ['--server-timeout', '60000'], true);
+    try {
+      const pid = p.proc.pid as number;
+      const rss = sampleRss(pid);
+      const socket = await connect(port);
+      socket.pause();
+      socket.write('get b\r\n'.repeat(3000));
+      // Let the proxy fill what it may: the kernel buffers and its share, then it stops.
+      await new Promise((r) => setTimeout(r, 1500));
+      const polite = politeClient(port);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await polite.stop()).toBeGreaterThan(0);
+      const held = await rssBytes(pid);
+      expect(held).toBeLessThan(RSS_LIMIT);
+      const all = expectStream(socket, [{ bytes: Buffer.concat([HIT, END]), times: 3000 }]);
+      socket.resume();
+      expect(await all).toBe(3000 * (HIT.length + END.length));
+      socket.destroy();
+      const peak = await rss.stop();
+      expect(peak).toBeLessThan(RSS_LIMIT);
+    } finally {
+      p.proc.kill('SIGKILL');
+    }
+  }, 180_000);
+});
+
 describe('past the process budget', () => {
   test('new requests get memcached out-of-memory errors (ASCII and binary), served again once memory frees', async () => {
     const { p, port } = await spawnProxy(

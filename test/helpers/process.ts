@@ -1,6 +1,7 @@
 /** Spawning the project's own entry points (through tsx, so no build is needed) and watching them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './config.js';
+import { PROXY_NODE_FLAGS } from '../../proxy/node-flags.js';
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -67,7 +68,7 @@ export function runTs(script: string, args: readonly string[], env: NodeJS.Proce
 /** Runs the built form of `script` (`dist/<script>.js`) with node from the repo root. */
 function runDist(script: string, args: readonly string[]): Spawned {
   return new Spawned(
-    spawn(process.execPath, [`dist/${script.replace(/\.ts$/, '.js')}`, ...args], {
+    spawn(process.execPath, [...PROXY_NODE_FLAGS, `dist/${script.replace(/\.ts$/, '.js')}`, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, MCPROXY_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

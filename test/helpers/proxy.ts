@@ -15,6 +15,7 @@ import { DEFAULT_OPTIONS, OPTION_SPECS, type ProxyOptions } from '../../proxy/op
 import { REPO_ROOT } from './config.js';
 import { Spawned } from './process.js';
 import { freePort } from './ports.js';
+import { PROXY_NODE_FLAGS } from '../../proxy/node-flags.js';
 
 /** A started proxy. */
 export interface TestProxy {
@@ -90,7 +91,7 @@ export const CLUSTER_SERVING = /serving with \d+ workers/;
 /** Runs the built CLI (`node dist/proxy/cli.js …args`, log level info) from the repo root. */
 export function runBuiltCli(args: readonly string[]): Spawned {
   return new Spawned(
-    spawn(process.execPath, [join(REPO_ROOT, 'dist/proxy/cli.js'), ...args], {
+    spawn(process.execPath, [...PROXY_NODE_FLAGS, join(REPO_ROOT, 'dist/proxy/cli.js'), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, MCPROXY_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
