@@ -40,6 +40,7 @@ import {
 } from './lib/report.js';
 import type { LoadgenResult } from './lib/result.js';
 import { DEFAULT_PROTOCOLS, PROTOCOLS, type Protocol } from './lib/workload.js';
+import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 
 /*
  * CPU pinning (this is written for a 2-core machine; it is also printed in the output header).
@@ -319,7 +320,15 @@ function mcproxyArgv(ctx: Ctx, port: number, config: string): string[] | string 
   let cmd = ctx.opts.proxyCmd;
   if (cmd === undefined) {
     if (!existsSync(MCPROXY_JS)) return 'mcproxy not built (dist/proxy/cli.js missing)';
-    return [process.execPath, MCPROXY_JS, '-p', String(port), '--config', `file:${config}`];
+    return [
+      process.execPath,
+      ...PROXY_NODE_FLAGS,
+      MCPROXY_JS,
+      '-p',
+      String(port),
+      '--config',
+      `file:${config}`,
+    ];
   }
   if (!cmd.includes('{port}')) cmd += ' -p {port} --config file:{config}';
   return splitCommand(cmd).map((a) =>

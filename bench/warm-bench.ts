@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { MetaRequestWriter } from '../proxy/warm/meta-request.js';
 import type { WarmSummary } from '../proxy/warm/warm-run.js';
 import { ProcessManager, freePort, waitReady } from './lib/procs.js';
+import { PROXY_NODE_FLAGS } from '../proxy/node-flags.js';
 
 const DIST_BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
@@ -84,7 +85,7 @@ async function currItems(port: number): Promise<number> {
 function runWarm(args: readonly string[]): Promise<{ summary: WarmSummary; wallMs: number }> {
   const started = Date.now();
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [MCPROXY_JS, 'warm', ...args], {
+    const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, MCPROXY_JS, 'warm', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

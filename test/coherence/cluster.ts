@@ -13,6 +13,7 @@ import { freePort, waitForPort } from '../helpers/ports.js';
 import { REPO_ROOT } from '../helpers/config.js';
 import { resolveTemplate } from '../../confgen/templates/index.js';
 import type { Topology } from '../../confgen/topology.js';
+import { PROXY_NODE_FLAGS } from '../../proxy/node-flags.js';
 
 /** One simulated instance. */
 export interface Instance {
@@ -75,6 +76,7 @@ export class Cluster {
         writeFileSync(path, JSON.stringify(config));
         const port = await freePort();
         const args = [
+          ...PROXY_NODE_FLAGS,
           join(REPO_ROOT, 'dist/proxy/cli.js'),
           '-p',
           String(port),
