@@ -5,8 +5,7 @@
  * `process.execArgv`).
  *
  * `--single-threaded-gc`: V8 collects garbage on the main thread only. Every chunk read from a
- * backend socket is an ArrayBuffer (a 512 KiB read slab, `destination/read-slab.ts`; a fresh
- * 64 KiB buffer when this was measured) whose memory returns to the system only once V8 has
+ * backend socket is a fresh 64 KiB ArrayBuffer whose memory returns to the system only once V8 has
  * marked and swept it. With V8's background GC threads (concurrent marking and array-buffer
  * sweeping), a proxy moving large values on a busy host (a CPU-limited container, a shared
  * machine) frees those chunks only when the starved background threads get to run: streaming

@@ -51,7 +51,6 @@ import {
 } from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { ReadSlab } from './read-slab.js';
 import { log } from '../logger.js';
 import { logLimited } from '../util/log-limiter.js';
 
@@ -603,23 +602,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     let socket: net.Socket;
     let tlsSocket: TLSSocket | null = null;
     try {
-      if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
-      else {
-        // Reads land in a slab (read-slab.ts): no readable-stream events, no buffer per read.
-        const slab = new ReadSlab();
-        const onread = {
-          buffer: slab.next,
-          callback: (nread: number, region: Uint8Array): boolean => {
-            const chunk = slab.take(region as Buffer, nread);
-            if (socket === this.socket) this.parser.feed(chunk);
-            return true;
-          },
-        };
-        socket =
-          address.path !== null
-            ? net.connect({ path: address.path, onread })
-            : net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true, onread });
-      }
+      if (address.path !== null) socket = net.connect({ path: address.path });
+      else if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
+      else socket = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
     } catch (err) {
       // The TLS certificates could not be loaded (docs/tls.md): the destination fails, visibly.
       this.connecting = false;
@@ -647,10 +632,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       }
       this.flush();
     });
-    if (tlsSocket !== null)
-      socket.on('data', (chunk: Buffer) => {
-        if (socket === this.socket) this.parser.feed(chunk);
-      });
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.socket) this.parser.feed(chunk);
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       error = err;
     });

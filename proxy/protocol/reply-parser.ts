@@ -10,8 +10,7 @@
  * Values of `VALUE_VIEW_MIN` bytes or more are `subarray` views of the socket chunk, or a list of
  * views when they span chunks (`McReply.pieces`): such a hit pins the chunks it arrived in until
  * its reply is written (accounted by the memory budget). Shorter values are copied out, so a small
- * reply never pins a chunk (the destination's chunks are regions of a large read slab,
- * `destination/read-slab.ts`).
+ * reply never pins a chunk (up to 64 KiB of socket memory).
  */
 import { McReply } from './reply.js';
 import { Op, isGetLike, isUpdateLike, returnsCas } from './op.js';

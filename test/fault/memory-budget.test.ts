@@ -135,6 +135,9 @@ describe('3,000 pipelined gets of a 1 MB value, never read', () => {
       expect(await all).toBe(3000 * (HIT.length + END.length));
       socket.destroy();
       const peak = await rss.stop();
+      console.log(
+        `held ${(held / MIB).toFixed(0)} MiB before reading, peak RSS ${(peak / MIB).toFixed(0)} MiB`,
+      );
       expect(peak).toBeLessThan(RSS_LIMIT);
     } finally {
       p.proc.kill('SIGKILL');

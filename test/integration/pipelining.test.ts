@@ -153,7 +153,7 @@ test('200 concurrent clients pipelining at once each get their own replies, in o
   for (const c of clients) c.close();
 });
 
-test('values from 1 byte to 700 KiB, pipelined: every get returns the exact bytes (replies cross read slabs)', async () => {
+test('values from 1 byte to 700 KiB, pipelined: every get returns the exact bytes (replies cross socket chunks)', async () => {
   const c = await RawClient.connect(proxy.port);
   // Sizes around the copy/view boundary (16 KiB), Node's old read size (64 KiB) and the slab (512 KiB).
   const sizes = [

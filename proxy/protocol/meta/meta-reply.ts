@@ -157,7 +157,7 @@ export function parseMetaReply(
       i = e + 1;
     }
   }
-  // The status line is copied: a view would pin the backend's read slab while the reply waits.
+  // The status line is copied: a view would pin the backend's socket chunk while the reply waits.
   return new MetaReply(
     result,
     value,
