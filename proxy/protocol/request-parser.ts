@@ -28,7 +28,7 @@ import { Result } from './result.js';
 import { ReplyMode } from './reply-mode.js';
 import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
 import { parseUint64, parsed } from './uint64.js';
-import { InputBytes } from './input-bytes.js';
+import { InputParser } from './input-bytes.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
 import { META_SET_HEAD, parseMetaLine } from './meta/meta-request-parser.js';
 import type { MetaRequest } from './meta/meta-request.js';
@@ -111,15 +111,8 @@ let tokStart = new Int32Array(64);
 let tokEnd = new Int32Array(64);
 
 /** See the file comment. One instance per client connection. */
-export class RequestParser {
+export class RequestParser extends InputParser {
   private state = State.Line;
-  /** Bytes of an incomplete line or data block, not yet parsed. */
-  private readonly pending = new InputBytes();
-  /** Set by `hold()`: stop after the request being parsed. */
-  private holdRequested = false;
-  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
-  private rest: Buffer | null = null;
-  private restPos = 0;
   /** While in Data: the header of the storage command whose block is awaited. */
   private dOp: Op = Op.Set;
   private dKey: Buffer = McRequest.EMPTY;
@@ -143,6 +136,7 @@ export class RequestParser {
     private readonly sink: RequestSink,
     opts: RequestParserOptions,
   ) {
+    super();
     this.maxItemSize = opts.maxItemSize;
     this.maxLineLength = opts.maxLineLength ?? 2048;
     this.maxGetLineLength = opts.maxGetLineLength ?? 1 << 20;
@@ -154,37 +148,9 @@ export class RequestParser {
   }
 
   /** Stops parsing; later chunks are ignored. */
-  close(): void {
+  override close(): void {
     this.state = State.Closed;
-    this.pending.clear();
-    this.rest = null;
-  }
-
-  /**
-   * Asks the parser to stop after the request it is emitting (called from a sink callback): the
-   * rest of the chunk is kept, unparsed, until `resume()`. Used to process a deep pipeline in
-   * bounded slices (docs/architecture.md, fairness).
-   */
-  hold(): void {
-    this.holdRequested = true;
-  }
-
-  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
-  get holding(): boolean {
-    return this.rest !== null;
-  }
-
-  /** Parses the remainder kept by `hold()` (it may hold again). */
-  resume(): void {
-    const rest = this.rest;
-    if (rest === null) return;
-    this.rest = null;
-    this.parseFrom(rest, this.restPos);
-  }
-
-  /** Bytes of socket chunks this parser keeps alive (partial request, held remainder). */
-  get heldBytes(): number {
-    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
+    super.close();
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -216,13 +182,11 @@ export class RequestParser {
     this.parseFrom(chunk, pos);
   }
 
-  private parseFrom(buf: Buffer, pos: number): void {
+  protected parseFrom(buf: Buffer, pos: number): void {
     const len = buf.length;
     while (pos < len && this.state === State.Line) {
       if (this.holdRequested) {
-        this.holdRequested = false;
-        this.rest = buf;
-        this.restPos = pos;
+        this.keepRest(buf, pos);
         return;
       }
       const nl = buf.indexOf(LF, pos);
