@@ -39,11 +39,16 @@ export { LocalCommand, type RequestSink } from './request-sink.js';
 export interface RequestParserOptions {
   /** Largest accepted value, bytes (memcached `-I`, default 1 MiB). */
   maxItemSize: number;
-  /** Longest command line other than get/gets/gat/gats, bytes. */
-  maxLineLength?: number;
-  /** Longest get/gets/gat/gats line (many keys), bytes. */
-  maxGetLineLength?: number;
 }
+
+/**
+ * Longest command line other than get/gets/gat/gats, bytes: memcached closes a connection whose
+ * first 2048 bytes hold no LF unless they start a multi-get (`memcached/proto_text.c`,
+ * `try_read_command_ascii`).
+ */
+export const MAX_LINE_LENGTH = 2048;
+/** Longest get/gets/gat/gats line (many keys), bytes. */
+export const MAX_GET_LINE_LENGTH = 1 << 20;
 
 /** A line too long to be a command: the stream is lost (mcrouter's text). */
 export const MALFORMED = McReply.error(Result.ClientError, 'malformed request');
@@ -129,8 +134,6 @@ export class RequestParser extends InputParser {
   /** While in Swallow: bytes still to skip, and the error to reply after. */
   private swallowLeft = 0;
   private readonly maxItemSize: number;
-  private readonly maxLineLength: number;
-  private readonly maxGetLineLength: number;
 
   constructor(
     private readonly sink: RequestSink,
@@ -138,8 +141,6 @@ export class RequestParser extends InputParser {
   ) {
     super();
     this.maxItemSize = opts.maxItemSize;
-    this.maxLineLength = opts.maxLineLength ?? 2048;
-    this.maxGetLineLength = opts.maxGetLineLength ?? 1 << 20;
   }
 
   /** True once a fatal error or `quit` stopped the parser. */
@@ -215,7 +216,7 @@ export class RequestParser extends InputParser {
   private savePartialLine(piece: Buffer): void {
     const pending = this.pending;
     pending.push(piece);
-    if (pending.length <= this.maxLineLength) return;
+    if (pending.length <= MAX_LINE_LENGTH) return;
     const n = pending.peek(commandPeek);
     if (pending.length > this.lineLimit(commandPeek, 0, n)) this.fatal(MALFORMED);
   }
@@ -223,7 +224,7 @@ export class RequestParser extends InputParser {
   /**
    * The length limit of the line starting at `buf[start]` (`end`: how far it is known), decided on
    * its command, wherever the bytes were split: get/gets/gat/gats lines (many keys) may be
-   * `maxGetLineLength` long, every other line `maxLineLength`. A line whose first token is not
+   * `MAX_GET_LINE_LENGTH` long, every other line `MAX_LINE_LENGTH`. A line whose first token is not
    * complete within `end` is not a get (no command is that long).
    */
   private lineLimit(buf: Buffer, start: number, end: number): number {
@@ -231,9 +232,9 @@ export class RequestParser extends InputParser {
     while (i < end && buf[i] === SPACE) i++;
     const s = i;
     while (i < end && buf[i] !== SPACE && i - s <= 4) i++;
-    if (i === end || buf[i] !== SPACE) return this.maxLineLength;
+    if (i === end || buf[i] !== SPACE) return MAX_LINE_LENGTH;
     const cmd = commandOf(buf, s, i);
-    return isOp(cmd) && isGetLike(cmd) ? this.maxGetLineLength : this.maxLineLength;
+    return isOp(cmd) && isGetLike(cmd) ? MAX_GET_LINE_LENGTH : MAX_LINE_LENGTH;
   }
 
   /** A data block started in an earlier chunk. Returns where to go on in `chunk`, or -1. */
@@ -298,7 +299,7 @@ export class RequestParser extends InputParser {
     let end = nl;
     if (end > start && lineBuf[end - 1] === CR) end--;
     // The same limit as for a line that arrived in pieces (savePartialLine).
-    if (end - start > this.maxLineLength && end - start > this.lineLimit(lineBuf, start, end)) {
+    if (end - start > MAX_LINE_LENGTH && end - start > this.lineLimit(lineBuf, start, end)) {
       this.fatal(MALFORMED);
       return -1;
     }
