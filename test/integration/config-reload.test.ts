@@ -69,6 +69,16 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Waits until `server` runs the config `text` (its md5), at most `timeoutMs`. */
+async function reloadedTo(server: ProxyServer, text: string, timeoutMs: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      expect(server.config.md5).toBe(md5(text));
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
+}
+
 interface Started {
   server: ProxyServer;
   reloader: ConfigReloader;
@@ -117,12 +127,7 @@ describe('change detection', () => {
     const next = poolConfig([b.address]);
     const t0 = performance.now();
     writeAtomic(path, next);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 1200, interval: 10 },
-    );
+    await reloadedTo(server, next, 1200);
     const latency = performance.now() - t0;
     expect(latency).toBeLessThan(1200);
     await setVia(port, 'k2', 'two');
@@ -180,12 +185,7 @@ describe('change detection', () => {
     const { server } = await start(path, { pollMs: NO_TICK_MS });
     const next = poolConfig([b.address]);
     writeAtomic(path, next);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 2000, interval: 10 },
-    );
+    await reloadedTo(server, next, 2000);
   });
 
   test('a file written in place behind a symlink to another directory triggers by its event', async () => {
@@ -203,12 +203,7 @@ describe('change detection', () => {
     const { server } = await start(link, { pollMs: NO_TICK_MS });
     const next = poolConfig([b.address]);
     writeFileSync(target, next);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 2000, interval: 10 },
-    );
+    await reloadedTo(server, next, 2000);
   });
 
   test('a symlink swap (Kubernetes ConfigMap style) is picked up', async () => {
@@ -222,12 +217,7 @@ describe('change detection', () => {
     const { server } = await start(link, { pollMs: NO_TICK_MS });
     symlinkSync(fileB, `${link}.new`);
     renameSync(`${link}.new`, link);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 1200, interval: 10 },
-    );
+    await reloadedTo(server, next, 1200);
   });
 
   test('files besides the main one (imports, file: pools) are watched too', async () => {
