@@ -49,9 +49,13 @@ function destinationLabels(d: Destination): Labels {
 }
 
 /**
- * A histogram whose buckets are filled elsewhere and read at scrape time. prom-client's registry
- * takes any object with its metric contract (`name`, `help`, `type`, `aggregator`, `get()`,
- * `reset()`); its own Histogram class can only be fed sample by sample.
+ * A histogram whose buckets are filled elsewhere and read at scrape time: a custom collector, the
+ * Prometheus clients' way to export data aggregated outside them. prom-client's `Histogram` is not
+ * used because it can only be fed sample by sample: `observe` on the request path would build a
+ * label-hash string and an object per reply (prom-client `lib/histogram.js`), and replaying the
+ * counts at scrape time costs one call per sample. The registry takes any object with the metric
+ * contract its `Registry` and `AggregatorRegistry` read (`name`, `help`, `type`, `aggregator`,
+ * `get()`, `reset()`); `test/integration/metrics.test.ts` checks the text it renders.
  */
 class ScrapedHistogram {
   readonly type = 'histogram';

@@ -1,9 +1,9 @@
 /**
  * Hot reload of a file config (`mcrouter/ConfigApi.cpp`), built for files on NFS/EFS.
  *
- * On every trigger of its `ConfigWatcher` (stat polling, plus a read-and-hash tick every
- * `--config-poll-ms`) the reloader opens and reads the main config file and every other file the
- * current config was read from (`ProxyConfig.files`: `@import`ed and `file:` pool files), and
+ * On every trigger of its `ConfigWatcher` (file events in the config directories, plus a
+ * read-and-hash tick every `--config-poll-ms`) the reloader opens and reads the main config file
+ * and every other file the current config was read from (`ProxyConfig.files`: `@import`ed and `file:` pool files), and
  * hashes them (sha256). When the set of hashes differs from the last attempt it rebuilds from the
  * main file through `ProxyServer.reload`, which builds the new config completely before swapping
  * one reference.
@@ -105,7 +105,7 @@ export class ConfigReloader {
     const snapshot = digest(reads);
     this.attempted = snapshot;
     this.applied = this.fromDisk ? null : snapshot;
-    this.watcher?.start(files);
+    await this.watcher?.start(files);
     if (!this.fromDisk) await this.saveDump(reads);
   }
 

@@ -1,16 +1,22 @@
 /**
  * Tells the reloader when to look at the config files again. Two triggers:
  *
- * - chokidar with `usePolling` (stat polling, `fs.watchFile`): the fast path for writes made on
- *   this host, symlink swaps and atomic renames. Native events (inotify) are not used: NFS/EFS never
- *   delivers them for writes made by other hosts (docs/confgen.md).
+ * - file events (chokidar, native `fs.watch`/inotify) on the **directories** holding the config
+ *   files (and the directories their symlinks resolve to): the fast path for writes made on this
+ *   host. Watching the directory, not the file, sees what replaces a file rather than edits it:
+ *   an atomic rename (`mcconfgen`'s temp file + rename), a symlink swap (a Kubernetes ConfigMap's
+ *   `..data` link, a `current -> v42.json` link), a file created after start-up. Any event in such
+ *   a directory triggers: the check is cheap and coalesced, and the content hash decides.
  * - a periodic tick every `pollMs` (±10 % jitter, so a fleet does not read EFS in step): the
- *   reloader then opens, reads and hashes every file. Opening the file makes the NFS client
- *   revalidate it (close-to-open consistency), so a write from another host is seen within one
- *   period even when the attribute cache hides it from stat polling.
+ *   reloader then opens, reads and hashes every file. NFS/EFS never delivers events for writes
+ *   made by other hosts, and its attribute cache can hide them from stat polling; opening the file
+ *   makes the NFS client revalidate it (close-to-open consistency), so such a write is seen within
+ *   one period (docs/config.md, "Why polling").
  *
  * The watcher only triggers; what changed is decided by content hashes (`ConfigReloader`).
  */
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { log } from '../logger.js';
 
@@ -27,47 +33,67 @@ export function jittered(ms: number, fraction = 0.1): number {
   return Math.max(1, Math.round(ms * (1 - fraction + 2 * fraction * Math.random())));
 }
 
+/**
+ * The directories whose events can mean a change of `paths` (absolute): each file's directory and,
+ * when the file is a symlink, its target's directory.
+ */
+export function watchedDirectories(paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    dirs.add(dirname(p));
+    try {
+      dirs.add(dirname(realpathSync(p)));
+    } catch {
+      // Missing or unreadable now: its directory is watched, so its creation is seen.
+    }
+  }
+  return [...dirs];
+}
+
 /** See the file comment. */
 export class ConfigWatcher {
   private watcher: FSWatcher | null = null;
-  private paths = new Set<string>();
+  private dirs = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Resolves `start()`'s promise: on the watcher's `ready`, or on `close()` before it. */
+  private settleStart: (() => void) | null = null;
 
   constructor(private readonly opts: ConfigWatcherOptions) {}
 
-  /** Stat-polling interval for chokidar: half the check period, within [100, 1000] ms. */
-  get statIntervalMs(): number {
-    return Math.max(100, Math.min(1000, Math.floor(this.opts.pollMs / 2)));
-  }
-
-  /** Starts watching `paths` (absolute) and the periodic tick. */
-  start(paths: readonly string[]): void {
-    if (this.closed) return;
-    this.paths = new Set(paths);
-    this.watcher = watch([...this.paths], {
-      usePolling: true,
-      interval: this.statIntervalMs,
-      binaryInterval: this.statIntervalMs,
+  /**
+   * Starts watching the directories of `paths` (absolute) and the periodic tick.
+   * @returns resolves once the file watcher is ready (events from then on are seen)
+   */
+  start(paths: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.dirs = new Set(watchedDirectories(paths));
+    const watcher = watch([...this.dirs], {
+      depth: 0,
       ignoreInitial: true,
-      followSymlinks: true,
+      followSymlinks: false,
       persistent: true,
     });
-    this.watcher.on('all', () => {
+    this.watcher = watcher;
+    watcher.on('all', () => {
       this.opts.onTrigger();
     });
-    this.watcher.on('error', (err) => {
-      log.warn({ err }, 'config file watcher error; the periodic check goes on');
+    watcher.on('error', (err) => {
+      log.warn({ err }, 'config directory watcher error; the periodic check goes on');
     });
     this.scheduleTick();
+    return new Promise((resolve) => {
+      this.settleStart = resolve;
+      watcher.once('ready', resolve);
+    });
   }
 
-  /** Watches exactly `paths` from now on (after a reload changed the set of files). */
+  /** Watches the directories of exactly `paths` from now on (after a reload changed the files). */
   setPaths(paths: readonly string[]): void {
-    const next = new Set(paths);
-    const added = [...next].filter((p) => !this.paths.has(p));
-    const removed = [...this.paths].filter((p) => !next.has(p));
-    this.paths = next;
+    const next = new Set(watchedDirectories(paths));
+    const added = [...next].filter((d) => !this.dirs.has(d));
+    const removed = [...this.dirs].filter((d) => !next.has(d));
+    this.dirs = next;
     if (this.watcher === null) return;
     if (removed.length > 0) this.watcher.unwatch(removed);
     if (added.length > 0) this.watcher.add(added);
@@ -76,6 +102,8 @@ export class ConfigWatcher {
   /** Stops both triggers. */
   async close(): Promise<void> {
     this.closed = true;
+    this.settleStart?.();
+    this.settleStart = null;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const w = this.watcher;

@@ -11,8 +11,9 @@
  *  - 192 bytes and longer: a 12-word state, "Mix" per 96-byte block, then "End" on the
  *    zero-padded last partial block whose final byte holds the remainder length.
  *
- * The state lives in one module-level `Uint32Array` (word i: low half at 2i, high half at
- * 2i+1), so a call allocates nothing.
+ * The state lives in local variables (each 64-bit word as two int32 halves); the only
+ * module-level buffer is the long path's zero-padded tail block, filled and read within one call.
+ * A call allocates nothing.
  */
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot-path indexed reads are in bounds by construction; `?? 0` would add a branch per byte. */
 
@@ -679,7 +680,8 @@ function long32(buf: Uint8Array, start: number, end: number, seed: number): numb
  *
  * Same as folly's `SpookyHashV2::Hash32(data, len, seed)` (`folly/hash/SpookyHashV2.cpp`), as
  * used by mcrouter's WeightedCh3 (`mcrouter/lib/WeightedCh3HashFunc.cpp`) and shadow
- * key fractions (`mcrouter/routes/ShadowRoute.h`). Allocation-free (module-level state; not re-entrant, never yields).
+ * key fractions (`mcrouter/routes/ShadowRoute.h`). Allocation-free; synchronous, so the shared
+ * tail block is never used by two calls at once.
  */
 export function spooky32(buf: Uint8Array, start: number, end: number, seed: number): number {
   // Only int32s cross into the (large, not inlined) path functions: a uint32 seed such as

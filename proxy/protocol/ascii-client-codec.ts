@@ -3,6 +3,7 @@
  * with memcached 1.6's extras, `memcached/proto_text.c`).
  */
 import type { ClientCodec } from './client-codec.js';
+import { ParsingCodec } from './parsing-codec.js';
 import type { McReply } from './reply.js';
 import type { McRequest } from './request.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
@@ -14,42 +15,13 @@ import { writeMetaReply } from './meta/meta-reply-writer.js';
 const WRITER = new ReplyWriter();
 
 /** See the file comment. */
-export class AsciiClientCodec implements ClientCodec {
+export class AsciiClientCodec extends ParsingCodec implements ClientCodec {
   readonly protocol = 'ascii';
   readonly writer = WRITER;
   readonly steps = null;
-  private readonly parser: RequestParser;
 
   constructor(sink: RequestSink, opts: RequestParserOptions) {
-    this.parser = new RequestParser(sink, opts);
-  }
-
-  feed(chunk: Buffer): void {
-    this.parser.feed(chunk);
-  }
-
-  close(): void {
-    this.parser.close();
-  }
-
-  get closed(): boolean {
-    return this.parser.closed;
-  }
-
-  hold(): void {
-    this.parser.hold();
-  }
-
-  get holding(): boolean {
-    return this.parser.holding;
-  }
-
-  resume(): void {
-    this.parser.resume();
-  }
-
-  get heldBytes(): number {
-    return this.parser.heldBytes;
+    super(new RequestParser(sink, opts));
   }
 
   writeReply(req: McRequest, reply: McReply): void {

@@ -97,3 +97,68 @@ export class InputBytes {
     this.ownLen = 0;
   }
 }
+
+/**
+ * What both request parsers (ASCII `request-parser.ts`, binary `binary/binary-request-parser.ts`)
+ * share about their input: the bytes of an incomplete request (`pending`), and the hold/resume
+ * protocol that lets the session process a deep pipeline in bounded slices (docs/architecture.md,
+ * fairness). A parser's `parseFrom` loop checks `holdRequested` at each request boundary and calls
+ * `keepRest`; it clears `holdRequested` when it runs out of bytes.
+ */
+export abstract class InputParser {
+  /** Bytes of an incomplete request, not yet parsed. */
+  protected readonly pending = new InputBytes();
+  /** Set by `hold()`: stop after the request being parsed. */
+  protected holdRequested = false;
+  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
+  private rest: Buffer | null = null;
+  private restPos = 0;
+
+  /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
+  abstract feed(chunk: Buffer): void;
+
+  /** True once the parser stopped (quit, a fatal error, close). */
+  abstract get closed(): boolean;
+
+  /** Parses `buf` from `pos` until its end, a hold, or a stop. */
+  protected abstract parseFrom(buf: Buffer, pos: number): void;
+
+  /** Stops parsing; later chunks are ignored. Subclasses set their closed state, then call this. */
+  close(): void {
+    this.pending.clear();
+    this.rest = null;
+  }
+
+  /**
+   * Asks the parser to stop after the request it is emitting (called from a sink callback): the
+   * rest of the chunk is kept, unparsed, until `resume()`.
+   */
+  hold(): void {
+    this.holdRequested = true;
+  }
+
+  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
+  get holding(): boolean {
+    return this.rest !== null;
+  }
+
+  /** Parses the remainder kept by `hold()` (it may hold again). */
+  resume(): void {
+    const rest = this.rest;
+    if (rest === null) return;
+    this.rest = null;
+    this.parseFrom(rest, this.restPos);
+  }
+
+  /** Bytes of socket chunks this parser keeps alive (partial request, held remainder). */
+  get heldBytes(): number {
+    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
+  }
+
+  /** At a request boundary with a hold asked for: keeps `buf[pos..]` for `resume()`. */
+  protected keepRest(buf: Buffer, pos: number): void {
+    this.holdRequested = false;
+    this.rest = buf;
+    this.restPos = pos;
+  }
+}

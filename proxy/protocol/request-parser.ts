@@ -28,7 +28,7 @@ import { Result } from './result.js';
 import { ReplyMode } from './reply-mode.js';
 import { CR, LF, MAX_KEY_LENGTH, SPACE, bytesEqual, parseInt32, parseUint } from './ascii.js';
 import { parseUint64, parsed } from './uint64.js';
-import { InputBytes } from './input-bytes.js';
+import { InputParser } from './input-bytes.js';
 import { LocalCommand, type RequestSink } from './request-sink.js';
 import { META_SET_HEAD, parseMetaLine } from './meta/meta-request-parser.js';
 import type { MetaRequest } from './meta/meta-request.js';
@@ -39,11 +39,16 @@ export { LocalCommand, type RequestSink } from './request-sink.js';
 export interface RequestParserOptions {
   /** Largest accepted value, bytes (memcached `-I`, default 1 MiB). */
   maxItemSize: number;
-  /** Longest command line other than get/gets/gat/gats, bytes. */
-  maxLineLength?: number;
-  /** Longest get/gets/gat/gats line (many keys), bytes. */
-  maxGetLineLength?: number;
 }
+
+/**
+ * Longest command line other than get/gets/gat/gats, bytes: memcached closes a connection whose
+ * first 2048 bytes hold no LF unless they start a multi-get (`memcached/proto_text.c`,
+ * `try_read_command_ascii`).
+ */
+export const MAX_LINE_LENGTH = 2048;
+/** Longest get/gets/gat/gats line (many keys), bytes. */
+export const MAX_GET_LINE_LENGTH = 1 << 20;
 
 /** A line too long to be a command: the stream is lost (mcrouter's text). */
 export const MALFORMED = McReply.error(Result.ClientError, 'malformed request');
@@ -111,15 +116,8 @@ let tokStart = new Int32Array(64);
 let tokEnd = new Int32Array(64);
 
 /** See the file comment. One instance per client connection. */
-export class RequestParser {
+export class RequestParser extends InputParser {
   private state = State.Line;
-  /** Bytes of an incomplete line or data block, not yet parsed. */
-  private readonly pending = new InputBytes();
-  /** Set by `hold()`: stop after the request being parsed. */
-  private holdRequested = false;
-  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
-  private rest: Buffer | null = null;
-  private restPos = 0;
   /** While in Data: the header of the storage command whose block is awaited. */
   private dOp: Op = Op.Set;
   private dKey: Buffer = McRequest.EMPTY;
@@ -136,16 +134,13 @@ export class RequestParser {
   /** While in Swallow: bytes still to skip, and the error to reply after. */
   private swallowLeft = 0;
   private readonly maxItemSize: number;
-  private readonly maxLineLength: number;
-  private readonly maxGetLineLength: number;
 
   constructor(
     private readonly sink: RequestSink,
     opts: RequestParserOptions,
   ) {
+    super();
     this.maxItemSize = opts.maxItemSize;
-    this.maxLineLength = opts.maxLineLength ?? 2048;
-    this.maxGetLineLength = opts.maxGetLineLength ?? 1 << 20;
   }
 
   /** True once a fatal error or `quit` stopped the parser. */
@@ -154,37 +149,9 @@ export class RequestParser {
   }
 
   /** Stops parsing; later chunks are ignored. */
-  close(): void {
+  override close(): void {
     this.state = State.Closed;
-    this.pending.clear();
-    this.rest = null;
-  }
-
-  /**
-   * Asks the parser to stop after the request it is emitting (called from a sink callback): the
-   * rest of the chunk is kept, unparsed, until `resume()`. Used to process a deep pipeline in
-   * bounded slices (docs/architecture.md, fairness).
-   */
-  hold(): void {
-    this.holdRequested = true;
-  }
-
-  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
-  get holding(): boolean {
-    return this.rest !== null;
-  }
-
-  /** Parses the remainder kept by `hold()` (it may hold again). */
-  resume(): void {
-    const rest = this.rest;
-    if (rest === null) return;
-    this.rest = null;
-    this.parseFrom(rest, this.restPos);
-  }
-
-  /** Bytes of socket chunks this parser keeps alive (partial request, held remainder). */
-  get heldBytes(): number {
-    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
+    super.close();
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -216,13 +183,11 @@ export class RequestParser {
     this.parseFrom(chunk, pos);
   }
 
-  private parseFrom(buf: Buffer, pos: number): void {
+  protected parseFrom(buf: Buffer, pos: number): void {
     const len = buf.length;
     while (pos < len && this.state === State.Line) {
       if (this.holdRequested) {
-        this.holdRequested = false;
-        this.rest = buf;
-        this.restPos = pos;
+        this.keepRest(buf, pos);
         return;
       }
       const nl = buf.indexOf(LF, pos);
@@ -251,7 +216,7 @@ export class RequestParser {
   private savePartialLine(piece: Buffer): void {
     const pending = this.pending;
     pending.push(piece);
-    if (pending.length <= this.maxLineLength) return;
+    if (pending.length <= MAX_LINE_LENGTH) return;
     const n = pending.peek(commandPeek);
     if (pending.length > this.lineLimit(commandPeek, 0, n)) this.fatal(MALFORMED);
   }
@@ -259,7 +224,7 @@ export class RequestParser {
   /**
    * The length limit of the line starting at `buf[start]` (`end`: how far it is known), decided on
    * its command, wherever the bytes were split: get/gets/gat/gats lines (many keys) may be
-   * `maxGetLineLength` long, every other line `maxLineLength`. A line whose first token is not
+   * `MAX_GET_LINE_LENGTH` long, every other line `MAX_LINE_LENGTH`. A line whose first token is not
    * complete within `end` is not a get (no command is that long).
    */
   private lineLimit(buf: Buffer, start: number, end: number): number {
@@ -267,9 +232,9 @@ export class RequestParser {
     while (i < end && buf[i] === SPACE) i++;
     const s = i;
     while (i < end && buf[i] !== SPACE && i - s <= 4) i++;
-    if (i === end || buf[i] !== SPACE) return this.maxLineLength;
+    if (i === end || buf[i] !== SPACE) return MAX_LINE_LENGTH;
     const cmd = commandOf(buf, s, i);
-    return isOp(cmd) && isGetLike(cmd) ? this.maxGetLineLength : this.maxLineLength;
+    return isOp(cmd) && isGetLike(cmd) ? MAX_GET_LINE_LENGTH : MAX_LINE_LENGTH;
   }
 
   /** A data block started in an earlier chunk. Returns where to go on in `chunk`, or -1. */
@@ -334,7 +299,7 @@ export class RequestParser {
     let end = nl;
     if (end > start && lineBuf[end - 1] === CR) end--;
     // The same limit as for a line that arrived in pieces (savePartialLine).
-    if (end - start > this.maxLineLength && end - start > this.lineLimit(lineBuf, start, end)) {
+    if (end - start > MAX_LINE_LENGTH && end - start > this.lineLimit(lineBuf, start, end)) {
       this.fatal(MALFORMED);
       return -1;
     }

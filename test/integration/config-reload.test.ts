@@ -69,6 +69,16 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Waits until `server` runs the config `text` (its md5), at most `timeoutMs`. */
+async function reloadedTo(server: ProxyServer, text: string, timeoutMs: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      expect(server.config.md5).toBe(md5(text));
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
+}
+
 interface Started {
   server: ProxyServer;
   reloader: ConfigReloader;
@@ -117,12 +127,7 @@ describe('change detection', () => {
     const next = poolConfig([b.address]);
     const t0 = performance.now();
     writeAtomic(path, next);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 1200, interval: 10 },
-    );
+    await reloadedTo(server, next, 1200);
     const latency = performance.now() - t0;
     expect(latency).toBeLessThan(1200);
     await setVia(port, 'k2', 'two');
@@ -142,8 +147,8 @@ describe('change detection', () => {
         ticks++;
       },
     });
-    w.start([path]);
     open.push(w);
+    await w.start([path]);
     await vi.waitFor(
       () => {
         expect(ticks).toBeGreaterThanOrEqual(3);
@@ -171,6 +176,36 @@ describe('change detection', () => {
     expect(await reloader.check()).toBe('unchanged');
   });
 
+  /** No periodic check within a test: only a file event can trigger a reload. */
+  const NO_TICK_MS = 3_600_000;
+
+  test('a file event in the config directory triggers the check at once, without the periodic tick', async () => {
+    const path = join(dir, 'mcrouter.json');
+    writeFileSync(path, poolConfig([a.address]));
+    const { server } = await start(path, { pollMs: NO_TICK_MS });
+    const next = poolConfig([b.address]);
+    writeAtomic(path, next);
+    await reloadedTo(server, next, 2000);
+  });
+
+  test('a file written in place behind a symlink to another directory triggers by its event', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mcproxy-reload-target-'));
+    open.push({
+      close: () => {
+        rmSync(elsewhere, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    });
+    const target = join(elsewhere, 'v1.json');
+    const link = join(dir, 'mcrouter.json');
+    writeFileSync(target, poolConfig([a.address]));
+    symlinkSync(target, link);
+    const { server } = await start(link, { pollMs: NO_TICK_MS });
+    const next = poolConfig([b.address]);
+    writeFileSync(target, next);
+    await reloadedTo(server, next, 2000);
+  });
+
   test('a symlink swap (Kubernetes ConfigMap style) is picked up', async () => {
     const fileA = join(dir, 'a.json');
     const fileB = join(dir, 'b.json');
@@ -179,15 +214,10 @@ describe('change detection', () => {
     const next = poolConfig([b.address], { named_handles: [] });
     writeFileSync(fileB, next);
     symlinkSync(fileA, link);
-    const { server } = await start(link, { pollMs: 200 });
+    const { server } = await start(link, { pollMs: NO_TICK_MS });
     symlinkSync(fileB, `${link}.new`);
     renameSync(`${link}.new`, link);
-    await vi.waitFor(
-      () => {
-        expect(server.config.md5).toBe(md5(next));
-      },
-      { timeout: 1200, interval: 10 },
-    );
+    await reloadedTo(server, next, 1200);
   });
 
   test('files besides the main one (imports, file: pools) are watched too', async () => {

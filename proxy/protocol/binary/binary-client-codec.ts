@@ -5,6 +5,7 @@
  * answers in order too, and NoOp comes after every earlier reply).
  */
 import type { ClientCodec } from '../client-codec.js';
+import { ParsingCodec } from '../parsing-codec.js';
 import type { McReply } from '../reply.js';
 import type { McRequest } from '../request.js';
 import { repliesWith } from '../reply-mode.js';
@@ -23,42 +24,13 @@ const WRITER = new BinaryReplyWriter();
 const STEPS = new BinarySteps();
 
 /** See the file comment. */
-export class BinaryClientCodec implements ClientCodec {
+export class BinaryClientCodec extends ParsingCodec implements ClientCodec {
   readonly protocol = 'binary';
   readonly writer = WRITER;
   readonly steps = STEPS;
-  private readonly parser: BinaryRequestParser;
 
   constructor(sink: RequestSink, opts: BinaryParserOptions) {
-    this.parser = new BinaryRequestParser(sink, opts);
-  }
-
-  feed(chunk: Buffer): void {
-    this.parser.feed(chunk);
-  }
-
-  close(): void {
-    this.parser.close();
-  }
-
-  get closed(): boolean {
-    return this.parser.closed;
-  }
-
-  hold(): void {
-    this.parser.hold();
-  }
-
-  get holding(): boolean {
-    return this.parser.holding;
-  }
-
-  resume(): void {
-    this.parser.resume();
-  }
-
-  get heldBytes(): number {
-    return this.parser.heldBytes;
+    super(new BinaryRequestParser(sink, opts));
   }
 
   writeReply(req: McRequest, reply: McReply): void {

@@ -26,7 +26,7 @@ import { Op } from '../op.js';
 import { Result } from '../result.js';
 import { ReplyMode } from '../reply-mode.js';
 import { MAX_KEY_LENGTH } from '../ascii.js';
-import { InputBytes } from '../input-bytes.js';
+import { InputParser } from '../input-bytes.js';
 import { LocalCommand, type RequestSink } from '../request-sink.js';
 import { isServiceInfoKey } from '../../admin/service-info.js';
 import { toBigInt } from '../uint64.js';
@@ -58,14 +58,8 @@ const enum State {
 }
 
 /** See the file comment. One instance per client connection. */
-export class BinaryRequestParser {
+export class BinaryRequestParser extends InputParser {
   private state = State.Packet;
-  private readonly pending = new InputBytes();
-  /** Set by `hold()`: stop after the packet being dispatched. */
-  private holdRequested = false;
-  /** While held: the chunk whose bytes from `restPos` are not parsed yet. */
-  private rest: Buffer | null = null;
-  private restPos = 0;
   /** Total bytes of the packet being collected in `pending` (0 while its header is incomplete). */
   private packetLength = 0;
   private swallowLeft = 0;
@@ -73,39 +67,17 @@ export class BinaryRequestParser {
   constructor(
     private readonly sink: RequestSink,
     private readonly opts: BinaryParserOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   get closed(): boolean {
     return this.state === State.Closed;
   }
 
-  close(): void {
+  override close(): void {
     this.state = State.Closed;
-    this.pending.clear();
-    this.rest = null;
-  }
-
-  /** As `RequestParser.hold`: stop after the packet being dispatched, keep the rest of the chunk. */
-  hold(): void {
-    this.holdRequested = true;
-  }
-
-  /** True while a held chunk remainder waits for `resume()`; `feed` must not be called then. */
-  get holding(): boolean {
-    return this.rest !== null;
-  }
-
-  /** Parses the remainder kept by `hold()` (it may hold again). */
-  resume(): void {
-    const rest = this.rest;
-    if (rest === null) return;
-    this.rest = null;
-    this.parseFrom(rest, this.restPos);
-  }
-
-  /** Bytes of socket chunks this parser keeps alive (partial packet, held remainder). */
-  get heldBytes(): number {
-    return this.pending.heldBytes + (this.rest?.buffer.byteLength ?? 0);
+    super.close();
   }
 
   /** Parses one chunk from the socket. The chunk must not be modified afterwards. */
@@ -129,13 +101,11 @@ export class BinaryRequestParser {
   }
 
   /** Parses the packets of `chunk` from `pos`. */
-  private parseFrom(chunk: Buffer, pos: number): void {
+  protected parseFrom(chunk: Buffer, pos: number): void {
     const len = chunk.length;
     while (pos < len && !this.closed) {
       if (this.holdRequested) {
-        this.holdRequested = false;
-        this.rest = chunk;
-        this.restPos = pos;
+        this.keepRest(chunk, pos);
         return;
       }
       if (len - pos < HEADER_LENGTH) {
