@@ -254,6 +254,13 @@ export class RouteFactory {
       const securityMech = opts.security_mech ?? (opts.use_ssl === true ? 'ssl' : 'plain');
       const routes: RouteHandle[] = [];
       const members: TkoTracker[] = [];
+      const domains = opts.failure_domains;
+      if (domains !== undefined && domains.length !== opts.servers.length) {
+        throw new ConfigError(
+          childPath(path, 'failure_domains'),
+          `failure_domains expected to be of the same size as servers, expected ${opts.servers.length}, got ${domains.length}`,
+        );
+      }
       opts.servers.forEach((entry, i) => {
         const p = childPath(childPath(path, 'servers'), i);
         if (isObject(entry)) {
@@ -275,7 +282,7 @@ export class RouteFactory {
         });
         this.destinations.add(dest);
         members.push(dest.tracker);
-        routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix));
+        routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix, null, domains?.[i] ?? 0));
       });
       let weights: number[] | null = null;
       if (opts.weights !== undefined) {
