@@ -524,6 +524,15 @@ export const OPTION_SPECS = [
     help: "route only gets; everything else gets NullRoute's reply",
   },
   {
+    key: 'enableLoggingRoute',
+    flags: '--enable-logging-route [bool]',
+    internal: 'enable_logging_route',
+    kind: 'bool',
+    default: false,
+    origin: 'mcrouter',
+    help: 'log every request (key, result, value length) as LoggingRoute does',
+  },
+  {
     key: 'metricsPort',
     flags: '--metrics-port <port>',
     internal: 'metrics_port',

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
+import { LoggingRoute } from '../routes/logging-route.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
 import { buildTopLevelRoute } from '../routes/prefix-selector-route.js';
@@ -42,6 +43,8 @@ export interface ConfigBuildOptions {
   readonly missOnArithErrors?: boolean | undefined;
   readonly groupRemoteErrors?: boolean | undefined;
   readonly allowOnlyGets?: boolean | undefined;
+  /** `--enable-logging-route`: every route behind a LoggingRoute (`mcrouter/routes/ProxyRoute-inl.h`). */
+  readonly enableLoggingRoute?: boolean | undefined;
   /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
   readonly runtime?: RouteRuntime | undefined;
 }
@@ -132,7 +135,10 @@ export function buildConfig(
     },
     ROUTE_BUILDERS,
   );
-  const aliases = routeAliases(json, factory, opts.routePrefix);
+  let aliases = routeAliases(json, factory, opts.routePrefix);
+  if (opts.enableLoggingRoute === true) {
+    aliases = aliases.map((a) => ({ prefix: a.prefix, route: new LoggingRoute(a.route) }));
+  }
   let root: RootRoute;
   try {
     root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault, {
