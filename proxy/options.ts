@@ -524,6 +524,15 @@ export const OPTION_SPECS = [
     help: "route only gets; everything else gets NullRoute's reply",
   },
   {
+    key: 'runtimeVarsFile',
+    flags: '--runtime-vars-file <path>',
+    internal: 'runtime_vars_file',
+    kind: 'string',
+    default: '',
+    origin: 'mcrouter',
+    help: "runtime variables JSON (shadows' key_fraction_range_rv), read at each config load",
+  },
+  {
     key: 'enableLoggingRoute',
     flags: '--enable-logging-route [bool]',
     internal: 'enable_logging_route',
@@ -670,7 +679,6 @@ const IGNORED_WITH_VALUE = [
   'reconfiguration-jitter-ms',
   'post-reconfiguration-delay-ms',
   'proxy-threads',
-  'runtime-vars-file',
   'big-value-batch-size',
   'reset-inactive-connection-interval',
   'client-timeout',

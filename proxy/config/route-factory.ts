@@ -8,6 +8,7 @@
  * Every error is a `ConfigError` naming the JSON path, e.g.
  * `route.operation_policies.set.children[0]: unknown pool "peer"`.
  */
+import type { RuntimeVars } from './runtime-vars.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -56,6 +57,8 @@ export interface RouteFactoryOptions {
   readonly asyncLog?: AsyncLogSink | null | undefined;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target (default 1000). */
   readonly targetMaxShadowRequests?: number | undefined;
+  /** `--runtime-vars-file`'s variables (shadow `key_fraction_range_rv`), or null. */
+  readonly runtimeVars?: RuntimeVars | null | undefined;
   /** The config file's text, for the line numbers of unknown route types. */
   readonly sourceText?: string | undefined;
 }
