@@ -2,6 +2,7 @@
  * Counters the proxy keeps for `stats` (`mcrouter/stats.cpp`) and the metrics endpoint. Plain numbers bumped
  * in the hot path; the text is built only when a client asks.
  */
+import { FAILOVER_STAT_NAMES } from '../routes/failover-stats.js';
 import { OP_NAMES, Op, isGetLike, isUpdateLike } from '../protocol/op.js';
 
 /** Replies are counted per (op, result) at `op * RESULT_SLOTS + result`. */
@@ -58,6 +59,8 @@ export class ProxyStats {
   failoverAll = 0;
   /** Failovers where every child tried answered an error (`failover_all_failed`). */
   failoverAllFailed = 0;
+  /** FailoverRoute's policy counters, by `FailoverStat` (`routes/failover-stats.ts`). */
+  readonly failoverPolicy = new Float64Array(FAILOVER_STAT_NAMES.length);
   /** Failovers refused by `failover_limit` (`failover_rate_limited`). */
   failoverRateLimited = 0;
   /** Shadow requests not sent because the target had `--target-max-shadow-requests` in flight. */

@@ -119,6 +119,8 @@ export interface StatsData {
   readonly failoverAll: number;
   readonly failoverAllFailed: number;
   readonly failoverRateLimited: number;
+  /** `ProxyStats.failoverPolicy`, by `FailoverStat`. */
+  readonly failoverPolicy: readonly number[];
   readonly shadowRequestsDropped: number;
   readonly proc: ProcessStats;
   readonly servers: readonly ServerStatsData[];
@@ -195,6 +197,7 @@ export function collectStatsData(ctx: StatsContext, numProxies = 1): StatsData {
     failoverAll: stats.failoverAll,
     failoverAllFailed: stats.failoverAllFailed,
     failoverRateLimited: stats.failoverRateLimited,
+    failoverPolicy: Array.from(stats.failoverPolicy),
     shadowRequestsDropped: stats.shadowRequestsDropped,
     proc: processStats(),
     servers,
@@ -296,6 +299,7 @@ export function mergeStatsData(parts: readonly StatsData[], primary: PrimaryInfo
     failoverAll: sum(parts, (d) => d.failoverAll),
     failoverAllFailed: sum(parts, (d) => d.failoverAllFailed),
     failoverRateLimited: sum(parts, (d) => d.failoverRateLimited),
+    failoverPolicy: sumArrays(parts.map((d) => d.failoverPolicy)),
     shadowRequestsDropped: sum(parts, (d) => d.shadowRequestsDropped),
     proc: {
       rss: procSum((p) => p.rss),

@@ -22,6 +22,7 @@ import { Result, RESULT_NAMES } from '../protocol/result.js';
 import { DestinationState, type Destination } from '../destination/destination.js';
 import { TkoState } from '../destination/tko-tracker.js';
 import { Counter, RESULT_KINDS } from './stat-counters.js';
+import { FAILOVER_STAT_NAMES } from '../routes/failover-stats.js';
 import {
   collectStatsData,
   serverData,
@@ -158,6 +159,7 @@ const STATS: readonly StatDef[] = [
   stat('failover_all', ODS | DETAILED, (s) => s.data.failoverAll),
   stat('failover_all_failed', ODS | DETAILED, (s) => s.data.failoverAllFailed),
   stat('failover_rate_limited', ODS | DETAILED, (s) => s.data.failoverRateLimited),
+  ...FAILOVER_STAT_NAMES.map((name, i) => stat(name, ODS | DETAILED, (s) => s.data.failoverPolicy[i] ?? 0)),
   stat('shadow_requests_dropped', ODS | DETAILED, (s) => s.data.shadowRequestsDropped),
 ];
 

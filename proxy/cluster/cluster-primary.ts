@@ -61,6 +61,17 @@ interface Collection {
   readonly timer: NodeJS.Timeout;
 }
 
+/**
+ * The workers' stdio when serving an inherited `--listen-sock-fd` socket: the socket at the same
+ * fd number in every worker (each accepts on it directly), the IPC channel at the first other fd ≥ 3.
+ */
+function workerStdio(fd: number): (number | 'inherit' | 'ignore' | 'ipc')[] {
+  const stdio: (number | 'inherit' | 'ignore' | 'ipc')[] = ['inherit', 'inherit', 'inherit'];
+  for (let i = 3; i <= Math.max(fd, 3); i++) stdio.push(i === fd ? fd : 'ignore');
+  stdio[fd === 3 ? 4 : 3] = 'ipc';
+  return stdio;
+}
+
 function send(worker: Worker | null, message: ToWorker): void {
   if (worker?.isConnected() === true) worker.send(message);
 }
@@ -75,7 +86,10 @@ export async function runPrimary(options: ProxyOptions, codes: PrimaryExitCodes)
   const startedAt = Date.now();
   // The workers share the socket the primary binds: a stale file must go before the first one.
   if (options.unixDomainSock !== '') removeStaleSocket(options.unixDomainSock);
-  cluster.setupPrimary({ serialization: 'advanced' });
+  cluster.setupPrimary({
+    serialization: 'advanced',
+    ...(options.listenSockFd >= 0 ? { stdio: workerStdio(options.listenSockFd) } : {}),
+  });
 
   const aggregator = new AggregatorRegistry();
   let metrics: MetricsServer | null = null;

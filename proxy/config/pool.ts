@@ -100,6 +100,10 @@ export const poolSchema = z.looseObject({
     .max(65535, 'port_override must be in [1, 65535]')
     .optional(),
   name: z.string().optional(),
+  /** One failure domain per server (`mcrouter/routes/McRouteHandleProvider-inl.h`), read by DeterministicOrderPolicy. */
+  failure_domains: z
+    .array(z.int('failure domains must be integers'), 'failure_domains is not an array')
+    .optional(),
   tko_tracker: tkoTrackerSchema.optional(),
   /** Our extension (docs/failures.md): `--timeouts-until-tko` for this pool's destinations. */
   timeouts_until_tko: z

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
+import { LoggingRoute } from '../routes/logging-route.js';
+import { readRuntimeVars } from './runtime-vars.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
 import { buildTopLevelRoute } from '../routes/prefix-selector-route.js';
@@ -42,6 +44,10 @@ export interface ConfigBuildOptions {
   readonly missOnArithErrors?: boolean | undefined;
   readonly groupRemoteErrors?: boolean | undefined;
   readonly allowOnlyGets?: boolean | undefined;
+  /** `--runtime-vars-file`: path of the runtime variables JSON ('' or absent: none). */
+  readonly runtimeVarsFile?: string | undefined;
+  /** `--enable-logging-route`: every route behind a LoggingRoute (`mcrouter/routes/ProxyRoute-inl.h`). */
+  readonly enableLoggingRoute?: boolean | undefined;
   /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
   readonly runtime?: RouteRuntime | undefined;
 }
@@ -126,13 +132,17 @@ export function buildConfig(
       serverTimeoutMs: opts.serverTimeoutMs,
       hostId: opts.hostId !== undefined && opts.hostId >= 0 ? opts.hostId : undefined,
       targetMaxShadowRequests: opts.targetMaxShadowRequests,
+      runtimeVars: opts.runtimeVarsFile ? readRuntimeVars(opts.runtimeVarsFile) : null,
       stats: opts.runtime?.stats,
       asyncLog: opts.runtime?.asyncLog ?? null,
       sourceText: source.text,
     },
     ROUTE_BUILDERS,
   );
-  const aliases = routeAliases(json, factory, opts.routePrefix);
+  let aliases = routeAliases(json, factory, opts.routePrefix);
+  if (opts.enableLoggingRoute === true) {
+    aliases = aliases.map((a) => ({ prefix: a.prefix, route: new LoggingRoute(a.route) }));
+  }
   let root: RootRoute;
   try {
     root = new RootRoute(aliases, opts.routePrefix, opts.sendInvalidRouteToDefault, {

@@ -8,6 +8,7 @@
  * Every error is a `ConfigError` naming the JSON path, e.g.
  * `route.operation_policies.set.children[0]: unknown pool "peer"`.
  */
+import type { RuntimeVars } from './runtime-vars.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -56,6 +57,8 @@ export interface RouteFactoryOptions {
   readonly asyncLog?: AsyncLogSink | null | undefined;
   /** `--target-max-shadow-requests`: shadow requests in flight per shadow target (default 1000). */
   readonly targetMaxShadowRequests?: number | undefined;
+  /** `--runtime-vars-file`'s variables (shadow `key_fraction_range_rv`), or null. */
+  readonly runtimeVars?: RuntimeVars | null | undefined;
   /** The config file's text, for the line numbers of unknown route types. */
   readonly sourceText?: string | undefined;
 }
@@ -254,6 +257,13 @@ export class RouteFactory {
       const securityMech = opts.security_mech ?? (opts.use_ssl === true ? 'ssl' : 'plain');
       const routes: RouteHandle[] = [];
       const members: TkoTracker[] = [];
+      const domains = opts.failure_domains;
+      if (domains !== undefined && domains.length !== opts.servers.length) {
+        throw new ConfigError(
+          childPath(path, 'failure_domains'),
+          `failure_domains expected to be of the same size as servers, expected ${opts.servers.length}, got ${domains.length}`,
+        );
+      }
       opts.servers.forEach((entry, i) => {
         const p = childPath(childPath(path, 'servers'), i);
         if (isObject(entry)) {
@@ -275,7 +285,7 @@ export class RouteFactory {
         });
         this.destinations.add(dest);
         members.push(dest.tracker);
-        routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix));
+        routes.push(new DestinationRoute(dest, name, i, keepRoutingPrefix, null, domains?.[i] ?? 0));
       });
       let weights: number[] | null = null;
       if (opts.weights !== undefined) {

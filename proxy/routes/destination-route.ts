@@ -59,6 +59,7 @@ export class DestinationRoute implements RouteHandle {
    * @param index position of the server in the pool
    * @param keepRoutingPrefix send the key with its routing prefix
    * @param asynclog where failed deletes are spooled, or null (no asynclog)
+   * @param failureDomain the pool's `failure_domains` entry for this server; 0 = none
    */
   constructor(
     readonly destination: Destination,
@@ -66,6 +67,7 @@ export class DestinationRoute implements RouteHandle {
     readonly index: number,
     readonly keepRoutingPrefix: boolean,
     readonly asynclog: AsynclogTarget | null = null,
+    readonly failureDomain = 0,
   ) {
     const s = destination.settings;
     this.name =
@@ -81,6 +83,7 @@ export class DestinationRoute implements RouteHandle {
       this.index,
       this.keepRoutingPrefix,
       asynclog,
+      this.failureDomain,
     );
   }
 

@@ -13,7 +13,7 @@
  * appended to the key (not when that would exceed memcached's 250-byte key limit).
  * `name` is accepted (route name `failover:<name>`); `enable_lease_pairing` is accepted and has no
  * effect (memcached has no leases). Counters: `failover_all`, `failover_all_failed`,
- * `failover_rate_limited`.
+ * `failover_rate_limited`, and those of `failover-stats.ts`.
  */
 import { collectionRoute } from './collection-route.js';
 import { z } from 'zod';
@@ -27,7 +27,13 @@ import { isObject, parseWith } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { FailoverErrors } from './failover-errors.js';
 import { FailoverRateLimiter } from './failover-rate-limiter.js';
-import { makeFailoverPolicy, type FailoverPolicy } from './failover-policy.js';
+import {
+  destinationFailureDomain,
+  makeFailoverPolicy,
+  type FailoverIterator,
+  type FailoverPolicy,
+} from './failover-policy.js';
+import { FailoverStat, countFailover } from './failover-stats.js';
 import { traverseAll, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 const FAILOVER_TAG = Buffer.from(':failover=1', 'latin1');
@@ -43,12 +49,21 @@ export interface FailoverSettings {
   readonly name: string;
 }
 
-/** Per-request state: which child is being tried. */
+/**
+ * Per-request state, following mcrouter's `FailoverRoute::doRoute`: the normal reply, then the
+ * policy's children one at a time while fewer than `max_error_tries` error tries were made; the
+ * last child's reply is returned whatever it is.
+ */
 class FailoverState implements ReplySink {
+  private iter: FailoverIterator | null = null;
+  /** Position of the child being tried (0 = normal route). */
   private pos = 0;
-  private order: readonly number[] | null = null;
+  /** Its child index. */
+  private index = 0;
   private tries = 0;
   private last: McReply | null = null;
+  /** True while the child being tried is the last one (its reply is returned whatever it is). */
+  private lastChild = false;
   private failoverReq: McRequest;
 
   constructor(
@@ -61,40 +76,45 @@ class FailoverState implements ReplySink {
 
   onReply(reply: McReply): void {
     const route = this.route;
-    const order = this.order;
-    route.settings.policy.record(order === null ? 0 : (order[this.pos] as number), reply);
-    if (order === null) {
+    const policy = route.settings.policy;
+    policy.record(this.index, reply);
+    if (this.pos === 0) {
       route.settings.rateLimiter?.bumpTotalReqs();
       if (this.stop(reply)) {
         this.sink.onReply(reply);
         return;
       }
-      const o = route.settings.policy.order(this.req);
-      if (o.length <= 1) {
-        if (isErrorResult(reply.result)) route.stats.failoverAllFailed++;
+      const iter = this.iterator();
+      this.index = iter.next();
+      this.pos = 1;
+      if (iter.length <= 1) {
+        if (isErrorResult(reply.result)) this.allFailed();
         this.sink.onReply(reply);
         return;
       }
       route.stats.failoverAll++;
-      this.order = o;
       this.last = reply;
-      this.pos = 1;
       if (route.settings.failoverTag) this.failoverReq = tagged(this.req);
-      this.tryNext();
+      this.tryCurrent();
       return;
     }
     this.last = reply;
-    if (this.pos === order.length - 1) {
-      if (isErrorResult(reply.result)) route.stats.failoverAllFailed++;
-      this.sink.onReply(reply);
+    if (this.lastChild) {
+      if (isErrorResult(reply.result)) this.allFailed();
+      this.finish(reply);
       return;
     }
     if (this.stop(reply)) {
       this.sink.onReply(reply);
       return;
     }
+    this.index = (this.iter as FailoverIterator).next();
     this.pos++;
-    this.tryNext();
+    this.tryCurrent();
+  }
+
+  private iterator(): FailoverIterator {
+    return (this.iter ??= this.route.settings.policy.begin(this.req));
   }
 
   /** mcrouter's `processReply`: true when this reply ends the search. */
@@ -102,6 +122,17 @@ class FailoverState implements ReplySink {
     const s = this.route.settings;
     const r = reply.result;
     if (!s.errors.shouldFailover(r, this.req.op)) return true;
+    const counters = this.route.stats.failoverPolicy;
+    if (isErrorResult(r)) {
+      if (!isTkoLikeError(r)) countFailover(counters, FailoverStat.PolicyResultError);
+      else {
+        countFailover(counters, FailoverStat.PolicyTkoError);
+        if (s.policy.failureDomains) {
+          const child = this.route.children[this.index] as RouteHandle;
+          this.iterator().setFailedDomain(destinationFailureDomain(child, this.req));
+        }
+      }
+    }
     if (!isTkoLikeError(r)) {
       if (s.rateLimiter !== null && !s.rateLimiter.failoverAllowed()) {
         this.route.stats.failoverRateLimited++;
@@ -112,13 +143,29 @@ class FailoverState implements ReplySink {
     return false;
   }
 
-  private tryNext(): void {
+  /** Sends the request to the current child, or ends when the error tries are used up. */
+  private tryCurrent(): void {
+    const iter = this.iter as FailoverIterator;
     if (this.tries >= this.route.settings.policy.maxErrorTries) {
-      this.sink.onReply(this.last as McReply);
+      this.finish(this.last as McReply);
       return;
     }
-    const index = (this.order as readonly number[])[this.pos] as number;
-    (this.route.children[index] as RouteHandle).route(this.failoverReq, this);
+    this.lastChild = this.pos + 1 >= iter.length;
+    (this.route.children[this.index] as RouteHandle).route(this.failoverReq, this);
+  }
+
+  private allFailed(): void {
+    this.route.stats.failoverAllFailed++;
+    countFailover(this.route.stats.failoverPolicy, FailoverStat.AllFailedCount);
+  }
+
+  /** Counts the walk's collisions and returns `reply`. */
+  private finish(reply: McReply): void {
+    const iter = this.iter as FailoverIterator;
+    const counters = this.route.stats.failoverPolicy;
+    countFailover(counters, FailoverStat.NumCollisions, iter.collisions);
+    countFailover(counters, FailoverStat.NumFailedDomainCollisions, iter.failedDomainCollisions);
+    this.sink.onReply(reply);
   }
 }
 
@@ -158,6 +205,7 @@ const optionsSchema = z.looseObject({
   enable_lease_pairing: z.boolean('Failover: enable_lease_pairing is not bool').optional(),
   name: z.string('Failover: name is not a string').optional(),
   hash: z.unknown().optional(),
+  tags: z.unknown().optional(),
 });
 
 /**
@@ -183,7 +231,7 @@ export function makeFailoverRoute(
         o.failover_limit === undefined
           ? null
           : FailoverRateLimiter.parse(o.failover_limit, childPath(path, 'failover_limit')),
-      policy: makeFailoverPolicy(o.failover_policy, children, o.hash, childPath(path, 'failover_policy')),
+      policy: makeFailoverPolicy(o.failover_policy, children, o, childPath(path, 'failover_policy'), path),
       failoverTag: o.failover_tag ?? false,
       name: o.name === undefined ? '' : `${o.name}:failover_targets=${children.length}`,
     };

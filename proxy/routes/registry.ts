@@ -31,6 +31,7 @@ import { buildOperationSelectorRoute } from './operation-selector-route.js';
 import { buildPoolRoute } from './pool-route.js';
 import { buildRandomRoute } from './random-route.js';
 import { buildRoutingGroupRoute } from './routing-group-route.js';
+import { buildSaltedFailoverRoute } from './salted-failover-route.js';
 import { buildShadowRoute } from './shadow-route.js';
 import { buildWarmUpRoute } from './warm-up-route.js';
 
@@ -64,6 +65,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['PoolRoute', buildPoolRoute],
   ['RandomRoute', buildRandomRoute],
   ['RoutingGroupRoute', buildRoutingGroupRoute],
+  ['SaltedFailoverRoute', buildSaltedFailoverRoute],
   ['ShadowRoute', buildShadowRoute],
   ['WarmUpRoute', buildWarmUpRoute],
 ]);

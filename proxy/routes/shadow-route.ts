@@ -108,7 +108,7 @@ export function makeShadowRoutes(
     try {
       if (!isObject(entry)) throw new ConfigError('', 'shadow is not an object');
       if (entry.target === undefined) throw new ConfigError('', 'no target for shadow');
-      const settings = parseShadowSettings(entry);
+      const settings = parseShadowSettings(entry, factory.options.runtimeVars ?? null);
       targets.push(new ShadowTarget(factory.create(entry.target, childPath(p, 'target')), settings, max));
     } catch (err) {
       log.warn({ path: p, reason: (err as Error).message }, 'Can not create shadow; ignored');

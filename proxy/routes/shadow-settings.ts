@@ -10,12 +10,14 @@
  *   [0, 0]); and then only for a `requests_fraction` share of requests (default 1.0, random).
  *
  * mcrouter logs and skips an invalid entry instead of refusing the config; so does this.
- * `key_fraction_range_rv` / `index_range_rv` (runtime variables) are accepted and ignored.
+ * `key_fraction_range_rv` names a `--runtime-vars-file` variable whose range replaces
+ * `key_fraction_range` (`config/runtime-vars.ts`); `index_range_rv` is accepted and ignored, as mcrouter.
  */
 import { ConfigError } from '../errors.js';
 import type { McRequest } from '../protocol/request.js';
 import { spooky32 } from '../hash/hash-selector.js';
 import { isObject } from '../config/schema.js';
+import { keyFractionRange, type RuntimeVars } from '../config/runtime-vars.js';
 
 const U32_MAX = 0xffffffff;
 
@@ -42,16 +44,21 @@ function pair(v: unknown, what: string): [number, number] {
 
 /**
  * Parses one entry (without its `target`).
+ * @param vars the `--runtime-vars-file` variables, or null
  * @throws ConfigError with mcrouter's reason for an invalid entry (the caller logs and skips it)
  */
-export function parseShadowSettings(json: unknown): ShadowSettings {
+export function parseShadowSettings(json: unknown, vars: RuntimeVars | null = null): ShadowSettings {
   if (!isObject(json)) throw new ConfigError('', 'json is not an object');
   let keyStart = 0;
   let keyEnd = 0;
   let startIndex = 0;
   let endIndex = 0;
-  if (json.key_fraction_range !== undefined) {
-    const [a, b] = pair(json.key_fraction_range, 'key_fraction_range');
+  const rv = json.key_fraction_range_rv;
+  if (rv !== undefined && typeof rv !== 'string')
+    throw new ConfigError('', 'key_fraction_range_rv is not a string');
+  const fromVars = rv !== undefined && vars !== null ? keyFractionRange(vars, rv) : null;
+  if (json.key_fraction_range !== undefined || fromVars !== null) {
+    const [a, b] = fromVars ?? pair(json.key_fraction_range, 'key_fraction_range');
     if (!(a >= 0 && a <= b && b <= 1)) throw new ConfigError('', `invalid key_fraction_range [${a}, ${b}]`);
     keyStart = Math.floor(a * U32_MAX);
     keyEnd = Math.floor(b * U32_MAX);

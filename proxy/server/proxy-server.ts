@@ -280,7 +280,11 @@ export class ProxyServer implements SessionHost {
     }
     const bound: string[] = [];
     const { ports, sslPorts, listenAddresses, unixDomainSock, listenSockFd } = this.options;
-    if (listenSockFd >= 0) bound.push(await this.listenOne({ fd: listenSockFd } as net.ListenOptions, null));
+    // A worker accepts on the inherited socket itself (the primary passes it at the same fd).
+    if (listenSockFd >= 0) {
+      const opts = { fd: listenSockFd, exclusive: this.cluster !== null } as net.ListenOptions;
+      bound.push(await this.listenOne(opts, null));
+    }
     const secure = sslPorts.length > 0 ? tlsListenerOptions(this.options) : null;
     const hosts = listenAddresses.length > 0 ? listenAddresses : [undefined];
     for (const [list, tlsOptions] of [

@@ -10,7 +10,11 @@ import { RawClient } from '../helpers/raw-client.js';
 import { REPO_ROOT } from '../helpers/config.js';
 import { Spawned } from '../helpers/process.js';
 
-test('an inherited listening socket (fd 3) is served', async () => {
+// Under --num-proxies every worker accepts on the socket (the primary hands it on at the same fd).
+test.each([
+  { fd: 3, args: [] as string[] },
+  { fd: 5, args: ['--num-proxies', '2'] },
+])('an inherited listening socket (fd $fd, $args) is served', async ({ fd: childFd, args }) => {
   const mc = await Memcached.start();
   const listener = net.createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -21,10 +25,10 @@ test('an inherited listening socket (fd 3) is served', async () => {
   const p = new Spawned(
     spawn(
       process.execPath,
-      ['--import', 'tsx', 'proxy/cli.ts', '--listen-sock-fd', '3', '--config', config],
+      ['--import', 'tsx', 'proxy/cli.ts', '--listen-sock-fd', String(childFd), ...args, '--config', config],
       {
         cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe', fd],
+        stdio: ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(childFd - 3).fill('ignore'), fd],
       },
     ),
   );
@@ -32,10 +36,13 @@ test('an inherited listening socket (fd 3) is served', async () => {
   listener.close();
   try {
     await p.waitForOutput('"event":"startup"', 20_000);
-    const c = await RawClient.connect(port);
-    expect(await c.ask('set k 0 0 1\r\nv\r\n')).toBe('STORED\r\n');
-    expect(await c.ask('get k\r\n')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-    c.close();
+    // Several connections: under --num-proxies they spread over the workers.
+    for (let i = 0; i < 4; i++) {
+      const c = await RawClient.connect(port);
+      expect(await c.ask(`set k${i} 0 0 1\r\nv\r\n`)).toBe('STORED\r\n');
+      expect(await c.ask(`get k${i}\r\n`)).toBe(`VALUE k${i} 0 1\r\nv\r\nEND\r\n`);
+      c.close();
+    }
   } finally {
     p.proc.kill('SIGKILL');
     await mc.stop();

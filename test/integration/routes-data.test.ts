@@ -437,6 +437,26 @@ describe('LoggingRoute', () => {
       expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
     });
   });
+
+  test('--enable-logging-route puts one LoggingRoute in front of every route (mcrouter/routes/ProxyRoute-inl.h)', async () => {
+    const config = { pools: { A: { servers: [l1.address] } }, route: 'PoolRoute|A' };
+    const handles = async (cl: RawClient): Promise<string> =>
+      ask(cl, 'get __mcrouter__.route_handles(get,test)\r\n');
+    await withProxy(
+      config,
+      async (cl) => {
+        const reply = await handles(cl);
+        expect(reply.match(/logging/g)).toHaveLength(1);
+        expect(reply).toMatch(/\n logging\n {2}host\|pool=A/);
+        expect(await proxySet(cl, 'lr', 'v')).toBe('STORED\r\n');
+        expect(await directGet(l1, 'lr')).toBe('VALUE lr 0 1\r\nv\r\nEND\r\n');
+      },
+      { enableLoggingRoute: true },
+    );
+    await withProxy(config, async (cl) => {
+      expect(await handles(cl)).not.toContain('logging');
+    });
+  });
 });
 
 describe('PoolRoute rates (RateLimitRoute, mcrouter test_rates.py)', () => {

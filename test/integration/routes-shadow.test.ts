@@ -14,6 +14,7 @@ import { directGet } from '../helpers/direct.js';
 import { proxySet, proxyStat, withProxy } from '../helpers/route-test.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { readConfig } from '../helpers/config.js';
+import { startProxy } from '../helpers/proxy.js';
 
 interface ShadowVectors {
   range_0: { keys: string; shadowed_indices: number[] }[];
@@ -222,6 +223,50 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
         expect(n).toBeLessThan(90);
       });
     });
+  });
+
+  test('--runtime-vars-file: key_fraction_range_rv takes the range from the variables (root array or key_fractions)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcproxy-rv-'));
+    const cfg = {
+      pools: { foo: { servers: [fooA.address] }, s: { servers: [fooShadow.address] } },
+      route: {
+        type: 'PoolRoute',
+        pool: 'foo',
+        shadows: [
+          {
+            target: 'PoolRoute|s',
+            index_range: [0, 1],
+            key_fraction_range: [0, 0],
+            key_fraction_range_rv: 'key_fraction_range_t',
+          },
+        ],
+      },
+    };
+    const run = async (prefix: string, vars: unknown): Promise<number> => {
+      const file = join(dir, `${prefix}.json`);
+      writeFileSync(file, JSON.stringify(vars));
+      await withProxy(
+        cfg,
+        async (cl) => {
+          for (let i = 0; i < 20; i++) expect(await proxySet(cl, `${prefix}${i}`, 'v')).toBe('STORED\r\n');
+        },
+        { runtimeVarsFile: file },
+      );
+      // Closing the proxy waited for every shadow copy it had sent.
+      let n = 0;
+      for (let i = 0; i < 20; i++) if ((await directGet(fooShadow, `${prefix}${i}`)) !== 'END\r\n') n++;
+      return n;
+    };
+    try {
+      expect(await run('rva', { key_fraction_range_t: [0, 1] })).toBe(20);
+      expect(await run('rvb', { key_fractions: { t: 1 } })).toBe(20);
+      expect(await run('rvc', { other: [0, 1] })).toBe(0);
+      await expect(startProxy(cfg, { runtimeVarsFile: join(dir, 'missing.json') })).rejects.toThrow(
+        /--runtime-vars-file: .*missing\.json/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--target-max-shadow-requests: shadows beyond the cap are dropped and counted', async () => {

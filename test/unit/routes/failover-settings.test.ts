@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { FailoverErrors } from '../../../proxy/routes/failover-errors.js';
 import { FailoverRateLimiter } from '../../../proxy/routes/failover-rate-limiter.js';
-import { makeFailoverPolicy } from '../../../proxy/routes/failover-policy.js';
+import { makeFailoverPolicy, type FailoverPolicy } from '../../../proxy/routes/failover-policy.js';
 import { TokenBucket } from '../../../proxy/routes/token-bucket.js';
 import { NULL_ROUTE } from '../../../proxy/routes/null-route.js';
 import { McReply } from '../../../proxy/protocol/reply.js';
@@ -93,30 +93,38 @@ describe('failover_limit', () => {
   });
 });
 
+/** Every child index a policy's walk visits for `req`, the normal route (0) first. */
+function walk(p: FailoverPolicy, req: McRequest): number[] {
+  const it = p.begin(req);
+  const out = [0];
+  while (out.length < it.length) out.push(it.next());
+  return out;
+}
+
 describe('failover_policy', () => {
   const children = [NULL_ROUTE, NULL_ROUTE, NULL_ROUTE, NULL_ROUTE];
   const req = new McRequest(Op.Get, Buffer.from('key'));
 
   test('no policy, or an unknown type: every child in order, unlimited error tries', () => {
     for (const json of [undefined, { type: 'SomethingElse' }]) {
-      const p = makeFailoverPolicy(json, children, undefined, 'x');
-      expect(p.order(req)).toEqual([0, 1, 2, 3]);
+      const p = makeFailoverPolicy(json, children, {}, 'x');
+      expect(walk(p, req)).toEqual([0, 1, 2, 3]);
       expect(p.maxErrorTries).toBe(Number.POSITIVE_INFINITY);
     }
   });
 
   test('LeastFailuresPolicy: child 0, then the fewest recent consecutive errors (stable), max_tries in all', () => {
-    const p = makeFailoverPolicy({ type: 'LeastFailuresPolicy', max_tries: 3 }, children, undefined, 'x');
-    expect(p.order(req)).toEqual([0, 1, 2]);
+    const p = makeFailoverPolicy({ type: 'LeastFailuresPolicy', max_tries: 3 }, children, {}, 'x');
+    expect(walk(p, req)).toEqual([0, 1, 2]);
     const err = McReply.error(Result.ConnectError);
     p.record(1, err);
     p.record(1, err);
     p.record(2, err);
-    expect(p.order(req)).toEqual([0, 3, 2]);
+    expect(walk(p, req)).toEqual([0, 3, 2]);
     p.record(1, McReply.STORED);
-    expect(p.order(req)).toEqual([0, 1, 3]);
+    expect(walk(p, req)).toEqual([0, 1, 3]);
     expect(
-      makeFailoverPolicy({ type: 'LeastFailuresPolicy', max_tries: 10 }, children, undefined, 'x').order(req),
+      walk(makeFailoverPolicy({ type: 'LeastFailuresPolicy', max_tries: 10 }, children, {}, 'x'), req),
     ).toHaveLength(4);
   });
 
@@ -124,24 +132,24 @@ describe('failover_policy', () => {
     const p = makeFailoverPolicy(
       { type: 'DeterministicOrderPolicy', max_tries: 4, max_error_tries: 2, ignore_normal_reply_index: true },
       children,
-      undefined,
+      {},
       'x',
     );
-    const o = p.order(req);
+    const o = walk(p, req);
     expect(o[0]).toBe(0);
     expect([...o].sort()).toEqual([0, 1, 2, 3]);
-    expect(p.order(new McRequest(Op.Set, Buffer.from('key')))).toEqual(o);
+    expect(walk(p, new McRequest(Op.Set, Buffer.from('key')))).toEqual(o);
     expect(p.maxErrorTries).toBe(2);
     expect(() =>
-      makeFailoverPolicy({ type: 'DeterministicOrderPolicy', max_tries: 2 }, children, undefined, 'r.p'),
+      makeFailoverPolicy({ type: 'DeterministicOrderPolicy', max_tries: 2 }, children, {}, 'r.p'),
     ).toThrow("r.p: Failover: DeterministicOrderPolicy must specify 'max_error_tries' field");
   });
 
   test('a policy that is not an object, or has no type, is refused', () => {
-    expect(() => makeFailoverPolicy('x', children, undefined, 'r.p')).toThrow(
+    expect(() => makeFailoverPolicy('x', children, {}, 'r.p')).toThrow(
       'r.p: Failover: failover_policy is not object',
     );
-    expect(() => makeFailoverPolicy({}, children, undefined, 'r.p')).toThrow(
+    expect(() => makeFailoverPolicy({}, children, {}, 'r.p')).toThrow(
       "r.p: Failover: failover_policy object is missing 'type' field",
     );
   });
