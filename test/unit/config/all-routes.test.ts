@@ -93,6 +93,7 @@ describe('the all-routes fixture', () => {
     ['det:k', 'failover'],
     ['miss:k', 'miss-failover'],
     ['latest:k', 'failover'],
+    ['salted:k', 'failover'],
     ['inval:k', 'invalidate'],
     ['l1l2:k', 'l1l2-cache'],
     ['migrate:k', 'migrate'],
