@@ -193,22 +193,19 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
     });
   });
 
+  /** PoolRoute over foo with one shadow to pool `s` (the fooShadow server) with these settings. */
+  const fooShadowedBy = (settings: Record<string, unknown>): unknown => ({
+    pools: { foo: { servers: [fooA.address] }, s: { servers: [fooShadow.address] } },
+    route: {
+      type: 'PoolRoute',
+      pool: 'foo',
+      shadows: [{ target: 'PoolRoute|s', index_range: [0, 1], ...settings }],
+    },
+  });
+
   test('requests_fraction 0 shadows nothing; 0.5 shadows some but not all', async () => {
-    const cfg = (fraction: number): unknown => ({
-      pools: { foo: { servers: [fooA.address] }, s: { servers: [fooShadow.address] } },
-      route: {
-        type: 'PoolRoute',
-        pool: 'foo',
-        shadows: [
-          {
-            target: 'PoolRoute|s',
-            index_range: [0, 1],
-            key_fraction_range: [0, 1],
-            requests_fraction: fraction,
-          },
-        ],
-      },
-    });
+    const cfg = (fraction: number): unknown =>
+      fooShadowedBy({ key_fraction_range: [0, 1], requests_fraction: fraction });
     await withProxy(cfg(0), async (cl) => {
       for (let i = 0; i < 50; i++) expect(await proxySet(cl, `z${i}`, 'v')).toBe('STORED\r\n');
     });
@@ -227,21 +224,7 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
 
   test('--runtime-vars-file: key_fraction_range_rv takes the range from the variables (root array or key_fractions)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcproxy-rv-'));
-    const cfg = {
-      pools: { foo: { servers: [fooA.address] }, s: { servers: [fooShadow.address] } },
-      route: {
-        type: 'PoolRoute',
-        pool: 'foo',
-        shadows: [
-          {
-            target: 'PoolRoute|s',
-            index_range: [0, 1],
-            key_fraction_range: [0, 0],
-            key_fraction_range_rv: 'key_fraction_range_t',
-          },
-        ],
-      },
-    };
+    const cfg = fooShadowedBy({ key_fraction_range: [0, 0], key_fraction_range_rv: 'key_fraction_range_t' });
     const run = async (prefix: string, vars: unknown): Promise<number> => {
       const file = join(dir, `${prefix}.json`);
       writeFileSync(file, JSON.stringify(vars));
