@@ -13,7 +13,7 @@ import {
   HEADER_LENGTH,
   statusText,
 } from '../../proxy/protocol/binary/binary-protocol.js';
-import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './replies.js';
+import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './reply-kinds.js';
 
 const MAX_ERROR_SAMPLES = 5;
 

@@ -3,63 +3,25 @@
  * counterpart of `ReplyScanner` (replies.ts) with the same reply kinds and error rules
  * (doc/protocol.txt: `VA <len>\r\n<data>\r\n` hit, `EN\r\n` miss, `HD\r\n` stored).
  */
-import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './replies.js';
+import { LineScanner } from './line-scanner.js';
+import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './reply-kinds.js';
 
-const LF = 10;
 const CR = 13;
-const MAX_ERROR_SAMPLES = 5;
 
-const ST_LINE = 0; // expecting a status line
-const ST_DATA = 1; // skipping `skip` bytes of value and its CRLF
-
-/** Streaming meta reply scanner; feed it chunks in order, it calls back once per complete reply. */
-export class MetaReplyScanner {
-  /** First few offending lines, decoded for display. */
-  readonly errorSamples: string[] = [];
-  private state = ST_LINE;
-  private skip = 0;
-  private valueOk = true;
-  private partial: Buffer | null = null;
-
-  /** @param valueBytes payload size in bytes that every get hit must carry */
-  constructor(private readonly valueBytes: number) {}
-
-  /**
-   * Scans `buf[start, end)`; calls `onReply` for every reply completed in it: `HD` is
-   * `REPLY_STORED`, `VA` with `valueBytes` bytes `REPLY_HIT`, `EN` `REPLY_MISS`, anything else
-   * `REPLY_ERROR`. An incomplete trailing line is copied, so `buf` may be reused afterwards.
-   */
-  feed(buf: Buffer, start: number, end: number, onReply: ReplyHandler): void {
-    let pos = start;
-    if (this.partial !== null) {
-      buf = Buffer.concat([this.partial, buf.subarray(start, end)]);
-      pos = 0;
-      end = buf.length;
-      this.partial = null;
-    }
-    while (pos < end) {
-      if (this.state === ST_DATA) {
-        const n = Math.min(this.skip, end - pos);
-        pos += n;
-        this.skip -= n;
-        if (this.skip > 0) return;
-        this.state = ST_LINE;
-        onReply(this.valueOk ? REPLY_HIT : REPLY_ERROR);
-        continue;
-      }
-      let nl = pos;
-      while (nl < end && buf[nl] !== LF) nl++;
-      if (nl === end) {
-        this.partial = Buffer.from(buf.subarray(pos, end));
-        return;
-      }
-      this.line(buf, pos, nl, onReply);
-      pos = nl + 1;
-    }
+/**
+ * Streaming meta reply scanner; feed it chunks in order (`feed`, see LineScanner), it calls back
+ * once per complete reply: `HD` is `REPLY_STORED`, `VA` with `valueBytes` bytes `REPLY_HIT`, `EN`
+ * `REPLY_MISS`, anything else `REPLY_ERROR`.
+ */
+export class MetaReplyScanner extends LineScanner {
+  /** A `VA` value and its CRLF are behind: the hit is complete. */
+  protected valueSkipped(_buf: Buffer, pos: number, _end: number, onReply: ReplyHandler): number {
+    onReply(this.valueOk ? REPLY_HIT : REPLY_ERROR);
+    return pos;
   }
 
   /** Handles one complete line `buf[pos, nl]` (nl is the index of its LF). */
-  private line(buf: Buffer, pos: number, nl: number, onReply: ReplyHandler): void {
+  protected line(buf: Buffer, pos: number, nl: number, onReply: ReplyHandler): void {
     const a = buf[pos];
     const b = buf[pos + 1];
     if (nl - pos === 3 && buf[pos + 2] === CR) {
@@ -80,17 +42,9 @@ export class MetaReplyScanner {
         if (d < 0 || d > 9) break;
         bytes = bytes * 10 + d;
       }
-      this.valueOk = bytes === this.valueBytes;
-      if (!this.valueOk) this.sample(`value of ${bytes} bytes, expected ${this.valueBytes}`);
-      this.skip = bytes + 2;
-      this.state = ST_DATA;
+      this.startValue(bytes, bytes + 2);
       return;
     }
-    this.sample(buf.toString('latin1', pos, Math.min(nl, pos + 200)).trimEnd());
-    onReply(REPLY_ERROR);
-  }
-
-  private sample(text: string): void {
-    if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.errorSamples.push(text);
+    this.error(buf, pos, nl, onReply);
   }
 }

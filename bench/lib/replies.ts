@@ -5,24 +5,15 @@
  * length and never converted to strings. Only error lines are decoded (for the error report).
  */
 
-/** `STORED` (reply to a set). */
-export const REPLY_STORED = 0;
-/** `VALUE ... END` with a payload of the expected size (reply to a get that hit). */
-export const REPLY_HIT = 1;
-/** `END` alone (reply to a get that missed). */
-export const REPLY_MISS = 2;
-/** Anything else: SERVER_ERROR, CLIENT_ERROR, ERROR, wrong value size, unexpected line. */
-export const REPLY_ERROR = 3;
+import { LineScanner } from './line-scanner.js';
+import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './reply-kinds.js';
 
-/** Receives one reply kind (one of the `REPLY_*` constants). */
-export type ReplyHandler = (kind: number) => void;
+export { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, type ReplyHandler } from './reply-kinds.js';
 
 const LF = 10;
 const CR = 13;
-const MAX_ERROR_SAMPLES = 5;
 
 const ST_LINE = 0; // expecting a reply line
-const ST_DATA = 1; // skipping `skip` bytes of value payload
 const ST_DATA_END = 2; // expecting the empty line that terminates the payload
 const ST_END = 3; // expecting END after a value
 
@@ -34,67 +25,30 @@ function isEnd(buf: Buffer, pos: number, len: number): boolean {
 }
 
 /** Streaming reply scanner; feed it chunks in order, it calls back once per complete reply. */
-export class ReplyScanner {
-  /** First few offending lines, decoded for display. */
-  readonly errorSamples: string[] = [];
+export class ReplyScanner extends LineScanner {
   private state = ST_LINE;
-  private skip = 0;
-  private valueOk = true;
-  private partial: Buffer | null = null;
 
-  /** @param valueBytes payload size in bytes that every get hit must carry */
-  constructor(private readonly valueBytes: number) {}
-
-  /**
-   * Scans `buf[start, end)`; calls `onReply` for every reply completed in it. An incomplete trailing
-   * line is copied, so `buf` may be reused by the caller after this returns.
-   */
-  feed(buf: Buffer, start: number, end: number, onReply: ReplyHandler): void {
-    let pos = start;
-    if (this.partial !== null) {
-      buf = Buffer.concat([this.partial, buf.subarray(start, end)]);
-      pos = 0;
-      end = buf.length;
-      this.partial = null;
+  /** After a value's payload: `\r\nEND\r\n` at once (fast path), else line by line. */
+  protected valueSkipped(buf: Buffer, pos: number, end: number, onReply: ReplyHandler): number {
+    if (
+      end - pos >= 7 &&
+      buf[pos] === CR &&
+      buf[pos + 1] === LF &&
+      buf[pos + 2] === 0x45 &&
+      buf[pos + 3] === 0x4e &&
+      buf[pos + 4] === 0x44 &&
+      buf[pos + 5] === CR &&
+      buf[pos + 6] === LF
+    ) {
+      onReply(this.valueOk ? REPLY_HIT : REPLY_ERROR);
+      return pos + 7;
     }
-    while (pos < end) {
-      if (this.state === ST_DATA) {
-        const n = Math.min(this.skip, end - pos);
-        pos += n;
-        this.skip -= n;
-        if (this.skip > 0) return;
-        // Fast path: "\r\nEND\r\n" right after the payload.
-        if (
-          end - pos >= 7 &&
-          buf[pos] === CR &&
-          buf[pos + 1] === LF &&
-          buf[pos + 2] === 0x45 &&
-          buf[pos + 3] === 0x4e &&
-          buf[pos + 4] === 0x44 &&
-          buf[pos + 5] === CR &&
-          buf[pos + 6] === LF
-        ) {
-          pos += 7;
-          this.state = ST_LINE;
-          onReply(this.valueOk ? REPLY_HIT : REPLY_ERROR);
-          continue;
-        }
-        this.state = ST_DATA_END;
-        continue;
-      }
-      let nl = pos;
-      while (nl < end && buf[nl] !== LF) nl++;
-      if (nl === end) {
-        this.partial = Buffer.from(buf.subarray(pos, end));
-        return;
-      }
-      this.line(buf, pos, nl, onReply);
-      pos = nl + 1;
-    }
+    this.state = ST_DATA_END;
+    return pos;
   }
 
   /** Handles one complete line `buf[pos, nl]` (nl is the index of its LF). */
-  private line(buf: Buffer, pos: number, nl: number, onReply: ReplyHandler): void {
+  protected line(buf: Buffer, pos: number, nl: number, onReply: ReplyHandler): void {
     const len = nl - pos; // bytes before LF, including the CR
     switch (this.state) {
       case ST_LINE:
@@ -129,10 +83,7 @@ export class ReplyScanner {
             mul *= 10;
             i--;
           }
-          this.valueOk = bytes === this.valueBytes;
-          if (!this.valueOk) this.sample(`value of ${bytes} bytes, expected ${this.valueBytes}`);
-          this.skip = bytes;
-          this.state = ST_DATA;
+          this.startValue(bytes, bytes);
         } else {
           this.error(buf, pos, nl, onReply);
         }
@@ -156,14 +107,5 @@ export class ReplyScanner {
       default:
         throw new Error(`unreachable scanner state ${this.state}`);
     }
-  }
-
-  private error(buf: Buffer, pos: number, nl: number, onReply: ReplyHandler): void {
-    this.sample(buf.toString('latin1', pos, Math.min(nl, pos + 200)).trimEnd());
-    onReply(REPLY_ERROR);
-  }
-
-  private sample(text: string): void {
-    if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.errorSamples.push(text);
   }
 }
