@@ -360,7 +360,9 @@ describe('destinations across a reload', () => {
         },
       }),
     );
-    const timeoutMs = 1000;
+    // Long enough that the stopped server's request cannot time out while a loaded machine
+    // (the second, two-worker pass of the suite) schedules this process late.
+    const timeoutMs = 3000;
     const { server, reloader, port } = await start(path, {
       watch: false,
       options: { serverTimeoutMs: timeoutMs },
@@ -378,9 +380,12 @@ describe('destinations across a reload', () => {
     b.signal('SIGSTOP');
     try {
       c.send('get inflight\r\n');
-      await vi.waitFor(() => {
-        expect(destB?.inflight).toBe(1);
-      });
+      await vi.waitFor(
+        () => {
+          expect(destB?.inflight).toBe(1);
+        },
+        { timeout: timeoutMs - 500, interval: 20 },
+      );
       writeFileSync(path, poolConfig([a.address]));
       expect(await reloader.check()).toBe('reloaded');
       expect(destB?.state).not.toBe(DestinationState.Closed);
@@ -403,7 +408,7 @@ describe('destinations across a reload', () => {
     await setVia(port, 'keep2', 'v');
     expect(destA?.connectionsOpened).toBe(1);
     expect(destA?.state).toBe(DestinationState.Up);
-  });
+  }, 30_000);
 });
 
 describe('requests routed before a swap', () => {
