@@ -150,9 +150,12 @@ describe('connection limits', () => {
     expect(await extra.readUntil('\r\n')).toBe('SERVER_ERROR Too many open connections\r\n');
     expect(await extra.waitClosed()).toBe(true);
     clients[0]?.close();
-    await vi.waitFor(() => {
-      expect(proxy.server.stats.clientConnections).toBe(2);
-    });
+    await vi.waitFor(
+      () => {
+        expect(proxy.server.stats.clientConnections).toBe(2);
+      },
+      { timeout: 5000 },
+    );
     const next = await RawClient.connect(proxy.port);
     expect(await next.ask('get nothing\r\n')).toBe('END\r\n');
     for (const c of [...clients, next]) c.close();

@@ -26,13 +26,16 @@ async function start(args: string[]): Promise<{ p: Spawned; port: number }> {
 
 /** Waits until the proxy has received `n` gets (its cmd_get_count stat), through another connection. */
 async function routedGets(port: number, n: number): Promise<void> {
-  await vi.waitFor(async () => {
-    const c = await RawClient.connect(port);
-    c.send('stats\r\n');
-    const text = await c.readUntil('END\r\n');
-    c.close();
-    expect(Number(/STAT cmd_get_count (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(n);
-  });
+  await vi.waitFor(
+    async () => {
+      const c = await RawClient.connect(port);
+      c.send('stats\r\n');
+      const text = await c.readUntil('END\r\n');
+      c.close();
+      expect(Number(/STAT cmd_get_count (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(n);
+    },
+    { timeout: 5000 },
+  );
 }
 
 test('SIGTERM: in-flight requests get their replies, new connections are refused, exit 0', async () => {

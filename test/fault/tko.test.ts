@@ -121,11 +121,14 @@ describe('hard TKO: a killed server', () => {
     await mc.kill();
     // The established connection breaks (REMOTE_ERROR) or the reconnect is refused (CONNECT_ERROR).
     expect(await client.ask('get k\r\n')).toMatch(/^SERVER_ERROR AsyncSocketException: /);
-    await vi.waitFor(async () => {
-      expect(await client.ask('get k\r\n')).toBe(
-        'SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n',
-      );
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await client.ask('get k\r\n')).toBe(
+          'SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n',
+        );
+      },
+      { timeout: 5000 },
+    );
     expect(await suspects(client)).toMatch(
       new RegExp(`^STAT ${mc.address} status:tko num_failures:\\d+\\r\\nEND\\r\\n$`),
     );
@@ -159,11 +162,14 @@ describe('hard TKO: a killed server', () => {
     expect(await client.ask('get a\r\n')).toBe('SERVER_ERROR Server unavailable. Reason: mc_res_timeout\r\n');
     await mc.kill();
     // The next probe finds nothing listening.
-    await vi.waitFor(async () => {
-      expect(await client.ask('get a\r\n')).toBe(
-        'SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n',
-      );
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await client.ask('get a\r\n')).toBe(
+          'SERVER_ERROR Server unavailable. Reason: mc_res_connect_error\r\n',
+        );
+      },
+      { timeout: 5000 },
+    );
   });
 });
 

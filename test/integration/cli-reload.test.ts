@@ -73,9 +73,12 @@ describe('start-up from the last good config', () => {
     const first = runTs(CLI, args);
     await waitForPort(port);
     const kept = new ConfigDump(root, String(port)).fileFor(path);
-    await vi.waitFor(() => {
-      expect(existsSync(kept)).toBe(true);
-    });
+    await vi.waitFor(
+      () => {
+        expect(existsSync(kept)).toBe(true);
+      },
+      { timeout: 5000 },
+    );
     expect(readFileSync(kept, 'utf8')).toBe(poolConfig(a.address));
     await stop(first);
 
@@ -93,9 +96,12 @@ describe('start-up from the last good config', () => {
     await second.waitForOutput('reconfigured: md5', 3000);
     await setVia(port, 'fixed');
     expect(await directGet(b, 'fixed')).toBe('VALUE fixed 0 1\r\nv\r\nEND\r\n');
-    await vi.waitFor(() => {
-      expect(readFileSync(kept, 'utf8')).toBe(poolConfig(b.address));
-    });
+    await vi.waitFor(
+      () => {
+        expect(readFileSync(kept, 'utf8')).toBe(poolConfig(b.address));
+      },
+      { timeout: 5000 },
+    );
     await stop(second);
   });
 

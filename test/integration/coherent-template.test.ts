@@ -57,10 +57,13 @@ async function warmEverywhere(key: string, value: string): Promise<void> {
 
 /** Waits until neither local memcached has `key`. */
 async function expectInvalidated(key: string): Promise<void> {
-  await vi.waitFor(async () => {
-    expect(await directGet(local, key)).toBe(MISS);
-    expect(await directGet(peer, key)).toBe(MISS);
-  });
+  await vi.waitFor(
+    async () => {
+      expect(await directGet(local, key)).toBe(MISS);
+      expect(await directGet(peer, key)).toBe(MISS);
+    },
+    { timeout: 5000 },
+  );
 }
 
 /** The cas unique of a `gets` reply's hit, '0' for a miss. */
@@ -115,9 +118,12 @@ describe('every mutation: central answers, every local copy is deleted', () => {
     expect(await app.call('add mut:refused 0 0 3\r\nnew\r\n', 'NOT_STORED\r\n')).toBe('NOT_STORED\r\n');
     // A later write's invalidation arrives after anything this add could have sent.
     expect(await app.call('delete mut:other\r\n', 'NOT_FOUND\r\n')).toBe('NOT_FOUND\r\n');
-    await vi.waitFor(async () => {
-      expect(await directGet(peer, 'mut:other')).toBe(MISS);
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(peer, 'mut:other')).toBe(MISS);
+      },
+      { timeout: 5000 },
+    );
     expect(await directGet(peer, 'mut:refused')).toBe(hit('mut:refused', 'same'));
   });
 });
@@ -207,9 +213,12 @@ describe('reads are local after the first miss', () => {
     await directSet(central, key, 'central-value', 5);
     const first = await ask(app, `${cmd} ${key}\r\n`);
     expect(first).toMatch(new RegExp(`^VALUE ${key} 5 13( \\d+)?\\r\\ncentral-value\\r\\nEND\\r\\n$`));
-    await vi.waitFor(async () => {
-      expect(await directGet(local, key)).toBe(hit(key, 'central-value', 5));
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(local, key)).toBe(hit(key, 'central-value', 5));
+      },
+      { timeout: 5000 },
+    );
     const centralGets = await memcachedStat(central, 'cmd_get');
     // memcached counts a gat hit in touch_hits, a get hit in get_hits.
     const hits = cmd.startsWith('gat') ? 'touch_hits' : 'get_hits';
@@ -223,9 +232,12 @@ describe('reads are local after the first miss', () => {
   test('the local copy lives at most --local-ttl, even after a gat without expiry', async () => {
     await directSet(central, 'read:ttl', 'v');
     expect(await ask(app, 'gat 0 read:ttl\r\n')).toBe(hit('read:ttl', 'v'));
-    await vi.waitFor(async () => {
-      expect(await directGet(local, 'read:ttl')).toBe(hit('read:ttl', 'v'));
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(local, 'read:ttl')).toBe(hit('read:ttl', 'v'));
+      },
+      { timeout: 5000 },
+    );
     expect(await ask(app, 'gat 0 read:ttl\r\n')).toBe(hit('read:ttl', 'v'));
     const ttl = await directTtl(local, 'read:ttl');
     expect(ttl).toBeGreaterThan(0);
@@ -368,9 +380,12 @@ describe('meta and binary mutations invalidate like their text forms', () => {
     await c.read(header.readUInt32BE(8));
     c.close();
     expect(header.readUInt16BE(6)).toBe(0);
-    await vi.waitFor(async () => {
-      expect(await directTtl(central, key)).toBeGreaterThan(900);
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directTtl(central, key)).toBeGreaterThan(900);
+      },
+      { timeout: 5000 },
+    );
     const ttl = await directTtl(local, key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(LOCAL_TTL);

@@ -101,9 +101,12 @@ test('a server restarted on the same port: the proxy reconnects; requests in fli
   c.send('get r\r\n');
   // Once the request is written to the (stopped) server, kill it.
   const dest = [...proxy.server.destinations.all()][0];
-  await vi.waitFor(() => {
-    expect(dest?.inflight).toBe(1);
-  });
+  await vi.waitFor(
+    () => {
+      expect(dest?.inflight).toBe(1);
+    },
+    { timeout: 5000 },
+  );
   await m.kill();
   expect(await c.readUntil('\r\n')).toMatch(
     /^SERVER_ERROR AsyncSocketException: (recv\(\) failed|connection closed by server)/,

@@ -157,9 +157,12 @@ describe('routing through the generated seed route', () => {
     await directSet(central, 'jm:warm', 'central-value', 3);
     const hit = 'VALUE jm:warm 3 13\r\ncentral-value\r\nEND\r\n';
     expect(await proxy().app.call('get jm:warm\r\n', hit)).toBe(hit);
-    await vi.waitFor(async () => {
-      expect(await directGet(local, 'jm:warm')).toBe('VALUE jm:warm 3 13\r\ncentral-value\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(local, 'jm:warm')).toBe('VALUE jm:warm 3 13\r\ncentral-value\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
   });
 
   test('set: central and exactly the Ch3-hashed peer get the value', async () => {
@@ -170,10 +173,13 @@ describe('routing through the generated seed route', () => {
     for (const key of keys) {
       const hit = `VALUE ${key} 0 1\r\nv\r\nEND\r\n`;
       const other = peerFor(key) === peerA ? peerB : peerA;
-      await vi.waitFor(async () => {
-        expect(await directGet(central, key)).toBe(hit);
-        expect(await directGet(peerFor(key), key)).toBe(hit);
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(central, key)).toBe(hit);
+          expect(await directGet(peerFor(key), key)).toBe(hit);
+        },
+        { timeout: 5000 },
+      );
       expect(await directGet(other, key)).toBe('END\r\n');
     }
   });
@@ -188,9 +194,12 @@ describe('routing through the generated seed route', () => {
   test('the generated /peers/each/ route sends a set to every peer, prefix stripped', async () => {
     expect(await proxy().app.call('set /peers/each/jm:all 0 0 2\r\nok\r\n', 'STORED\r\n')).toBe('STORED\r\n');
     for (const peer of [peerA, peerB]) {
-      await vi.waitFor(async () => {
-        expect(await directGet(peer, 'jm:all')).toBe('VALUE jm:all 0 2\r\nok\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(peer, 'jm:all')).toBe('VALUE jm:all 0 2\r\nok\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
     }
     expect(await directGet(central, 'jm:all')).toBe('END\r\n');
   });

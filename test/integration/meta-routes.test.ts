@@ -49,9 +49,12 @@ describe('the seed route (local = a, peers = a + b, central = c)', () => {
 
   test('ms reaches central; mg is served locally after a warm-up; md removes both', async () => {
     expect(await app.call('ms seed:m1 3 F5 T100 O1\r\nabc\r\n', 'HD O1\r\n')).toBe('HD O1\r\n');
-    await vi.waitFor(async () => {
-      expect(await directGet(c, 'seed:m1')).toBe('VALUE seed:m1 5 3\r\nabc\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(c, 'seed:m1')).toBe('VALUE seed:m1 5 3\r\nabc\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
     expect(await app.call('mg seed:m1 v f k\r\n', 'VA 3 f5 kseed:m1\r\nabc\r\n')).toBe(
       'VA 3 f5 kseed:m1\r\nabc\r\n',
     );
@@ -66,10 +69,13 @@ describe('the seed route (local = a, peers = a + b, central = c)', () => {
       'VALUE seed:ttl1 0 5\r\nshort\r\nEND\r\n',
     );
     expect(await app.call('mg seed:ttl2 v\r\n', 'VA 5\r\nshort\r\n')).toBe('VA 5\r\nshort\r\n');
-    await vi.waitFor(async () => {
-      expect(await directGet(a, 'seed:ttl1')).toBe('VALUE seed:ttl1 0 5\r\nshort\r\nEND\r\n');
-      expect(await directGet(a, 'seed:ttl2')).toBe('VALUE seed:ttl2 0 5\r\nshort\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(a, 'seed:ttl1')).toBe('VALUE seed:ttl1 0 5\r\nshort\r\nEND\r\n');
+        expect(await directGet(a, 'seed:ttl2')).toBe('VALUE seed:ttl2 0 5\r\nshort\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
     for (const key of ['seed:ttl1', 'seed:ttl2']) {
       const ttl = await directTtl(a, key);
       expect(ttl).not.toBe(-1);
@@ -104,9 +110,12 @@ describe('WarmUpRoute fill TTL', () => {
           `VALUE ${k} 0 1\r\nx\r\nEND\r\n`,
         );
       }
-      await vi.waitFor(async () => {
-        expect(await directTtl(a, 'wt:3')).not.toBeNull();
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directTtl(a, 'wt:3')).not.toBeNull();
+        },
+        { timeout: 5000 },
+      );
       expect(await directTtl(a, 'wt:1')).toBeGreaterThan(95); // capped at 100
       expect(await directTtl(a, 'wt:1')).toBeLessThanOrEqual(100);
       expect(await directTtl(a, 'wt:2')).toBeLessThanOrEqual(50); // warm's TTL
@@ -117,9 +126,12 @@ describe('WarmUpRoute fill TTL', () => {
       expect(await cl.call('get wt:4\r\n', 'VALUE wt:4 0 1\r\nx\r\nEND\r\n')).toBe(
         'VALUE wt:4 0 1\r\nx\r\nEND\r\n',
       );
-      await vi.waitFor(async () => {
-        expect(await directTtl(a, 'wt:4')).toBe(-1); // mcrouter's open-source fill: exptime 0
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directTtl(a, 'wt:4')).toBe(-1); // mcrouter's open-source fill: exptime 0
+        },
+        { timeout: 5000 },
+      );
     });
   });
 
@@ -131,9 +143,12 @@ describe('WarmUpRoute fill TTL', () => {
       expect(await directTtl(a, 'wt:5')).toBeLessThanOrEqual(60);
       expect(await directTtl(a, 'wt:5')).toBeGreaterThan(55);
       expect(await cl.call('mg wt:6 s k\r\n', 'HD s2 kwt:6\r\n')).toBe('HD s2 kwt:6\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(a, 'wt:6')).toBe('VALUE wt:6 3 2\r\nyz\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(a, 'wt:6')).toBe('VALUE wt:6 3 2\r\nyz\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       expect(await directTtl(a, 'wt:6')).toBeLessThanOrEqual(60);
       expect(await directTtl(a, 'wt:6')).toBeGreaterThan(55);
     });

@@ -160,19 +160,28 @@ describe('AllMajorityRoute: the result half + 1 children agree on; ties go to th
       await setOn([0, 1, 2, 3]);
       expect(await ask(cl, 'delete key\r\n')).toBe('DELETED\r\n');
       // The route may answer before the last delete lands: wait for every server to be empty.
-      await vi.waitFor(async () => {
-        for (let i = 0; i < 4; i++) expect(await directGet(mc(i), 'key')).toBe('END\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          for (let i = 0; i < 4; i++) expect(await directGet(mc(i), 'key')).toBe('END\r\n');
+        },
+        { timeout: 5000 },
+      );
       await setOn([0, 1, 2]);
       expect(await ask(cl, 'delete key\r\n')).toBe('DELETED\r\n');
-      await vi.waitFor(async () => {
-        for (let i = 0; i < 4; i++) expect(await directGet(mc(i), 'key')).toBe('END\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          for (let i = 0; i < 4; i++) expect(await directGet(mc(i), 'key')).toBe('END\r\n');
+        },
+        { timeout: 5000 },
+      );
       await setOn([0]);
       expect(await ask(cl, 'delete key\r\n')).toBe('NOT_FOUND\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(mc(0), 'key')).toBe('END\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(mc(0), 'key')).toBe('END\r\n');
+        },
+        { timeout: 5000 },
+      );
       await setOn([0, 1]);
       expect(await ask(cl, 'delete key\r\n')).toBe('NOT_FOUND\r\n');
     });
@@ -230,15 +239,21 @@ describe("AllAsyncRoute: every child in the background, NullRoute's reply at onc
       { pools: pools(2), route: { type: 'AllAsyncRoute', children: children(2) } },
       async (cl) => {
         expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-          expect(await directGet(mc(1), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+            expect(await directGet(mc(1), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+          },
+          { timeout: 5000 },
+        );
         expect(await ask(cl, 'get k\r\n')).toBe('END\r\n');
         expect(await ask(cl, 'delete k\r\n')).toBe('NOT_FOUND\r\n');
-        await vi.waitFor(async () => {
-          expect(await directGet(mc(0), 'k')).toBe('END\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directGet(mc(0), 'k')).toBe('END\r\n');
+          },
+          { timeout: 5000 },
+        );
       },
     );
   });
@@ -251,9 +266,12 @@ describe("AllAsyncRoute: every child in the background, NullRoute's reply at onc
       },
       async (cl) => {
         expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+          },
+          { timeout: 5000 },
+        );
       },
     );
   });
@@ -262,9 +280,12 @@ describe("AllAsyncRoute: every child in the background, NullRoute's reply at onc
     await withProxy({ pools: pools(1), route: 'AllAsyncRoute|Pool|P0' }, async (cl, proxy) => {
       expect(proxy.server.config.root.defaultRoute.name).toBe('all-async');
       expect(await proxySet(cl, 'k', 'v')).toBe('NOT_STORED\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
     });
     await withProxy({ route: { type: 'AllAsyncRoute', children: [] } }, async (cl, proxy) => {
       expect(proxy.server.config.root.defaultRoute.name).toBe('null');
@@ -281,9 +302,12 @@ describe("AllInitialRoute: the first child's reply; the others in the background
       async (cl) => {
         expect(await ask(cl, 'get only1\r\n')).toBe('END\r\n');
         expect(await proxySet(cl, 'k', 'v', 100)).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await directGet(mc(1), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directGet(mc(1), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+          },
+          { timeout: 5000 },
+        );
         expect(await directTtl(mc(1), 'k')).toBeGreaterThan(90);
       },
     );
@@ -297,9 +321,12 @@ describe("AllInitialRoute: the first child's reply; the others in the background
       },
       async (cl) => {
         expect(await proxySet(cl, 'k', 'v')).toMatch(/^SERVER_ERROR /);
-        await vi.waitFor(async () => {
-          expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directGet(mc(0), 'k')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
+          },
+          { timeout: 5000 },
+        );
       },
     );
   });

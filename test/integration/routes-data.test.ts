@@ -59,9 +59,12 @@ describe('L1L2CacheRoute (mcrouter TestMcrouterBasicL1L2)', () => {
       await directSet(l2, 'key2', 'value2', 7);
       expect(await directGet(l1, 'key2')).toBe('END\r\n');
       expect(await ask(cl, 'get key2\r\n')).toBe('VALUE key2 7 6\r\nvalue2\r\nEND\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(l1, 'key2')).toBe('VALUE key2 7 6\r\nvalue2\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(l1, 'key2')).toBe('VALUE key2 7 6\r\nvalue2\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       const ttl = await directTtl(l1, 'key2');
       expect(ttl).toBeGreaterThan(95);
       expect(ttl).toBeLessThanOrEqual(100);
@@ -97,16 +100,22 @@ describe('L1L2CacheRoute (mcrouter TestMcrouterBasicL1L2)', () => {
   test('negative caching: an L2 miss leaves "ncache" in L1; misses until every 5th ncache hit refreshes from L2', async () => {
     await withProxy(cfg({ ncacheExptime: 10, ncacheUpdatePeriod: 5 }), async (cl) => {
       expect(await proxyGet(cl, 'key1')).toBeNull();
-      await vi.waitFor(async () => {
-        expect(await directGet(l1, 'key1')).toBe('VALUE key1 65536 6\r\nncache\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(l1, 'key1')).toBe('VALUE key1 65536 6\r\nncache\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       const ttl = await directTtl(l1, 'key1');
       expect(ttl).toBeLessThanOrEqual(10);
       await directSet(l2, 'key1', 'value1');
       for (let i = 0; i < 5; i++) expect(await proxyGet(cl, 'key1'), `ncache hit ${i}`).toBeNull();
-      await vi.waitFor(async () => {
-        expect(await directGet(l1, 'key1')).toBe('VALUE key1 0 6\r\nvalue1\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(l1, 'key1')).toBe('VALUE key1 0 6\r\nvalue1\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       expect(await proxyGet(cl, 'key1')).toBe('value1');
     });
   });
@@ -329,9 +338,12 @@ describe('KeySplitRoute: a hot key spread over replicas, this host on replica ho
       cfg(),
       async (cl) => {
         expect(await ask(cl, 'delete hot\r\n')).toBe('DELETED\r\n');
-        await vi.waitFor(async () => {
-          for (const k of ['hot', 'hot::1', 'hot::2']) expect(await directGet(l1, k)).toBe('END\r\n');
-        });
+        await vi.waitFor(
+          async () => {
+            for (const k of ['hot', 'hot::1', 'hot::2']) expect(await directGet(l1, k)).toBe('END\r\n');
+          },
+          { timeout: 5000 },
+        );
       },
       { hostId: 2 },
     );
@@ -339,10 +351,13 @@ describe('KeySplitRoute: a hot key spread over replicas, this host on replica ho
       cfg({ all_sync: true }),
       async (cl) => {
         expect(await proxySet(cl, 'all', 'v')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          for (const k of ['all', 'all::1', 'all::2'])
-            expect(await directGet(l1, k)).toBe(`VALUE ${k} 0 1\r\nv\r\nEND\r\n`);
-        });
+        await vi.waitFor(
+          async () => {
+            for (const k of ['all', 'all::1', 'all::2'])
+              expect(await directGet(l1, k)).toBe(`VALUE ${k} 0 1\r\nv\r\nEND\r\n`);
+          },
+          { timeout: 5000 },
+        );
       },
       { hostId: 2 },
     );
@@ -415,9 +430,12 @@ describe('LoggingRoute', () => {
         async (cl) => {
           expect(await proxySet(cl, 'MAGIC_KEY_TO_BE_LOGGED', '12345678')).toBe('STORED\r\n');
           expect(await proxyGet(cl, 'MAGIC_KEY_TO_BE_LOGGED')).toBe('12345678');
-          await vi.waitFor(() => {
-            expect(lines.filter((l) => l.includes('MAGIC_KEY_TO_BE_LOGGED'))).toHaveLength(2);
-          });
+          await vi.waitFor(
+            () => {
+              expect(lines.filter((l) => l.includes('MAGIC_KEY_TO_BE_LOGGED'))).toHaveLength(2);
+            },
+            { timeout: 5000 },
+          );
         },
         {},
         'the log lines are captured in this process',
@@ -527,9 +545,12 @@ describe('WarmUpRoute writes and unsupported lease/meta commands (mcrouter test_
       expect(await ask(cl, 'lease-get wk\r\n')).toBe('SERVER_ERROR Command not supported\r\n');
       expect(await ask(cl, 'metaget wk\r\n')).toBe('SERVER_ERROR Command not supported\r\n');
       expect(await proxyGet(cl, 'wk')).toBe('warmval');
-      await vi.waitFor(async () => {
-        expect(await directGet(l1, 'wk')).toBe('VALUE wk 0 7\r\nwarmval\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(l1, 'wk')).toBe('VALUE wk 0 7\r\nwarmval\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       const ttl = await directTtl(l1, 'wk');
       expect(ttl).toBeGreaterThan(995);
       expect(ttl).toBeLessThanOrEqual(1000);

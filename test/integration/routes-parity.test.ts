@@ -210,9 +210,12 @@ describe('L1L2SizeSplitRoute (mcrouter/routes/L1L2SizeSplitRoute.h)', () => {
     await withProxy(config({ both_full_set: true }), async (cl) => {
       expect(await ask(cl, `set ss4 0 0 600\r\n${big}\r\n`)).toBe('STORED\r\n');
       expect(await directGet(a, 'ss4')).toBe(`VALUE ss4 0 600\r\n${big}\r\nEND\r\n`);
-      await vi.waitFor(async () => {
-        expect(await directGet(b, 'ss4')).toBe(`VALUE ss4 0 600\r\n${big}\r\nEND\r\n`);
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(b, 'ss4')).toBe(`VALUE ss4 0 600\r\n${big}\r\nEND\r\n`);
+        },
+        { timeout: 5000 },
+      );
     });
   });
 

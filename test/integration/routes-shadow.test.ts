@@ -134,12 +134,15 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
   test('normal shadow: exactly the keys whose SpookyHash falls in [0, 0.1] reach both shadows; invalid entries are skipped', async () => {
     await withProxy(shadowConfig(), async (cl) => {
       for (let i = 0; i < 100; i++) expect(await proxySet(cl, `f${i}`, `value${i}`)).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        for (const i of F_SHADOWED) {
-          expect(await has(fooShadow, `f${i}`, `value${i}`)).toBe(true);
-          expect(await has(barShadow, `f${i}`, `value${i}`)).toBe(true);
-        }
-      });
+      await vi.waitFor(
+        async () => {
+          for (const i of F_SHADOWED) {
+            expect(await has(fooShadow, `f${i}`, `value${i}`)).toBe(true);
+            expect(await has(barShadow, `f${i}`, `value${i}`)).toBe(true);
+          }
+        },
+        { timeout: 5000 },
+      );
       for (let i = 0; i < 100; i++) {
         const key = `f${i}`;
         const value = `value${i}`;
@@ -156,10 +159,13 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
     await withProxy(shadowConfig(), async (cl) => {
       for (let i = 101; i < 111; i++)
         expect(await proxySet(cl, `f${i}|#|ignored`, `value${i}`)).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        for (let i = 101; i < 107; i++)
-          expect(await has(keysShadow, `f${i}|#|ignored`, `value${i}`)).toBe(true);
-      });
+      await vi.waitFor(
+        async () => {
+          for (let i = 101; i < 107; i++)
+            expect(await has(keysShadow, `f${i}|#|ignored`, `value${i}`)).toBe(true);
+        },
+        { timeout: 5000 },
+      );
       for (let i = 107; i < 111; i++) expect(await directGet(keysShadow, `f${i}|#|ignored`)).toBe('END\r\n');
     });
   });
@@ -167,9 +173,12 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
   test('regional pool: its own shadows (reg_f vectors)', async () => {
     await withProxy(shadowConfig(), async (cl) => {
       for (let i = 0; i < 100; i++) expect(await proxySet(cl, `reg_f${i}`, `value${i}`)).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        for (const i of REG_F_SHADOWED) expect(await has(fooShadow, `reg_f${i}`, `value${i}`)).toBe(true);
-      });
+      await vi.waitFor(
+        async () => {
+          for (const i of REG_F_SHADOWED) expect(await has(fooShadow, `reg_f${i}`, `value${i}`)).toBe(true);
+        },
+        { timeout: 5000 },
+      );
       for (let i = 0; i < 100; i++) {
         if (!REG_F_SHADOWED.includes(i)) expect(await directGet(fooShadow, `reg_f${i}`)).toBe('END\r\n');
       }
@@ -180,10 +189,13 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
     await withProxy(shadowConfig(), async (cl) => {
       for (let i = 0; i < 100; i++)
         expect(await proxySet(cl, `b_migrate${i}`, `value${i}`)).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        for (const i of B_MIGRATE_SHADOWED)
-          expect(await has(barShadow, `b_migrate${i}`, `value${i}`)).toBe(true);
-      });
+      await vi.waitFor(
+        async () => {
+          for (const i of B_MIGRATE_SHADOWED)
+            expect(await has(barShadow, `b_migrate${i}`, `value${i}`)).toBe(true);
+        },
+        { timeout: 5000 },
+      );
       for (let i = 0; i < 100; i++) {
         const key = `b_migrate${i}`;
         expect(await directGet(barOld, key)).toBe('END\r\n');
@@ -213,12 +225,15 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
     for (let i = 0; i < 50; i++) expect(await directGet(fooShadow, `z${i}`)).toBe('END\r\n');
     await withProxy(cfg(0.5), async (cl) => {
       for (let i = 0; i < 100; i++) expect(await proxySet(cl, `h${i}`, 'v')).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        let n = 0;
-        for (let i = 0; i < 100; i++) if ((await directGet(fooShadow, `h${i}`)) !== 'END\r\n') n++;
-        expect(n).toBeGreaterThan(10);
-        expect(n).toBeLessThan(90);
-      });
+      await vi.waitFor(
+        async () => {
+          let n = 0;
+          for (let i = 0; i < 100; i++) if ((await directGet(fooShadow, `h${i}`)) !== 'END\r\n') n++;
+          expect(n).toBeGreaterThan(10);
+          expect(n).toBeLessThan(90);
+        },
+        { timeout: 5000 },
+      );
     });
   });
 
@@ -301,9 +316,12 @@ describe('ShadowRoute: children wrapped by position, a list like Pool|A', () => 
         }
         expect(onB.length).toBeGreaterThan(0);
         expect(onB.length).toBeLessThan(30);
-        await vi.waitFor(async () => {
-          for (const key of onB) expect(await has(fooShadow, key, 'v')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            for (const key of onB) expect(await has(fooShadow, key, 'v')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         for (let i = 0; i < 30; i++) {
           if (!onB.includes(`sr${i}`)) expect(await directGet(fooShadow, `sr${i}`)).toBe('END\r\n');
         }

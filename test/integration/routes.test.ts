@@ -138,9 +138,12 @@ describe('WarmUpRoute: cold first, warm on a miss, fills cold', () => {
     await directSet(b, 'wu2', 'warmval', 9);
     await withProxy(cfg(100), async (cl) => {
       expect(await ask(cl, 'get wu2\r\n')).toBe('VALUE wu2 9 7\r\nwarmval\r\nEND\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(a, 'wu2')).toBe('VALUE wu2 9 7\r\nwarmval\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(a, 'wu2')).toBe('VALUE wu2 9 7\r\nwarmval\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
       const ttl = await directTtl(a, 'wu2');
       expect(ttl).toBeGreaterThan(95);
       expect(ttl).toBeLessThanOrEqual(100);
@@ -153,9 +156,12 @@ describe('WarmUpRoute: cold first, warm on a miss, fills cold', () => {
       { ...(cfg() as object), route: { ...(cfg() as { route: object }).route, enable_metaget: false } },
       async (cl) => {
         expect(await ask(cl, 'get wu3\r\n')).toBe('VALUE wu3 0 1\r\nv\r\nEND\r\n');
-        await vi.waitFor(async () => {
-          expect(await directTtl(a, 'wu3')).toBe(-1);
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await directTtl(a, 'wu3')).toBe(-1);
+          },
+          { timeout: 5000 },
+        );
       },
     );
   });
@@ -385,10 +391,13 @@ describe('routing prefixes (RootRoute)', () => {
   test('/*/*/ reaches every route', async () => {
     await withProxy(cfg(false), async (cl) => {
       expect(await ask(cl, 'set /*/*/rp4 0 0 1\r\nw\r\n')).toBe('STORED\r\n');
-      await vi.waitFor(async () => {
-        expect(await directGet(a, 'rp4')).toBe('VALUE rp4 0 1\r\nw\r\nEND\r\n');
-        expect(await directGet(b, 'rp4')).toBe('VALUE rp4 0 1\r\nw\r\nEND\r\n');
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(a, 'rp4')).toBe('VALUE rp4 0 1\r\nw\r\nEND\r\n');
+          expect(await directGet(b, 'rp4')).toBe('VALUE rp4 0 1\r\nw\r\nEND\r\n');
+        },
+        { timeout: 5000 },
+      );
     });
   });
 });

@@ -89,10 +89,14 @@ describe('routing prefixes (mcrouter test_routing_prefixes.py, `mcrouter/test/` 
         expect(await has(aa, 'testkeylocal', 'testvalue')).toBe(true);
         for (const m of [ab, ba, bb]) expect(await directGet(m, 'testkeylocal')).toBe('END\r\n');
         expect(await proxySet(cl, '/*/*/testkey-routing', 'testvalue')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await has(aa, 'testkey-routing', 'testvalue')).toBe(true);
-          for (const m of [ab, ba, bb]) expect(await has(m, '/*/*/testkey-routing', 'testvalue')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await has(aa, 'testkey-routing', 'testvalue')).toBe(true);
+            for (const m of [ab, ba, bb])
+              expect(await has(m, '/*/*/testkey-routing', 'testvalue')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         // The same named AllSyncRoute serves every cluster's deletes.
         expect(await ask(cl, 'delete testkeylocal\r\n')).toBe('NOT_FOUND\r\n');
         expect(await directGet(aa, 'testkeylocal')).toBe('END\r\n');
@@ -106,9 +110,12 @@ describe('routing prefixes (mcrouter test_routing_prefixes.py, `mcrouter/test/` 
       clusters({ '/a/fallback/': 'PoolRoute|AA' }),
       async (cl) => {
         expect(await proxySet(cl, '/*/*/key', 'orig')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          for (const m of [aa, ab, ba, bb]) expect(await has(m, 'key', 'orig')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            for (const m of [aa, ab, ba, bb]) expect(await has(m, 'key', 'orig')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         expect(await proxySet(cl, '/a/foobar/key', 'value1')).toBe('STORED\r\n');
         expect(await has(aa, 'key', 'value1')).toBe(true);
         for (const m of [ab, ba, bb]) expect(await has(m, 'key', 'orig')).toBe(true);
@@ -123,16 +130,22 @@ describe('routing prefixes (mcrouter test_routing_prefixes.py, `mcrouter/test/` 
       clusters(),
       async (cl) => {
         expect(await proxySet(cl, '/*/a/key', 'value')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await has(aa, 'key', 'value')).toBe(true);
-          expect(await has(ba, 'key', 'value')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await has(aa, 'key', 'value')).toBe(true);
+            expect(await has(ba, 'key', 'value')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         expect(await directGet(ab, 'key')).toBe('END\r\n');
         expect(await proxySet(cl, '/b*/*/key', 'value2')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await has(ba, 'key', 'value2')).toBe(true);
-          expect(await has(bb, 'key', 'value2')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await has(ba, 'key', 'value2')).toBe(true);
+            expect(await has(bb, 'key', 'value2')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         expect(await has(aa, 'key', 'value')).toBe(true);
         expect(await proxySet(cl, '/b/*b*/key', 'value3')).toBe('STORED\r\n');
         expect(await has(bb, 'key', 'value3')).toBe(true);
@@ -150,10 +163,13 @@ describe('routing prefixes (mcrouter test_routing_prefixes.py, `mcrouter/test/` 
       async (cl) => {
         expect(await proxyGet(cl, '/a/*/k')).toBe('from-aa');
         expect(await proxySet(cl, '/a/*/r', 'v')).toBe('STORED\r\n');
-        await vi.waitFor(async () => {
-          expect(await has(aa, 'r', 'v')).toBe(true);
-          expect(await has(ab, 'r', 'v')).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            expect(await has(aa, 'r', 'v')).toBe(true);
+            expect(await has(ab, 'r', 'v')).toBe(true);
+          },
+          { timeout: 5000 },
+        );
         expect(await directGet(ba, 'r')).toBe('END\r\n');
         expect(await ask(cl, 'get /c/*/k\r\n')).toBe('SERVER_ERROR RootRoute: No rh found\r\n');
       },

@@ -41,9 +41,12 @@ describe('get: WarmUpRoute(cold = local, warm = central)', () => {
       'VALUE warm:1 42 12\r\nfrom-central\r\nEND\r\n',
     );
     // The fill is a background add; wait for it to land.
-    await vi.waitFor(async () => {
-      expect(await directGet(local, 'warm:1')).toBe('VALUE warm:1 42 12\r\nfrom-central\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(local, 'warm:1')).toBe('VALUE warm:1 42 12\r\nfrom-central\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
   });
 
   test('a local hit is served locally even when central has another value', async () => {
@@ -72,10 +75,13 @@ describe('set and delete: AllFastestRoute(PoolRoute|peers, PoolRoute|central)', 
     }
     for (const key of keys) {
       const hit = `VALUE ${key} 7 2\r\nv1\r\nEND\r\n`;
-      await vi.waitFor(async () => {
-        expect(await directGet(central, key)).toBe(hit);
-        expect(await directGet(peers()[peerFor(key)] as Memcached, key)).toBe(hit);
-      });
+      await vi.waitFor(
+        async () => {
+          expect(await directGet(central, key)).toBe(hit);
+          expect(await directGet(peers()[peerFor(key)] as Memcached, key)).toBe(hit);
+        },
+        { timeout: 5000 },
+      );
       expect(await directGet(peers()[1 - peerFor(key)] as Memcached, key)).toBe('END\r\n');
     }
   });
@@ -86,10 +92,13 @@ describe('set and delete: AllFastestRoute(PoolRoute|peers, PoolRoute|central)', 
     await directSet(central, key, 'x');
     await directSet(peer, key, 'x');
     expect(await app.call(`delete ${key}\r\n`, 'DELETED\r\n')).toBe('DELETED\r\n');
-    await vi.waitFor(async () => {
-      expect(await directGet(central, key)).toBe('END\r\n');
-      expect(await directGet(peer, key)).toBe('END\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(central, key)).toBe('END\r\n');
+        expect(await directGet(peer, key)).toBe('END\r\n');
+      },
+      { timeout: 5000 },
+    );
   });
 
   test('other operations go to central only', async () => {

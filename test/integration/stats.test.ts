@@ -146,9 +146,12 @@ describe('basic', () => {
     expect(Math.abs(num(s, 'time') - Date.now() / 1000)).toBeLessThan(5);
     expect(num(s, 'uptime')).toBeGreaterThanOrEqual(0);
     // `client` and the one asking (closed connections may take a moment to be noticed).
-    await vi.waitFor(async () => {
-      expect(num(parse(await stats()), 'num_client_connections')).toBe(2);
-    });
+    await vi.waitFor(
+      async () => {
+        expect(num(parse(await stats()), 'num_client_connections')).toBe(2);
+      },
+      { timeout: 5000 },
+    );
     expect(num(s, 'num_servers')).toBe(3);
     expect(num(s, 'num_servers_new')).toBe(1);
     expect(num(s, 'num_servers_up')).toBe(1);

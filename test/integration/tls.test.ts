@@ -324,17 +324,23 @@ describe('the seed route with central on TLS memcached', () => {
       return Promise.resolve();
     });
     expect(await app.ask('set seed:1 7 0 4\r\nseed\r\n')).toBe('STORED\r\n');
-    await vi.waitFor(async () => {
-      expect(await directTlsGet(central, 'seed:1')).toBe('VALUE seed:1 7 4\r\nseed\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directTlsGet(central, 'seed:1')).toBe('VALUE seed:1 7 4\r\nseed\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
     // A key only central has: served from central, then filled into local.
     const w = await RawClient.connectTls(central.port, { ca: readFileSync(certs.ca) });
     expect(await w.ask('set seed:2 0 0 7\r\ncentral\r\n')).toBe('STORED\r\n');
     w.close();
     expect(await app.ask('get seed:2\r\n')).toBe('VALUE seed:2 0 7\r\ncentral\r\nEND\r\n');
-    await vi.waitFor(async () => {
-      expect(await directGet(local, 'seed:2')).toBe('VALUE seed:2 0 7\r\ncentral\r\nEND\r\n');
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await directGet(local, 'seed:2')).toBe('VALUE seed:2 0 7\r\ncentral\r\nEND\r\n');
+      },
+      { timeout: 5000 },
+    );
     const tlsDest = destinations(proxy).find((d) => d.settings.address.securityMech === 'ssl');
     expect(tlsDest?.hostPort).toBe(central.address);
   });
