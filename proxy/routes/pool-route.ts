@@ -86,6 +86,7 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
       hashFunc: hash.hash_func ?? opts.hashFunc,
       salt: hash.salt,
       weights: hash.weights ?? pool.weights,
+      json: hash,
     };
   }
   let route = makeHashRoute(destinations, opts, pool.name, pool.errorOnEmpty, path);
