@@ -60,6 +60,8 @@ export interface HashOptions {
   readonly weights?: readonly number[] | null | undefined;
   /** The JSON object the options came from (`hash_func: "LoadBalancer"` reads its own keys there). */
   readonly json?: unknown;
+  /** JSON path of `json` (default: the route's path). */
+  readonly jsonPath?: string | undefined;
 }
 
 /**
@@ -78,7 +80,7 @@ export function makeHashRoute(
   if (children.length === 1) return children[0] as RouteHandle;
   const weights = opts.weights ?? undefined;
   const hashFunc = opts.hashFunc ?? 'Ch3';
-  if (hashFunc === 'LoadBalancer') return makeLoadBalancerRoute(children, opts.json, path);
+  if (hashFunc === 'LoadBalancer') return makeLoadBalancerRoute(children, opts.json, opts.jsonPath ?? path);
   let select: HashSelector;
   try {
     select = createHashSelector({

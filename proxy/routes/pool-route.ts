@@ -87,6 +87,7 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
       salt: hash.salt,
       weights: hash.weights ?? pool.weights,
       json: hash,
+      jsonPath: childPath(path, 'hash'),
     };
   }
   let route = makeHashRoute(destinations, opts, pool.name, pool.errorOnEmpty, path);
