@@ -23,7 +23,7 @@
  *    the background (`set`, the child's value and flags, exptime `ttl` seconds — or 1 s with
  *    `ttl_unit_ms`, where the key's ms bucket of width `ttl` gives the sub-second lifetime);
  * 3. every other request goes to `child` unchanged.
- * Differences from mcrouter (docs/routes.md): mcrouter stores a carbon-serialized reply, for every
+ * Differences from mcrouter (docs/config.md, "CarbonLookasideRoute"): mcrouter stores a carbon-serialized reply, for every
  * keyed request and for misses too; here only get hits are cached, as plain values, so a lookaside
  * entry is the item itself. `lease_settings.enable_leases: true` is a config error: memcached has
  * no lease-get/lease-set. A flavor that cannot be read is a config error (mcrouter logs it and
