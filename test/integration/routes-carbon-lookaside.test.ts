@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { directGet, directSet, directTtl } from '../helpers/direct.js';
+import { directFlushAll, directGet, directSet, directTtl } from '../helpers/direct.js';
 import { ask, proxyGet, proxySet, startInProcess, withProxy } from '../helpers/route-test.js';
-import { RawClient } from '../helpers/raw-client.js';
 
 let backend: Memcached;
 let lookaside: Memcached;
@@ -43,13 +42,7 @@ afterAll(async () => {
   await Promise.all([backend.stop(), lookaside.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  for (const s of [backend, lookaside]) {
-    const cl = await RawClient.connect(s.port);
-    expect(await cl.call('flush_all\r\n', 'OK\r\n')).toBe('OK\r\n');
-    cl.close();
-  }
-});
+beforeEach(() => directFlushAll([backend, lookaside]));
 
 const cfg = (extra: Record<string, unknown> = {}): unknown => ({
   pools: { B: { servers: [backend.address] } },

@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { Memcached } from '../helpers/memcached.js';
-import { directGet } from '../helpers/direct.js';
+import { directFlushAll, directGet } from '../helpers/direct.js';
 import { ask, proxyGet, proxySet, startInProcess, withProxy } from '../helpers/route-test.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { freePort } from '../helpers/ports.js';
 
 let servers: Memcached[];
@@ -18,13 +17,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
-beforeEach(async () => {
-  for (const s of servers) {
-    const cl = await RawClient.connect(s.port);
-    expect(await cl.call('flush_all\r\n', 'OK\r\n')).toBe('OK\r\n');
-    cl.close();
-  }
-});
+beforeEach(() => directFlushAll(servers));
 
 const KEYS = Array.from({ length: 200 }, (_, i) => `lb:${i}:|#|id=${i % 7}`);
 
