@@ -51,6 +51,7 @@ import {
 } from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { backendOnread } from './backend-reader.js';
 import { log } from '../logger.js';
 import { logLimited } from '../util/log-limiter.js';
 
@@ -601,10 +602,19 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const secure = address.securityMech === 'ssl';
     let socket: net.Socket;
     let tlsSocket: TLSSocket | null = null;
+    // Plain connections are read through `onread` (backend-reader.ts); TLS ones through 'data'.
+    const onread = backendOnread(this.parser, () => socket === this.socket);
     try {
-      if (address.path !== null) socket = net.connect({ path: address.path });
+      if (address.path !== null) socket = net.connect({ path: address.path, onread });
       else if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
-      else socket = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+      else
+        socket = net.connect({
+          host: address.host,
+          port: address.port,
+          noDelay: true,
+          keepAlive: true,
+          onread,
+        });
     } catch (err) {
       // The TLS certificates could not be loaded (docs/tls.md): the destination fails, visibly.
       this.connecting = false;
@@ -632,9 +642,11 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       }
       this.flush();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket === this.socket) this.parser.feed(chunk);
-    });
+    if (tlsSocket !== null) {
+      socket.on('data', (chunk: Buffer) => {
+        if (socket === this.socket) this.parser.feed(chunk);
+      });
+    }
     socket.on('error', (err: NodeJS.ErrnoException) => {
       error = err;
     });
