@@ -42,7 +42,7 @@ import { RequestEncoder, valueTravelsAsView } from '../protocol/request-encoder.
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
-import { watchDeadlines, type Tickable } from './deadline-ticker.js';
+import { tickPeriodFor, watchDeadlines, type Tickable } from './deadline-ticker.js';
 import {
   connectErrorMessage,
   connectTimeoutMessage,
@@ -185,6 +185,8 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   private tlsFailureLogged = '';
   private tlsFailureLoggedAt = 0;
 
+  /** How often the deadline ticker must check this destination, ms. */
+  private readonly tickMs: number;
   /** `host:port` (or `unix:path`). */
   readonly hostPort: string;
   /** mcrouter's destination key: `host:port:ascii:<plain|ssl>:notcompressed-<timeout>`. */
@@ -202,6 +204,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     private readonly tls: TlsConnector = DEFAULT_TLS_CONNECTOR,
   ) {
     this.hostPort = settings.address.hostPort;
+    this.tickMs = tickPeriodFor(Math.min(settings.timeoutMs, settings.connectTimeoutMs));
     this.key = destinationKey(settings.address, settings.timeoutMs, settings.timeoutsUntilTko);
   }
 
@@ -262,7 +265,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.tail++;
     if (!this.watching) {
       this.watching = true;
-      watchDeadlines(this);
+      watchDeadlines(this, this.tickMs);
     }
     if (this.connected) scheduleFlush(this);
     else if (!this.connecting) this.connect();
