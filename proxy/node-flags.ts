@@ -5,7 +5,8 @@
  * `process.execArgv`).
  *
  * `--single-threaded-gc`: V8 collects garbage on the main thread only. Every chunk read from a
- * backend socket is a fresh 64 KiB ArrayBuffer whose memory returns to the system only once V8 has
+ * client socket (and from a backend while a long value arrives, `destination/backend-reader.ts`)
+ * is a fresh 64 KiB ArrayBuffer whose memory returns to the system only once V8 has
  * marked and swept it. With V8's background GC threads (concurrent marking and array-buffer
  * sweeping), a proxy moving large values on a busy host (a CPU-limited container, a shared
  * machine) frees those chunks only when the starved background threads get to run: streaming

@@ -42,7 +42,7 @@ import { RequestEncoder, valueTravelsAsView } from '../protocol/request-encoder.
 import { ReplyParser, type ReplyParserSink } from '../protocol/reply-parser.js';
 import type { ServerAddress } from '../config/server-address.js';
 import { scheduleFlush, type Flushable } from '../server/flush-queue.js';
-import { watchDeadlines, type Tickable } from './deadline-ticker.js';
+import { tickPeriodFor, watchDeadlines, type Tickable } from './deadline-ticker.js';
 import {
   connectErrorMessage,
   connectTimeoutMessage,
@@ -51,6 +51,7 @@ import {
 } from './socket-errors.js';
 import { TkoState, TkoTransition, type TkoTracker } from './tko-tracker.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { backendOnread } from './backend-reader.js';
 import { log } from '../logger.js';
 import { logLimited } from '../util/log-limiter.js';
 
@@ -184,6 +185,8 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   private tlsFailureLogged = '';
   private tlsFailureLoggedAt = 0;
 
+  /** How often the deadline ticker must check this destination, ms. */
+  private readonly tickMs: number;
   /** `host:port` (or `unix:path`). */
   readonly hostPort: string;
   /** mcrouter's destination key: `host:port:ascii:<plain|ssl>:notcompressed-<timeout>`. */
@@ -201,6 +204,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     private readonly tls: TlsConnector = DEFAULT_TLS_CONNECTOR,
   ) {
     this.hostPort = settings.address.hostPort;
+    this.tickMs = tickPeriodFor(Math.min(settings.timeoutMs, settings.connectTimeoutMs));
     this.key = destinationKey(settings.address, settings.timeoutMs, settings.timeoutsUntilTko);
   }
 
@@ -261,7 +265,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     this.tail++;
     if (!this.watching) {
       this.watching = true;
-      watchDeadlines(this);
+      watchDeadlines(this, this.tickMs);
     }
     if (this.connected) scheduleFlush(this);
     else if (!this.connecting) this.connect();
@@ -601,10 +605,19 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     const secure = address.securityMech === 'ssl';
     let socket: net.Socket;
     let tlsSocket: TLSSocket | null = null;
+    // Plain connections are read through `onread` (backend-reader.ts); TLS ones through 'data'.
+    const onread = backendOnread(this.parser, () => socket === this.socket);
     try {
-      if (address.path !== null) socket = net.connect({ path: address.path });
+      if (address.path !== null) socket = net.connect({ path: address.path, onread });
       else if (secure) socket = tlsSocket = this.tls.connect(address.host, address.port, address.hostPort);
-      else socket = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true });
+      else
+        socket = net.connect({
+          host: address.host,
+          port: address.port,
+          noDelay: true,
+          keepAlive: true,
+          onread,
+        });
     } catch (err) {
       // The TLS certificates could not be loaded (docs/tls.md): the destination fails, visibly.
       this.connecting = false;
@@ -632,9 +645,11 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       }
       this.flush();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket === this.socket) this.parser.feed(chunk);
-    });
+    if (tlsSocket !== null) {
+      socket.on('data', (chunk: Buffer) => {
+        if (socket === this.socket) this.parser.feed(chunk);
+      });
+    }
     socket.on('error', (err: NodeJS.ErrnoException) => {
       error = err;
     });

@@ -11,6 +11,10 @@
  * views when they span chunks (`McReply.pieces`): such a hit pins the chunks it arrived in until
  * its reply is written (accounted by the memory budget). Shorter values are copied out, so a small
  * reply never pins a chunk (up to 64 KiB of socket memory).
+ *
+ * A chunk fed as transient (`feed(chunk, true)`: a read buffer the caller reuses once `feed`
+ * returns, `destination/backend-reader.ts`) is never kept: whatever the parser holds past the call
+ * (a partial line or value, a long value, a version string) is copied out of it.
  */
 import { McReply } from './reply.js';
 import { Op, isGetLike, isUpdateLike, returnsCas } from './op.js';
@@ -49,9 +53,12 @@ const MAX_VALUE = 1 << 30;
  */
 export const VALUE_VIEW_MIN = 16 * 1024;
 
-/** The value `buf[start, end)`: a view when long, else a copy (see `VALUE_VIEW_MIN`). */
-function valueOf(buf: Buffer, start: number, end: number): Buffer {
-  if (end - start >= VALUE_VIEW_MIN) return buf.subarray(start, end);
+/**
+ * The value `buf[start, end)`: a view when long and `buf` is not transient, else a copy (see
+ * `VALUE_VIEW_MIN`).
+ */
+function valueOf(buf: Buffer, start: number, end: number, transient: boolean): Buffer {
+  if (end - start >= VALUE_VIEW_MIN && !transient) return buf.subarray(start, end);
   const out = Buffer.allocUnsafe(end - start);
   buf.copy(out, 0, start, end);
   return out;
@@ -69,6 +76,8 @@ export class ReplyParser {
   /** While in Value for a meta `VA`: its status line (else null) and its command. */
   private vMetaHead: Buffer | null = null;
   private vMetaKind = MetaKind.Get;
+  /** The chunk being fed is reused by the caller after `feed`: keep copies, not views. */
+  private transient = false;
 
   constructor(private readonly sink: ReplyParserSink) {}
 
@@ -79,8 +88,13 @@ export class ReplyParser {
     this.vMetaHead = null;
   }
 
-  /** Parses one chunk from the backend socket. The chunk must not be modified afterwards. */
-  feed(chunk: Buffer): void {
+  /**
+   * Parses one chunk from the backend socket. The chunk must not be modified afterwards, unless
+   * `transient`: then the caller may reuse its memory as soon as `feed` returns (the parser
+   * copies what it keeps).
+   */
+  feed(chunk: Buffer, transient = false): void {
+    this.transient = transient;
     let pos = 0;
     if (this.state === State.Failed) return;
     if (this.state === State.Value) {
@@ -108,8 +122,21 @@ export class ReplyParser {
     }
   }
 
+  /**
+   * Bytes still awaited for the value being read (data and tail), 0 between replies: a reader
+   * can give the next read a buffer the value's views may keep (`destination/backend-reader.ts`).
+   */
+  get awaitedBytes(): number {
+    return this.state === State.Value ? this.vLength + this.tailLength() - this.pending.length : 0;
+  }
+
+  /** `piece` to hold past this `feed`: itself, or a copy when the chunk is transient. */
+  private keep(piece: Buffer): Buffer {
+    return this.transient ? Buffer.from(piece) : piece;
+  }
+
   private savePartial(piece: Buffer): void {
-    this.pending.push(piece);
+    this.pending.push(this.keep(piece));
     if (this.pending.length > MAX_LINE) this.fail('reply line too long');
   }
 
@@ -173,7 +200,7 @@ export class ReplyParser {
         break;
       case Op.Version:
         if (end - start > 8 && bytesEqual(line, start, start + 8, 'VERSION ')) {
-          reply = new McReply(Result.Ok, line.subarray(start + 8, end));
+          reply = new McReply(Result.Ok, this.keep(line.subarray(start + 8, end)));
         }
         break;
     }
@@ -211,7 +238,7 @@ export class ReplyParser {
   ): number {
     const length = valueLength(line, start, end);
     if (length >= 0) {
-      this.vMetaHead = line.subarray(start, end);
+      this.vMetaHead = this.keep(line.subarray(start, end));
       this.vMetaKind = kind;
       return this.awaitValue(length, buf, dataPos);
     }
@@ -255,7 +282,7 @@ export class ReplyParser {
     const total = length + this.tailLength();
     if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
     this.state = State.Value;
-    if (dataPos < buf.length) this.pending.push(buf.subarray(dataPos));
+    if (dataPos < buf.length) this.pending.push(this.keep(buf.subarray(dataPos)));
     return -1;
   }
 
@@ -267,7 +294,7 @@ export class ReplyParser {
   private continueValue(chunk: Buffer): number {
     const need = this.vLength + this.tailLength() - this.pending.length;
     if (chunk.length < need) {
-      this.pending.push(chunk);
+      this.pending.push(this.keep(chunk));
       return -1;
     }
     this.state = State.Line;
@@ -276,7 +303,7 @@ export class ReplyParser {
       const block = this.pending.complete(chunk, need);
       return this.finishValue(block, 0) ? need : -1;
     }
-    const pieces = this.pending.takeViews(chunk, need);
+    const pieces = this.pending.takeViews(this.keep(chunk.subarray(0, need)), need);
     if (!trimTail(pieces, this.vLength, END_TAIL_BYTES)) {
       this.fail('value not followed by END');
       return -1;
@@ -295,7 +322,7 @@ export class ReplyParser {
       this.vMetaHead = null;
       const reply =
         buf[end] === CR && buf[end + 1] === LF
-          ? parseMetaReply(head, 0, head.length, this.vMetaKind, valueOf(buf, pos, end))
+          ? parseMetaReply(head, 0, head.length, this.vMetaKind, valueOf(buf, pos, end, this.transient))
           : null;
       if (reply === null) {
         this.fail('malformed meta VA reply');
@@ -309,7 +336,13 @@ export class ReplyParser {
       return false;
     }
     this.sink.onReply(
-      new McReply(Result.Found, valueOf(buf, pos, end), this.vFlags, this.vCasHi, this.vCasLo),
+      new McReply(
+        Result.Found,
+        valueOf(buf, pos, end, this.transient),
+        this.vFlags,
+        this.vCasHi,
+        this.vCasLo,
+      ),
     );
     return true;
   }

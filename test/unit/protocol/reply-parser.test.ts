@@ -11,37 +11,55 @@ import { RESULT_NAMES, Result } from '../../../proxy/protocol/result.js';
 import { toBigInt } from '../../../proxy/protocol/uint64.js';
 import { everyByte } from './parser-harness.js';
 
+/** Records replies; renders them when read (after every chunk was fed, and reused if transient). */
 class Sink implements ReplyParserSink {
-  readonly events: string[] = [];
+  private readonly rendered: (string | (() => string))[] = [];
   constructor(private readonly ops: Op[]) {}
+  get events(): string[] {
+    return this.rendered.map((e) => (typeof e === 'string' ? e : e()));
+  }
   expectedOp(): Op | -1 {
     return this.ops[0] ?? -1;
   }
   onReply(r: McReply): void {
     const op = this.ops.shift();
-    const isArith = op !== undefined && isArithmetic(op);
-    const parts = [RESULT_NAMES[r.result] ?? '?'];
-    if (r.value !== null) parts.push(JSON.stringify(r.value.toString('latin1')));
-    if (r.flags !== 0) parts.push(`flags=${r.flags}`);
-    if (r.casHi !== 0 || r.casLo !== 0) parts.push(`cas=${toBigInt(r.casHi, r.casLo)}`);
-    if (r.result === Result.Stored && r.value === null && (r.numHi !== 0 || r.numLo !== 0 || isArith)) {
-      parts.push(JSON.stringify(String(toBigInt(r.numHi, r.numLo))));
-    }
-    if (r.message !== null) parts.push(`msg=${r.message}`);
-    this.events.push(parts.join(' '));
+    this.rendered.push(() => render(r, op));
   }
   onProtocolError(message: string): void {
-    this.events.push(`protocol-error: ${message}`);
+    this.rendered.push(`protocol-error: ${message}`);
   }
 }
 
-function run(ops: Op[], input: Buffer, cuts: number[]): string[] {
+function render(r: McReply, op: Op | undefined): string {
+  const isArith = op !== undefined && isArithmetic(op);
+  const parts = [RESULT_NAMES[r.result] ?? '?'];
+  if (r.value !== null) parts.push(JSON.stringify(r.value.toString('latin1')));
+  if (r.flags !== 0) parts.push(`flags=${r.flags}`);
+  if (r.casHi !== 0 || r.casLo !== 0) parts.push(`cas=${toBigInt(r.casHi, r.casLo)}`);
+  if (r.result === Result.Stored && r.value === null && (r.numHi !== 0 || r.numLo !== 0 || isArith)) {
+    parts.push(JSON.stringify(String(toBigInt(r.numHi, r.numLo))));
+  }
+  if (r.message !== null) parts.push(`msg=${r.message}`);
+  return parts.join(' ');
+}
+
+/**
+ * Feeds `input` cut at `cuts`, each chunk its own buffer, or with `transient` every chunk in one
+ * reused buffer that is overwritten after each `feed` (a backend read buffer); replies are
+ * rendered at the end, so a view the parser kept of a transient chunk shows as garbage.
+ */
+function run(ops: Op[], input: Buffer, cuts: number[], transient = false): string[] {
   const sink = new Sink([...ops]);
   const p = new ReplyParser(sink);
+  const reused = Buffer.alloc(input.length);
   let prev = 0;
   for (const c of [...cuts, input.length]) {
     if (c <= prev) continue;
-    p.feed(Buffer.from(input.subarray(prev, c)));
+    if (transient) {
+      const n = input.copy(reused, 0, prev, c);
+      p.feed(reused.subarray(0, n), true);
+      reused.fill(0x23);
+    } else p.feed(Buffer.from(input.subarray(prev, c)));
     prev = c;
   }
   return sink.events;
@@ -113,6 +131,8 @@ group('reply parser', () => {
       const input = Buffer.from(text, 'latin1');
       expect(run(ops, input, [])).toEqual(events);
       expect(run(ops, input, everyByte(input.length))).toEqual(events);
+      expect(run(ops, input, [], true)).toEqual(events);
+      expect(run(ops, input, everyByte(input.length), true)).toEqual(events);
       fc.assert(
         fc.property(
           fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, input.length - 1) }), { maxLength: 6 }),
@@ -122,6 +142,14 @@ group('reply parser', () => {
                 ops,
                 input,
                 [...cuts].sort((a, b) => a - b),
+              ),
+            ).toEqual(events);
+            expect(
+              run(
+                ops,
+                input,
+                [...cuts].sort((a, b) => a - b),
+                true,
               ),
             ).toEqual(events);
           },

@@ -97,6 +97,38 @@ group('reply parser: values as views', () => {
     );
   });
 
+  test('a value fed in transient chunks (one reused read buffer) is copied out, whole, split anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const replies: McReply[] = [];
+        const queue = [Op.Gets, Op.Get];
+        const p = new ReplyParser({
+          expectedOp: () => queue[0] ?? -1,
+          onReply: (r) => {
+            queue.shift();
+            replies.push(r);
+          },
+          onProtocolError: (m) => expect.fail(m),
+        });
+        const reused = Buffer.alloc(wire.length);
+        let prev = 0;
+        for (const c of [...[...cuts].sort((x, y) => x - y), wire.length]) {
+          if (c <= prev) continue;
+          p.feed(reused.subarray(0, wire.copy(reused, 0, prev, c)), true);
+          reused.fill(0x23);
+          prev = c;
+        }
+        expect(replies).toHaveLength(2);
+        const hit = replies[0] as McReply;
+        const views = hit.pieces ?? [hit.value as Buffer];
+        for (const v of views) expect(v.buffer).not.toBe(reused.buffer);
+        expect(hit.value?.equals(value)).toBe(true);
+        expect(replies[1]?.value?.toString()).toBe('z');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('every split between the value and its END tail', () => {
     const start = wire.indexOf('\r\n') + 2 + value.length - 2;
     for (let a = start; a < start + 10; a++) {
