@@ -9,6 +9,7 @@ import { buildAllFastestRoute } from './all-fastest-route.js';
 import { buildAllInitialRoute } from './all-initial-route.js';
 import { buildAllMajorityRoute } from './all-majority-route.js';
 import { buildAllSyncRoute } from './all-sync-route.js';
+import { buildBigValueRoute } from './big-value-route.js';
 import { buildDevNullRoute } from './dev-null-route.js';
 import { buildErrorRoute } from './error-route.js';
 import { buildFailoverRoute } from './failover-route.js';
@@ -42,6 +43,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['AllInitialRoute', buildAllInitialRoute],
   ['AllMajorityRoute', buildAllMajorityRoute],
   ['AllSyncRoute', buildAllSyncRoute],
+  ['BigValueRoute', buildBigValueRoute],
   ['DevNullRoute', buildDevNullRoute],
   ['ErrorRoute', buildErrorRoute],
   ['FailoverRoute', buildFailoverRoute],

@@ -102,6 +102,7 @@ describe('the all-routes fixture', () => {
     ['split:k', 'keysplit|replicas=3|all-sync=true|first-hit=false|replicaId=1'],
     ['random:k', 'random'],
     ['log:k', 'logging'],
+    ['bigvalue:k', 'big-value|split_threshold=500000|batch_size=10|hide_reply_flag=false'],
     ['shadow:k', 'selection|hash|Crc32'],
     ['pool:k', 'rate-limit'],
     ['op:k', 'operation-selector'],
