@@ -107,7 +107,8 @@ export class RouteFactory {
   constructor(
     pools: unknown,
     namedHandles: unknown,
-    private readonly destinationMap: DestinationMap,
+    /** Where servers' connections live; a nested router (CarbonLookasideRoute's flavor) shares it. */
+    readonly destinationMap: DestinationMap,
     readonly options: RouteFactoryOptions,
     private readonly builders: ReadonlyMap<string, RouteBuilder>,
   ) {

@@ -45,7 +45,6 @@ const MCROUTER_ONLY_HASH_FUNCS: readonly string[] = [
   'Rendezvous',
   'WeightedRendezvous',
   'Latest',
-  'LoadBalancer',
 ];
 
 /** Scratch for `routing key + salt`; grown when needed, shared by all salted selectors. */

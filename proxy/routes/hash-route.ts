@@ -12,6 +12,7 @@ import { RouteFactory, type RouteBuilder } from '../config/route-factory.js';
 import { childPath } from '../config/json-path.js';
 import { parseWith } from '../config/schema.js';
 import { NULL_ROUTE } from './null-route.js';
+import { makeLoadBalancerRoute } from './load-balancer-route.js';
 import { traverseOne, type RouteHandle, type RouteVisitor } from './route-handle.js';
 
 /** See the file comment. */
@@ -57,6 +58,10 @@ export interface HashOptions {
   readonly hashFunc?: string | undefined;
   readonly salt?: string | undefined;
   readonly weights?: readonly number[] | null | undefined;
+  /** The JSON object the options came from (`hash_func: "LoadBalancer"` reads its own keys there). */
+  readonly json?: unknown;
+  /** JSON path of `json` (default: the route's path). */
+  readonly jsonPath?: string | undefined;
 }
 
 /**
@@ -75,6 +80,7 @@ export function makeHashRoute(
   if (children.length === 1) return children[0] as RouteHandle;
   const weights = opts.weights ?? undefined;
   const hashFunc = opts.hashFunc ?? 'Ch3';
+  if (hashFunc === 'LoadBalancer') return makeLoadBalancerRoute(children, opts.json, opts.jsonPath ?? path);
   let select: HashSelector;
   try {
     select = createHashSelector({
@@ -111,6 +117,6 @@ export const buildHashRoute: RouteBuilder = (factory, json, path) => {
   }
   const o = parseWith(hashRouteSchema, json, path);
   const children = factory.createList(o.children, childPath(path, 'children'));
-  const opts: HashOptions = { hashFunc: o.hash_func, salt: o.salt, weights: o.weights };
+  const opts: HashOptions = { hashFunc: o.hash_func, salt: o.salt, weights: o.weights, json };
   return makeHashRoute(children, opts, o.name ?? '', o.error_on_empty ?? true, path);
 };

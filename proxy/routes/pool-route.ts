@@ -90,6 +90,8 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
       hashFunc: hash.hash_func ?? opts.hashFunc,
       salt: hash.salt,
       weights: hash.weights ?? pool.weights,
+      json: hash,
+      jsonPath: childPath(path, 'hash'),
     };
   }
   let route = makeHashRoute(destinations, opts, pool.name, pool.errorOnEmpty, path);

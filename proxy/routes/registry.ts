@@ -10,6 +10,7 @@ import { buildAllInitialRoute } from './all-initial-route.js';
 import { buildAllMajorityRoute } from './all-majority-route.js';
 import { buildAllSyncRoute } from './all-sync-route.js';
 import { buildBigValueRoute } from './big-value-route.js';
+import { buildCarbonLookasideRoute } from './carbon-lookaside-route.js';
 import { buildDevNullRoute } from './dev-null-route.js';
 import { buildErrorRoute } from './error-route.js';
 import { buildFailoverRoute } from './failover-route.js';
@@ -22,6 +23,7 @@ import { buildL1L2CacheRoute } from './l1l2-cache-route.js';
 import { buildL1L2SizeSplitRoute } from './l1l2-size-split-route.js';
 import { buildLatencyInjectionRoute } from './latency-injection-route.js';
 import { buildLatestRoute } from './latest-route.js';
+import { buildLoadBalancerRoute } from './load-balancer-route.js';
 import { buildLoggingRoute } from './logging-route.js';
 import { buildMigrateRoute } from './migrate-route.js';
 import { buildMissFailoverRoute } from './miss-failover-route.js';
@@ -44,6 +46,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['AllMajorityRoute', buildAllMajorityRoute],
   ['AllSyncRoute', buildAllSyncRoute],
   ['BigValueRoute', buildBigValueRoute],
+  ['CarbonLookasideRoute', buildCarbonLookasideRoute],
   ['DevNullRoute', buildDevNullRoute],
   ['ErrorRoute', buildErrorRoute],
   ['FailoverRoute', buildFailoverRoute],
@@ -56,6 +59,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['L1L2SizeSplitRoute', buildL1L2SizeSplitRoute],
   ['LatencyInjectionRoute', buildLatencyInjectionRoute],
   ['LatestRoute', buildLatestRoute],
+  ['LoadBalancerRoute', buildLoadBalancerRoute],
   ['LoggingRoute', buildLoggingRoute],
   ['MigrateRoute', buildMigrateRoute],
   ['MissFailoverRoute', buildMissFailoverRoute],

@@ -36,3 +36,12 @@ export async function directTtl(m: Memcached, key: string): Promise<number | nul
   const match = /^HD t(-?\d+)/.exec(line);
   return match ? Number(match[1]) : null;
 }
+
+/** `flush_all` on each of `servers` directly (a test starting from empty servers). */
+export async function directFlushAll(servers: readonly Memcached[]): Promise<void> {
+  for (const m of servers) {
+    const c = await RawClient.connect(m.port);
+    expect(await c.call('flush_all\r\n', 'OK\r\n')).toBe('OK\r\n');
+    c.close();
+  }
+}

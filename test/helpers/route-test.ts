@@ -73,3 +73,18 @@ export async function proxyStat(client: RawClient, name: string, group = 'all'):
   const match = new RegExp(`STAT ${name} (\\S+)`).exec(text);
   return match === null ? null : (match[1] as string);
 }
+
+/**
+ * Starts a proxy for `config` in-process (where a bad config throws its ConfigError; a
+ * `MCPROXY_TEST_NUM_PROXIES` cluster only logs it) and closes it again: resolves for a good config.
+ */
+export function startInProcess(config: unknown): Promise<void> {
+  return withProxy(
+    config,
+    async () => {
+      /* started: nothing to do */
+    },
+    {},
+    'a config error is thrown in-process',
+  );
+}

@@ -65,6 +65,8 @@ describe('the all-routes fixture', () => {
     expect(cfg.files).toEqual([
       resolve(REPO_ROOT, FIXTURE),
       resolve(REPO_ROOT, 'test/fixtures/configs/pool-file.json'),
+      resolve(REPO_ROOT, 'test/fixtures/configs/lookaside-flavor.json'),
+      resolve(REPO_ROOT, 'test/fixtures/configs/lookaside-config.json'),
     ]);
     expect([...cfg.pools.keys()]).toEqual(
       expect.arrayContaining([
@@ -101,6 +103,9 @@ describe('the all-routes fixture', () => {
     ['mkey:k', 'modify-key'],
     ['split:k', 'keysplit|replicas=3|all-sync=true|first-hit=false|replicaId=1'],
     ['random:k', 'random'],
+    ['lookaside:k', 'lookaside-cache|name=MemcacheCarbonLookasideHelper|ttl=60s|leases=false'],
+    ['lb:k', 'loadbalancer|weighted-hashing'],
+    ['lbpool:k', 'loadbalancer|weighted-hashing'],
     ['log:k', 'logging'],
     ['bigvalue:k', 'big-value|split_threshold=500000|batch_size=10|hide_reply_flag=false'],
     ['shadow:k', 'selection|hash|Crc32'],
