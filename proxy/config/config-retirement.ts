@@ -10,6 +10,9 @@
  * destinations referenced by neither the current config nor a snapshot still in its grace period
  * are closed; `Destination.close()` first drains the requests already sent to it.
  *
+ * A destination the new config does not use leaves the config at once (`Destination.leaveConfig`:
+ * no more probes, its server's TKO state cleared), while it stays open for the grace period.
+ *
  * A failed build may have created destinations (the map is shared): `sweep()` right after the
  * failure closes them before they ever connect.
  */
@@ -52,6 +55,8 @@ export class ConfigRetirement {
 
   /** Keeps `previous`'s destinations open for its grace period, then sweeps. */
   retire(previous: ProxyConfig): void {
+    const current = this.current().destinations;
+    for (const d of previous.destinations) if (!current.has(d)) d.leaveConfig();
     this.retired.push({
       destinations: previous.destinations,
       until: Date.now() + ConfigRetirement.graceMs(previous),

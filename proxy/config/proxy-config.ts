@@ -9,6 +9,8 @@ import { ConfigError } from '../errors.js';
 import type { DestinationMap } from '../destination/destination-map.js';
 import type { Destination } from '../destination/destination.js';
 import { LoggingRoute } from '../routes/logging-route.js';
+import { wrapWithBigValueRoute } from '../routes/big-value-route.js';
+import type { MemoryBudget } from '../server/memory-budget.js';
 import { readRuntimeVars } from './runtime-vars.js';
 import { RootRoute, type RouteAlias } from '../routes/root-route.js';
 import { ROUTE_BUILDERS } from '../routes/registry.js';
@@ -48,6 +50,12 @@ export interface ConfigBuildOptions {
   readonly runtimeVarsFile?: string | undefined;
   /** `--enable-logging-route`: every route behind a LoggingRoute (`mcrouter/routes/ProxyRoute-inl.h`). */
   readonly enableLoggingRoute?: boolean | undefined;
+  /** `--big-value-split-threshold`: > 0 puts every route behind a BigValueRoute (bytes). */
+  readonly bigValueSplitThreshold?: number | undefined;
+  /** `--big-value-batch-size`: chunks read or written at a time (0 = all). */
+  readonly bigValueBatchSize?: number | undefined;
+  /** `--big-value-hide-reply-flag`. */
+  readonly bigValueHideReplyFlag?: boolean | undefined;
   /** Process-wide objects routes share (counters, the asynclog spool); see `RouteRuntime`. */
   readonly runtime?: RouteRuntime | undefined;
 }
@@ -59,6 +67,8 @@ export interface ConfigBuildOptions {
 export interface RouteRuntime {
   readonly stats: ProxyStats;
   readonly asyncLog: AsyncLogSink | null;
+  /** The process memory budget (BigValueRoute counts reassembly in it). */
+  readonly memory?: MemoryBudget | undefined;
 }
 
 /** Where a config came from. */
@@ -136,10 +146,20 @@ export function buildConfig(
       stats: opts.runtime?.stats,
       asyncLog: opts.runtime?.asyncLog ?? null,
       sourceText: source.text,
+      memory: opts.runtime?.memory,
     },
     ROUTE_BUILDERS,
   );
   let aliases = routeAliases(json, factory, opts.routePrefix);
+  const bigValue = {
+    threshold: opts.bigValueSplitThreshold ?? 0,
+    batchSize: opts.bigValueBatchSize ?? 10,
+    hideReplyFlag: opts.bigValueHideReplyFlag === true,
+  };
+  aliases = aliases.map((a) => ({
+    prefix: a.prefix,
+    route: wrapWithBigValueRoute(a.route, bigValue, factory.memory),
+  }));
   if (opts.enableLoggingRoute === true) {
     aliases = aliases.map((a) => ({ prefix: a.prefix, route: new LoggingRoute(a.route) }));
   }

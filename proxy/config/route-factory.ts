@@ -18,6 +18,7 @@ import type { RouteHandle } from '../routes/route-handle.js';
 import { DestinationRoute } from '../routes/destination-route.js';
 import { ErrorRoute } from '../routes/error-route.js';
 import { ProxyStats } from '../admin/proxy-stats.js';
+import type { MemoryBudget } from '../server/memory-budget.js';
 import type { AsyncLogSink } from '../asynclog/async-log.js';
 import { parseServerAddress } from './server-address.js';
 import { childPath } from './json-path.js';
@@ -61,6 +62,8 @@ export interface RouteFactoryOptions {
   readonly runtimeVars?: RuntimeVars | null | undefined;
   /** The config file's text, for the line numbers of unknown route types. */
   readonly sourceText?: string | undefined;
+  /** The process memory budget BigValueRoute counts reassembly in; absent: not counted. */
+  readonly memory?: MemoryBudget | undefined;
 }
 
 /** 1-based line of the first `"type": "<type>"` in `text`, or 0. */
@@ -93,6 +96,8 @@ export class RouteFactory {
   readonly stats: ProxyStats;
   /** The asynclog spool, or null when asynclog is disabled. */
   readonly asyncLog: AsyncLogSink | null;
+  /** The process memory budget (see `RouteFactoryOptions.memory`), or null. */
+  readonly memory: MemoryBudget | null;
 
   /**
    * @param pools the config's `pools` object (may be empty)
@@ -113,6 +118,7 @@ export class RouteFactory {
     this.hostId = effectiveHostId(options.hostId);
     this.stats = options.stats ?? new ProxyStats();
     this.asyncLog = options.asyncLog ?? null;
+    this.memory = options.memory ?? null;
     this.registerNamedHandles(namedHandles);
   }
 

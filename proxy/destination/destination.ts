@@ -548,6 +548,17 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   close(): void {
     if (this.state === DestinationState.Closed) return;
     this.closing = true;
+    this.leaveConfig();
+    this.maybeFinishClose();
+  }
+
+  /**
+   * The destination left the config (a reload replaced it): it stops probing and, when it is the
+   * one holding its server TKO, clears that state at once, so that the new config's destination for
+   * the same server starts fresh (`mcrouter/ProxyDestinationBase.cpp`: "was TKO, removed from
+   * config"). Requests already routed here still complete.
+   */
+  leaveConfig(): void {
     if (this.probeTimer !== null) {
       clearTimeout(this.probeTimer);
       this.probeTimer = null;
@@ -560,7 +571,6 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
         `${this.hostPort} was TKO, removed from config`,
       );
     }
-    this.maybeFinishClose();
   }
 
   /**

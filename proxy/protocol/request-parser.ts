@@ -18,8 +18,8 @@
  * - a value longer than `maxItemSize` → `SERVER_ERROR object too large for cache` (memcached's
  *   text), the data block is skipped without buffering, stream kept;
  * - a data block not followed by `\r\n` → `CLIENT_ERROR bad data chunk`, then close; a line longer
- *   than the line limit → `CLIENT_ERROR malformed request`, then close (the stream cannot be
- *   resynchronised).
+ *   than the line limit → `CLIENT_ERROR malformed request` (mcrouter's `CLIENT_ERROR bad key` when
+ *   its key is what is too long), then close (the stream cannot be resynchronised).
  */
 import { McRequest } from './request.js';
 import { McReply } from './reply.js';
@@ -110,6 +110,26 @@ const MAX_DECLARED_LENGTH = 1 << 30;
 
 /** The first bytes of a partial line, to read its command (longer than any command name + space). */
 const commandPeek = Buffer.alloc(16);
+/** The start of an over-long line: enough to see whether its key is over-long (cold path). */
+const longLinePeek = Buffer.alloc(MAX_KEY_LENGTH + 32);
+
+/**
+ * The reply to a line over its limit (the connection is then closed): mcrouter's `CLIENT_ERROR bad
+ * key` when it is a command whose key (second token, `buf[start, end)` as far as known) is longer
+ * than 250 bytes — e.g. `set` with a 10,000-byte key (`mcrouter/lib/network/McAsciiParser.rl`, `mcrouter/lib/network/AsciiSerialized.cpp`)
+ * — else `CLIENT_ERROR malformed request`.
+ */
+function overlongLineReply(buf: Buffer, start: number, end: number): McReply {
+  let i = start;
+  while (i < end && buf[i] === SPACE) i++;
+  const s = i;
+  while (i < end && buf[i] !== SPACE) i++;
+  if (i === end || !isOp(commandOf(buf, s, i))) return MALFORMED;
+  while (i < end && buf[i] === SPACE) i++;
+  const k = i;
+  while (i < end && buf[i] !== SPACE) i++;
+  return i - k > MAX_KEY_LENGTH ? BAD_KEY : MALFORMED;
+}
 
 // Token positions of the line being parsed. Shared by all parsers: parsing is synchronous.
 let tokStart = new Int32Array(64);
@@ -218,7 +238,10 @@ export class RequestParser extends InputParser {
     pending.push(piece);
     if (pending.length <= MAX_LINE_LENGTH) return;
     const n = pending.peek(commandPeek);
-    if (pending.length > this.lineLimit(commandPeek, 0, n)) this.fatal(MALFORMED);
+    if (pending.length > this.lineLimit(commandPeek, 0, n)) {
+      const head = pending.peek(longLinePeek);
+      this.fatal(overlongLineReply(longLinePeek, 0, head));
+    }
   }
 
   /**
@@ -300,7 +323,7 @@ export class RequestParser extends InputParser {
     if (end > start && lineBuf[end - 1] === CR) end--;
     // The same limit as for a line that arrived in pieces (savePartialLine).
     if (end - start > MAX_LINE_LENGTH && end - start > this.lineLimit(lineBuf, start, end)) {
-      this.fatal(MALFORMED);
+      this.fatal(overlongLineReply(lineBuf, start, end));
       return -1;
     }
     const n = tokenize(lineBuf, start, end);

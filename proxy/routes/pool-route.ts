@@ -3,13 +3,14 @@
  * `mcrouter/routes/McRouteHandleProvider-inl.h`). `"PoolRoute|A"` or
  * `{"type": "PoolRoute", "pool": "A" | {inline pool}, "hash": "Ch3" | {hash_func, salt, weights},
  * "shadows": [...], "rates": {...}, "shard_splits": {...}, "split_shard_fanout": n, "asynclog": bool,
- * "asynclog_name": "...", "name": "..."}`. mcrouter's other PoolRoute keys (`slow_warmup`,
+ * "asynclog_name": "...", "name": "...", "slow_warmup": {...}}`. mcrouter's other PoolRoute keys (
  * `max_outstanding`, `bucketize`, `distribution_enabled`, `useBucketHashSelector`, `pool_id`) are
  * config errors naming their path.
  *
  * Built inside out, as mcrouter: the pool's servers (`Pool|A`), each with deletes spooled to the
  * asynclog (unless `asynclog: false` or `--asynclog-disable`; the asynclog name is
- * `asynclog_name`, else `name`, else the pool name); then `shadows` per server index; then the
+ * `asynclog_name`, else `name`, else the pool name); then `slow_warmup` (SlowWarmUpRoute per
+ * server); then `shadows` per server index; then the
  * hash (WeightedCh3 when the pool has `weights`, unless `hash` says otherwise); then `rates`
  * (RateLimitRoute); then `shard_splits` (ShardSplitRoute).
  */
@@ -22,6 +23,7 @@ import { makeHashRoute, type HashOptions } from './hash-route.js';
 import { RateLimitRoute, parseRates } from './rate-limit-route.js';
 import { makeShadowRoutes } from './shadow-route.js';
 import { ShardSplitRoute, parseShardSplits } from './shard-split-route.js';
+import { wrapSlowWarmUp } from './slow-warm-up-route.js';
 import type { RouteHandle } from './route-handle.js';
 
 const hashSchema = z.union([
@@ -42,11 +44,11 @@ const poolRouteSchema = z.looseObject({
   name: z.string().optional(),
   shard_splits: z.unknown().optional(),
   split_shard_fanout: z.int('ShardSplitRoute "split_shard_fanout" is not integer').min(0).optional(),
+  slow_warmup: z.unknown().optional(),
 });
 
 /** mcrouter PoolRoute keys not implemented here, with the values that change nothing. */
 const UNSUPPORTED = {
-  slow_warmup: [],
   max_outstanding: [0],
   bucketize: [false],
   distribution_enabled: [false],
@@ -74,6 +76,8 @@ export const buildPoolRoute: RouteBuilder = (factory, json, path) => {
       d instanceof DestinationRoute ? d.withAsynclog({ sink: asyncLog, name }) : d,
     );
   }
+  if (o?.slow_warmup !== undefined)
+    destinations = wrapSlowWarmUp(factory, o.slow_warmup, destinations, childPath(path, 'slow_warmup'));
   if (o !== null && typeof json === 'object' && json !== null) {
     destinations = makeShadowRoutes(factory, json as Record<string, unknown>, destinations, path);
   }

@@ -9,6 +9,7 @@ import { buildAllFastestRoute } from './all-fastest-route.js';
 import { buildAllInitialRoute } from './all-initial-route.js';
 import { buildAllMajorityRoute } from './all-majority-route.js';
 import { buildAllSyncRoute } from './all-sync-route.js';
+import { buildBigValueRoute } from './big-value-route.js';
 import { buildCarbonLookasideRoute } from './carbon-lookaside-route.js';
 import { buildDevNullRoute } from './dev-null-route.js';
 import { buildErrorRoute } from './error-route.js';
@@ -44,6 +45,7 @@ export const ROUTE_BUILDERS: ReadonlyMap<string, RouteBuilder> = new Map<string,
   ['AllInitialRoute', buildAllInitialRoute],
   ['AllMajorityRoute', buildAllMajorityRoute],
   ['AllSyncRoute', buildAllSyncRoute],
+  ['BigValueRoute', buildBigValueRoute],
   ['CarbonLookasideRoute', buildCarbonLookasideRoute],
   ['DevNullRoute', buildDevNullRoute],
   ['ErrorRoute', buildErrorRoute],

@@ -41,7 +41,7 @@ import { errorLine } from '../protocol/reply-writer.js';
 import { scheduleFlush, type Flushable } from './flush-queue.js';
 import { ClientInput, type InputOwner, type SlicedTask } from './client-input.js';
 import type { SessionHost } from './session-host.js';
-import { OUT_OF_MEMORY, REPLY_OVERHEAD, type MemoryBudget } from './memory-budget.js';
+import { OUT_OF_MEMORY, REPLY_OVERHEAD, clientValueLimit, type MemoryBudget } from './memory-budget.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
@@ -479,7 +479,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
 
   /** memcached's protocol negotiation: a first byte of 0x80 means binary. */
   private pickCodec(chunk: Buffer): ClientCodec {
-    const opts = { maxItemSize: this.server.options.maxItemSize };
+    const { maxItemSize, bigValueSplitThreshold } = this.server.options;
+    const opts = { maxItemSize: clientValueLimit(maxItemSize, bigValueSplitThreshold, this.budget) };
     return chunk[0] === BINARY_REQUEST_MAGIC
       ? new BinaryClientCodec(this, opts)
       : new AsciiClientCodec(this, opts);

@@ -51,6 +51,21 @@ export function defaultMemoryBudget(root = '/sys/fs/cgroup'): number {
   return FIXED_DEFAULT;
 }
 
+/**
+ * The largest value a client may send, bytes: `--max-item-size` when given; else memcached's
+ * default item size limit (1 MiB), or, with `--big-value-split-threshold` (values are split, so the
+ * item size limit no longer applies), the process budget: a value is held whole while it is split
+ * or reassembled. See docs/big-values.md.
+ */
+export function clientValueLimit(
+  maxItemSize: number | undefined,
+  bigValueSplitThreshold: number,
+  budget: MemoryBudget,
+): number {
+  if (maxItemSize !== undefined) return maxItemSize;
+  return bigValueSplitThreshold > 0 ? budget.limit : INITIAL_ESTIMATE;
+}
+
 /** See the file comment. One per process (shared by every session). */
 export class MemoryBudget {
   /** Bytes accounted over every session. */

@@ -106,7 +106,7 @@ export class ProxyServer implements SessionHost {
             this.stats.asynclogSpoolDropped += n;
           },
         });
-    this.runtime = { stats: this.stats, asyncLog: this.asyncLog };
+    this.runtime = { stats: this.stats, asyncLog: this.asyncLog, memory: this.memory };
     this.destinations = new DestinationMap(
       {
         probeDelayInitialMs: options.probeTimeoutInitialMs,

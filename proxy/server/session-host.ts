@@ -16,6 +16,7 @@ export type SessionOptions = Pick<
   | 'maxClientOutputBytes'
   | 'maxClientRoutedReqs'
   | 'maxItemSize'
+  | 'bigValueSplitThreshold'
   | 'clientIdleTimeoutMs'
   | 'enableFlushCmd'
   | 'enableShutdownCmd'

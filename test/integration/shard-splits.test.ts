@@ -100,9 +100,9 @@ describe('PoolRoute shard_splits (mcrouter ShardSplitRoute)', () => {
     await expect(withProxy(cfg({ '1': 'x' }), none)).rejects.toThrow(
       'route.shard_splits["1"]: ShardSplitter: split config is not an int or object',
     );
-    await expect(withProxy(cfg({}, { slow_warmup: { failoverTarget: 'NullRoute' } }), none)).rejects.toThrow(
-      'route.slow_warmup: not supported by mcproxy',
-    );
+    await expect(
+      withProxy(cfg({}, { slow_warmup: { failoverTarget: 'NullRoute', settings: [] } }), none),
+    ).rejects.toThrow("route.slow_warmup.settings: 'settings' in slow_warmup must be a json object.");
     await expect(withProxy(cfg({}, { max_outstanding: 5 }), none)).rejects.toThrow(
       'route.max_outstanding: not supported by mcproxy',
     );

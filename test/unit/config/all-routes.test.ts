@@ -107,6 +107,7 @@ describe('the all-routes fixture', () => {
     ['lb:k', 'loadbalancer|weighted-hashing'],
     ['lbpool:k', 'loadbalancer|weighted-hashing'],
     ['log:k', 'logging'],
+    ['bigvalue:k', 'big-value|split_threshold=500000|batch_size=10|hide_reply_flag=false'],
     ['shadow:k', 'selection|hash|Crc32'],
     ['pool:k', 'rate-limit'],
     ['op:k', 'operation-selector'],

@@ -255,17 +255,26 @@ group('request parser: every case, whole / byte by byte / random splits', () => 
 });
 
 group('request parser: limits', () => {
-  test('a non-get line without LF longer than 2048 bytes is malformed', () => {
-    const input = Buffer.from(`set ${'k'.repeat(3000)}`, 'latin1');
+  test('a non-get line without LF longer than 2048 bytes is malformed; with an over-long key, a bad key', () => {
+    const input = Buffer.from(`set k ${'0'.repeat(3000)}`, 'latin1');
     expect(parseSplit(input, [1000, 2000])).toEqual(['fatal:CLIENT_ERROR malformed request']);
+    const unknown = Buffer.from(`foo ${'k'.repeat(3000)}\r\n`, 'latin1');
+    expect(parseSplit(unknown, [])).toEqual(['fatal:CLIENT_ERROR malformed request']);
+    // mcrouter's reply to a 10,000-byte key (test_mcrouter_errors.py test_bad_key_*); closed as memcached does.
+    for (const cmd of ['set', 'append', 'prepend', 'delete']) {
+      const line = Buffer.from(`${cmd} test.key${'x'.repeat(10_000)} 0 0 3\r\nabc\r\n`, 'latin1');
+      for (const cuts of [[], [3], [300], [2000, 4000]]) {
+        expect(parseSplit(line, cuts)).toEqual(['fatal:CLIENT_ERROR bad key']);
+      }
+    }
   });
 
   test('the line limit is decided on the command, however the line is split', () => {
     const setLine = Buffer.from(`set ${'k'.repeat(3000)} 0 0 1\r\nx\r\n`, 'latin1');
-    const malformed = ['fatal:CLIENT_ERROR malformed request'];
+    const badKey = ['fatal:CLIENT_ERROR bad key'];
     // Whole, byte by byte, or with a first piece too short to name the command: the same answer.
     for (const cuts of [[], [1], [2], [3], [4], [1, 2, 3], everyByte(setLine.length)]) {
-      expect(parseSplit(setLine, cuts)).toEqual(malformed);
+      expect(parseSplit(setLine, cuts)).toEqual(badKey);
     }
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}`.padEnd(12, 'x'));
     const getLine = Buffer.from(`get ${keys.join(' ')}\r\n`, 'latin1');
