@@ -322,6 +322,17 @@ export const OPTION_SPECS = [
     see: '[memory](memory.md)',
   },
   {
+    key: 'maxRoutedReqs',
+    flags: '--max-routed-reqs <n>',
+    internal: 'max_routed_reqs',
+    kind: 'int',
+    default: 16,
+    min: 0,
+    origin: 'mcsidecar',
+    help: 'requests (multi-get keys) of all clients routed and awaiting a backend reply past which clients with a pipeline or a multi-get route in turns, round-robin; a client with nothing routed is served at once, so at most about this many requests are ahead of it in a backend connection (0 = no limit)',
+    see: '[memory](memory.md)',
+  },
+  {
     key: 'maxMemoryBytes',
     flags: '--max-memory-bytes <bytes>',
     internal: 'max_memory_bytes',
