@@ -92,7 +92,14 @@ beforeAll(async () => {
   for (let i = 0; i < KEYS; i++) sets += `set k${i} 0 0 10\r\n0123456789\r\n`;
   expect(await c.call(sets, 'STORED\r\n'.repeat(KEYS + 2))).toBe('STORED\r\n'.repeat(KEYS + 2));
   c.close();
-  proxy = await spawnBuiltProxy({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
+  // Default options but the server timeout, as in memory-budget.test.ts: with the 1 s default, 1 MB
+  // gets to a memcached starved of CPU on a loaded machine time out, and after such timeouts the
+  // never-read client's reply stream can stall for good (a bug of its own, reproduced without the
+  // fairness code; not what this test measures).
+  proxy = await spawnBuiltProxy({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' }, [
+    '--server-timeout',
+    '60000',
+  ]);
   polite = await PoliteClient.start(proxy.port);
   await polite.measure(); // warm-up: connections, JIT
 }, 60_000);
@@ -225,7 +232,7 @@ async function tinySegments(port: number): Promise<Attack> {
   return { stop: () => attack.stop().finally(() => socket.destroy()) };
 }
 
-/** Four clients at a time each pipelining 1,000 gets then half-closing; each reads every reply. */
+/** Four clients at a time each pipelining 2,000 gets then half-closing; each reads every reply. */
 function halfClose(port: number): Promise<Attack> {
   const want = Buffer.concat([SMALL_HIT, END]);
   const one = async (): Promise<void> => {
