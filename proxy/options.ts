@@ -324,6 +324,17 @@ export const OPTION_SPECS = [
     see: '[memory](memory.md)',
   },
   {
+    key: 'maxRoutedReqs',
+    flags: '--max-routed-reqs <n>',
+    internal: 'max_routed_reqs',
+    kind: 'int',
+    default: 0,
+    min: 0,
+    origin: 'mcsidecar',
+    help: 'fair mode: requests (multi-get keys) of all clients routed and awaiting a backend reply past which clients with a pipeline or a multi-get route in turns, round-robin; a client with nothing routed is served at once, so at most about this many requests are ahead of it in a backend connection (0 = off, the default; 16 keeps polite latency within 2× under floods at a cost in pipelined throughput)',
+    see: '[memory](memory.md)',
+  },
+  {
     key: 'maxMemoryBytes',
     flags: '--max-memory-bytes <bytes>',
     internal: 'max_memory_bytes',

@@ -10,6 +10,11 @@
  * it for the whole of its chunk. memcached bounds a connection's turn the same way
  * (`memcached/memcached.c`, `reqs_per_event`).
  *
+ * While requests already parsed wait to be routed (`InputOwner.waiting`: for their turn in the
+ * process-wide share, for memory, for `--max-client-routed-reqs`), no more are parsed: the input
+ * stalls until the owner calls `kick`, so a client's waiting window stays one slice deep and a
+ * stalled client costs no parsing in a loop iteration.
+ *
  * Half-close: a client's FIN ends its input, not its output (memcached answers everything read
  * before it). Once every chunk is parsed, `InputOwner.inputEnded` is called; the session writes
  * the remaining replies, then closes.
@@ -32,6 +37,8 @@ export interface SlicedTask {
 export interface InputOwner {
   /** The connection's codec (chosen on the first chunk). */
   readonly codec: ClientCodec | null;
+  /** Requests already parsed wait to be routed: parse no more until `ClientInput.kick`. */
+  readonly waiting: boolean;
   /** The input is held (unparsed bytes wait for the next slice) or free again: pause or resume reading. */
   inputHeld(held: boolean): void;
   /** The client half-closed and every byte it sent was parsed. */
@@ -50,6 +57,8 @@ export class ClientInput {
   private task: SlicedTask | null = null;
   /** A `continue` is scheduled (one slice per connection per loop iteration). */
   private scheduled = false;
+  /** Parsing waits for the owner's `kick` (its requests wait to be routed). */
+  private stalled = false;
   private readonly continueBound = (): void => {
     this.continue();
   };
@@ -90,6 +99,13 @@ export class ClientInput {
     this.hold();
   }
 
+  /** The owner's waiting requests were routed: parsing goes on (in the next slice) if it stalled. */
+  kick(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    this.schedule();
+  }
+
   /** The client half-closed (its FIN arrived). */
   end(): void {
     this.ended = true;
@@ -100,6 +116,7 @@ export class ClientInput {
   stop(): void {
     this.queue.length = 0;
     this.task = null;
+    this.stalled = false;
   }
 
   /** Bytes of chunks waiting for a slice (their whole backing stores). */
@@ -141,6 +158,10 @@ export class ClientInput {
       if (codec.closed) {
         this.queue.length = 0;
         break;
+      }
+      if (this.owner.waiting) {
+        this.stalled = true;
+        return;
       }
       if (codec.holding) codec.resume();
       else {

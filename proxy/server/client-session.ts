@@ -42,6 +42,7 @@ import { scheduleFlush, type Flushable } from './flush-queue.js';
 import { ClientInput, type InputOwner, type SlicedTask } from './client-input.js';
 import type { SessionHost } from './session-host.js';
 import { OUT_OF_MEMORY, REPLY_OVERHEAD, clientValueLimit, type MemoryBudget } from './memory-budget.js';
+import type { FairWaiter } from './fair-share.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
@@ -57,6 +58,13 @@ const REFUSE = -2;
 function heldBytes(reply: McReply): number {
   return reply.valueLength + REPLY_OVERHEAD;
 }
+
+/**
+ * Keys of a multi-get that a client with nothing routed, waiting or unparsed routes at once,
+ * outside the process-wide share (`FairShare`): a request/response client's multi-get is not
+ * slowed by the share; its later keys, and a pipeline's later requests, take turns.
+ */
+const FRESH_MULTIGET_KEYS = 64;
 
 /** A place in the ordered reply window. */
 abstract class Slot {
@@ -382,7 +390,8 @@ class NoreplySink implements ReplySink {
 }
 
 /** See the file comment. */
-export class ClientSession implements RequestSink, Flushable, InputOwner {
+export class ClientSession implements RequestSink, Flushable, InputOwner, FairWaiter {
+  fairQueued = false;
   flushScheduled = false;
   private head: Slot | null = null;
   private tail: Slot | null = null;
@@ -428,6 +437,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
    * backend connection; at 100 µs a round trip, 64 in flight still allow ~640 k requests/s).
    */
   private routedAwaiting = 0;
+  /** Keys of a multi-get from a request/response client still routed without taking turns. */
+  private freshKeys = 0;
   private readonly maxRouted: number;
   /** The socket's unsent output as last added to the process budget. */
   private outputAccounted = 0;
@@ -460,6 +471,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     socket.on('drain', () => {
       this.syncOutput();
       if (this.routeCursor !== null) this.pump();
+      else this.input.kick();
       this.updateReading();
     });
     socket.on('data', (chunk: Buffer) => {
@@ -502,16 +514,18 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
       this.push(slot);
       if (this.routeCursor !== null || !slot.route()) this.defer(slot);
     }
-    if (this.input.spend(1)) this.codec?.hold();
+    if (this.input.spend(1) || this.routeCursor !== null) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
   onMultiGet(reqs: McRequest[]): void {
+    const fresh = this.routedAwaiting === 0 && this.routeCursor === null && !this.input.held;
+    this.freshKeys = fresh ? Math.min(reqs.length, FRESH_MULTIGET_KEYS) - 1 : 0;
     const slot = new MultiGetSlot(this, reqs, this.readAt);
     this.push(slot);
     this.outstanding += reqs.length;
     if (this.routeCursor !== null || !slot.route()) this.defer(slot);
-    if (this.input.budget <= 0) this.codec?.hold();
+    if (this.input.budget <= 0 || this.routeCursor !== null) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
 
@@ -603,6 +617,12 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     const mine = this.bytes + this.reserved + this.socket.writableLength;
     if (mine > 0 && mine + reserve > budget.clientShare) return DEFER;
     if (this.routedAwaiting >= this.maxRouted) return DEFER;
+    // A request/response client (nothing routed, waiting or unparsed) goes at once; a pipeline
+    // or a multi-get's next key takes turns (`FairShare`).
+    if (this.routedAwaiting > 0 || this.routeCursor !== null || this.input.held) {
+      if (this.freshKeys > 0) this.freshKeys--;
+      else if (!this.server.fair.admits(this)) return DEFER;
+    }
     if (budget.wouldExceed(reserve)) {
       budget.refused++;
       return REFUSE;
@@ -614,6 +634,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
   reserve(n: number): void {
     this.reserved += n;
     this.routedAwaiting++;
+    this.server.fair.add();
   }
 
   /** Adds `n` held bytes (negative to release) to this session's and the process's account. */
@@ -626,7 +647,10 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
   replied(op: Op, reply: McReply, reserved: number): void {
     if (isGetLike(op)) this.budget.observe(reply.valueLength);
     this.reserved -= reserved;
-    if (reserved > 0) this.routedAwaiting--;
+    if (reserved > 0) {
+      this.routedAwaiting--;
+      this.server.fair.release();
+    }
     this.account(heldBytes(reply));
   }
 
@@ -673,6 +697,19 @@ export class ClientSession implements RequestSink, Flushable, InputOwner {
     let s = this.routeCursor;
     while (s?.route() === true) s = s.next;
     this.routeCursor = s;
+    if (s === null) this.input.kick();
+  }
+
+  /** @inheritdoc */
+  get waiting(): boolean {
+    return this.routeCursor !== null;
+  }
+
+  /** @inheritdoc */
+  resumeRouting(): void {
+    if (this.closed || this.routeCursor === null) return;
+    this.pump();
+    this.updateReading();
   }
 
   // ---- window ----

@@ -35,6 +35,7 @@ import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
 import { MemoryBudget, defaultMemoryBudget } from './memory-budget.js';
+import { FairShare } from './fair-share.js';
 import { newTlsConnector } from '../tls/tls-options.js';
 import { tlsListenerOptions } from '../tls/tls-listener.js';
 import { log } from '../logger.js';
@@ -47,6 +48,8 @@ export class ProxyServer implements SessionHost {
   readonly stats = new ProxyStats();
   /** Buffered bytes of every session (`--max-memory-bytes`, `--max-client-output-bytes`). */
   readonly memory: MemoryBudget;
+  /** Routed requests over all clients, taken in turns past `--max-routed-reqs`. */
+  readonly fair: FairShare;
   /** Rates for `stats` (`cmd_<op>`, `request_*`, `result_*`): 240 one-second bins. */
   readonly rates: StatRates;
   /** Prometheus metrics (`--metrics-port`), created on first use. */
@@ -86,6 +89,7 @@ export class ProxyServer implements SessionHost {
     source: ConfigSource,
     private readonly argv: readonly string[] = [],
   ) {
+    this.fair = new FairShare(options.maxRoutedReqs);
     this.memory = new MemoryBudget(
       options.maxMemoryBytes > 0 ? options.maxMemoryBytes : defaultMemoryBudget(),
       options.maxClientOutputBytes,

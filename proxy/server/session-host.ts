@@ -8,6 +8,7 @@ import type { LocalCommand } from '../protocol/request-sink.js';
 import type { ProxyOptions } from '../options.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import type { MemoryBudget } from './memory-budget.js';
+import type { FairShare } from './fair-share.js';
 
 /** The options a session reads. */
 export type SessionOptions = Pick<
@@ -28,6 +29,8 @@ export interface SessionHost {
   readonly stats: ProxyStats;
   /** The process's memory budget, shared by every session. */
   readonly memory: MemoryBudget;
+  /** The process's share of routed requests, taken in turns (`--max-routed-reqs`). */
+  readonly fair: FairShare;
   /** Routes one request through the current config (never throws). */
   route(req: McRequest, sink: ReplySink): void;
   /**

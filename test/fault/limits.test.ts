@@ -113,8 +113,10 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
       String(8 * 2 ** 30),
       '--max-client-output-bytes',
       String(2 ** 30),
-      // Likewise the fairness bound on requests routed per client (256 by default).
+      // Likewise the fairness bounds on requests routed per client and over all clients.
       '--max-client-routed-reqs',
+      '0',
+      '--max-routed-reqs',
       '0',
     ]);
     mc.signal('SIGSTOP');
