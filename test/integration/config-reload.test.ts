@@ -410,7 +410,7 @@ describe('destinations across a reload', () => {
     await setVia(port, 'keep2', 'v');
     expect(destA?.connectionsOpened).toBe(1);
     expect(destA?.state).toBe(DestinationState.Up);
-  }, 30_000);
+  });
 });
 
 describe('requests routed before a swap', () => {

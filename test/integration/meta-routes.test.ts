@@ -90,7 +90,7 @@ describe('the seed route (local = a, peers = a + b, central = c)', () => {
     // memcached counts whole seconds on its own clock: two processes may tick up to 1 s apart.
     expect(local1).toBeLessThanOrEqual(central + 1100);
     expect(local2).toBeLessThanOrEqual(central + 1100);
-  }, 20_000);
+  });
 });
 
 describe('WarmUpRoute fill TTL', () => {
