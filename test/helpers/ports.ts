@@ -20,7 +20,7 @@ export function freePort(): Promise<number> {
  * Resolves once something accepts TCP connections on `port` (retrying refused connects), or
  * rejects after `timeoutMs`.
  */
-export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 30_000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -33,7 +33,7 @@ export class Spawned {
   }
 
   /** Resolves when stderr or stdout contains `text` (or rejects after `timeoutMs`). */
-  async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
+  async waitForOutput(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
     const has = (): boolean => {
       const all = this.stdout + this.stderr;
       return typeof text === 'string' ? all.includes(text) : text.test(all);
