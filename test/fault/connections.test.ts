@@ -23,7 +23,7 @@ beforeAll(async () => {
     '--server-timeout',
     '20000',
   ]);
-  await waitForPort(port, 10_000);
+  await waitForPort(port);
 });
 afterAll(async () => {
   proxy.proc.kill('SIGKILL');

@@ -92,7 +92,7 @@ export function runBuiltCli(args: readonly string[]): Spawned {
 
 async function startCluster(text: string, options: ProxyOptions, port: number): Promise<TestProxy> {
   const p = runBuiltCli([...optionsArgv({ ...options, numProxies: TEST_NUM_PROXIES }), '--config', text]);
-  await p.waitForOutput(CLUSTER_SERVING, 20_000);
+  await p.waitForOutput(CLUSTER_SERVING);
   return {
     get server(): ProxyServer {
       throw new Error('proxy.server is in-process only: pass startProxy a singleProcess reason');

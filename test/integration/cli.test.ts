@@ -134,7 +134,7 @@ describe('serving', () => {
       '-R',
       '/x/y/',
     ]);
-    await waitForPort(port, 10_000);
+    await waitForPort(port);
     const c = await RawClient.connect(port);
     expect(
       await c.call('set rp 0 0 1\r\nr\r\nget /x/y/rp\r\n', 'STORED\r\nVALUE /x/y/rp 0 1\r\nr\r\nEND\r\n'),
@@ -160,7 +160,7 @@ describe('serving', () => {
       cfg,
       '--enable-flush-cmd',
     ]);
-    await waitForPort(port, 10_000);
+    await waitForPort(port);
     for (const m of [mc, other]) {
       const d = await RawClient.connect(m.port);
       expect(await d.call('set f 0 0 1\r\nf\r\n', 'STORED\r\n')).toBe('STORED\r\n');
@@ -190,7 +190,7 @@ describe('serving', () => {
       `file:${goodConfig}`,
       '--enable-shutdown-cmd',
     ]);
-    await waitForPort(port, 10_000);
+    await waitForPort(port);
     const c = await RawClient.connect(port);
     c.send('shutdown\r\n');
     expect((await p.exited).code).toBe(0);

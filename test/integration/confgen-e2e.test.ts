@@ -135,7 +135,7 @@ test('service: mcconfgen --interval follows Auto Discovery; the proxy follows th
     MCCONFGEN_ELASTICACHE_CONFIG_ENDPOINT: `127.0.0.1:${ep.port}`,
   });
   try {
-    await service.waitForOutput('config written', 10_000);
+    await service.waitForOutput('config written');
     const { proxy, port } = await startProxy(output);
     // The seed's default route sends everything but get/set/delete to central.
     const touch = async (prefix: string): Promise<number[]> => {

@@ -43,7 +43,7 @@ function entrypoint(args: readonly string[], env: Record<string, string> = {}): 
 
 async function childPid(p: Spawned, name: 'memcached' | 'mcproxy'): Promise<number> {
   const re = new RegExp(`"childPid":(\\d+),"port":\\d+,[^\\n]*"msg":"${name} started"`);
-  await p.waitForOutput(re, 15_000);
+  await p.waitForOutput(re);
   return Number(re.exec(p.stderr)?.[1]);
 }
 
@@ -140,7 +140,7 @@ describe('memcached behind the proxy (MCROUTER_ENABLED=yes)', () => {
     });
     const mcPid = await childPid(p, 'memcached');
     const proxyPid = await childPid(p, 'mcproxy');
-    await p.waitForOutput('serving', 15_000);
+    await p.waitForOutput('serving');
     await waitForPort(proxyPort);
     return { p, proxyPort, mcPort, mcPid, proxyPid };
   }
