@@ -27,16 +27,6 @@ export async function directSet(
   c.close();
 }
 
-/** Remaining TTL of `key` on `m`, seconds (memcached meta `mg <key> t`): -1 = never expires, null = miss. */
-export async function directTtl(m: Memcached, key: string): Promise<number | null> {
-  const c = await RawClient.connect(m.port);
-  c.send(`mg ${key} t\r\n`);
-  const line = await c.readUntil('\r\n');
-  c.close();
-  const match = /^HD t(-?\d+)/.exec(line);
-  return match ? Number(match[1]) : null;
-}
-
 /**
  * A lower bound for the remaining TTL (seconds, as `directTtl` reads it) of an item whose TTL of
  * `ttl` s was set at `t0` (`performance.now()`) or later: `ttl` less the whole seconds since then
@@ -45,4 +35,14 @@ export async function directTtl(m: Memcached, key: string): Promise<number | nul
  */
 export function ttlLeft(ttl: number, t0: number): number {
   return ttl - Math.ceil((performance.now() - t0) / 1000) - 1;
+}
+
+/** Remaining TTL of `key` on `m`, seconds (memcached meta `mg <key> t`): -1 = never expires, null = miss. */
+export async function directTtl(m: Memcached, key: string): Promise<number | null> {
+  const c = await RawClient.connect(m.port);
+  c.send(`mg ${key} t\r\n`);
+  const line = await c.readUntil('\r\n');
+  c.close();
+  const match = /^HD t(-?\d+)/.exec(line);
+  return match ? Number(match[1]) : null;
 }
