@@ -6,8 +6,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Upper bounds, not expectations: a test that starts three 2-worker proxies (the second
+    // pass, MCPROXY_TEST_NUM_PROXIES=2) on a loaded 2-core machine took more than 20 s.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Integration suites spawn their own memcached processes on free ports; two cores here.
     maxWorkers: 2,
     // The proxy logs to stderr; tests that check log lines set up their own logger.

@@ -22,6 +22,12 @@ export interface WorkloadOptions {
   readonly readFraction: number;
   /** PRNG seed (op choices are reproducible; timing is not). */
   readonly seed: number;
+  /**
+   * Keeps the run going past `durationMs` until this holds (checked before each operation), for
+   * at most 10 × `durationMs`: a count the test needs (cas attempts) then does not depend on how
+   * many operations a loaded machine gets through in the run's time.
+   */
+  readonly until?: (history: History) => boolean;
   /** Called once at this many ms into the run (fault injection). */
   readonly events?: readonly { readonly atMs: number; readonly run: () => void | Promise<void> }[];
 }
@@ -71,8 +77,14 @@ async function client(
 ): Promise<void> {
   const c = await RawClient.connect(port);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const until = o.until;
+  const last = deadline + 9 * o.durationMs;
+  const going = (): boolean => {
+    const now = performance.now();
+    return now < deadline || (until !== undefined && now < last && !until(history));
+  };
   try {
-    while (performance.now() < deadline) {
+    while (going()) {
       const kind = pick(['s', 's', 'u', 'd']);
       const key = `${kind}${Math.floor(random() * o.keysPerKind)}`;
       const numeric = kind !== 's';

@@ -2,28 +2,18 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import net from 'node:net';
 import { Memcached } from '../helpers/memcached.js';
-import { freePort, waitForPort } from '../helpers/ports.js';
-import { runTs, type Spawned } from '../helpers/process.js';
+import { spawnProxy, type Spawned } from '../helpers/process.js';
 
 let mc: Memcached;
 let proxy: Spawned;
 let port: number;
 beforeAll(async () => {
   mc = await Memcached.start();
-  port = await freePort();
-  const cfg = JSON.stringify({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' });
   // A burst of 5,000 clients on 2 cores can keep memcached busy past the default 1 s.
-  proxy = runTs('proxy/cli.ts', [
-    '-p',
-    String(port),
-    '--listen-addresses',
-    '127.0.0.1',
-    '--config',
-    cfg,
+  ({ p: proxy, port } = await spawnProxy({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' }, [
     '--server-timeout',
     '20000',
-  ]);
-  await waitForPort(port, 10_000);
+  ]));
 });
 afterAll(async () => {
   proxy.proc.kill('SIGKILL');

@@ -51,11 +51,13 @@ test('200 protocol errors: at most 5 lines a window, the rest counted in suppres
         // (A reply split over two segments can make one get cost two resets.)
         expect(resets() + suppressed()).toBeGreaterThanOrEqual(errors);
       },
-      { timeout: 3 * WINDOW_MS },
+      { timeout: 5 * WINDOW_MS },
     );
     // At most 5 lines per window, however fast this machine ran the loop.
     expect(resets()).toBeLessThanOrEqual(5 * (Math.ceil(elapsed / WINDOW_MS) + 1));
-    expect(resets()).toBeLessThan(errors / 4);
+    // And lines were held back (was: fewer than errors / 4 logged, which only holds while the loop
+    // takes under 10 windows; a loaded machine may take longer, and the bound above covers it).
+    expect(suppressed()).toBeGreaterThan(0);
     const summary = summaries()[0];
     expect(summary?.key).toBe(`protocol_error:127.0.0.1:${port}`);
     expect(summary?.msg).toMatch(

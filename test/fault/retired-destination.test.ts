@@ -61,7 +61,7 @@ test('a destination retired while its requests are zombies closes after the grac
       async () => {
         expect(await connectionsTo(hung.port)).toBe(0);
       },
-      { timeout: 2000, interval: 50 },
+      { timeout: 5000, interval: 50 },
     );
   } finally {
     c.close();

@@ -54,7 +54,7 @@ test('SIGTERM: in-flight requests get their replies, new connections are refused
   expect(await c.readUntil('END\r\n')).toBe('VALUE d 0 2\r\nok\r\nEND\r\n');
   expect(await c.waitClosed()).toBe(true);
   expect(await p.exited).toEqual({ code: 0, signal: null });
-}, 30_000);
+});
 
 test('the drain timeout bounds the wait; a second SIGTERM exits at once', async () => {
   const { p, port } = await start(['--server-timeout', '30000', '--drain-timeout-ms', '300']);
@@ -86,4 +86,4 @@ test('the drain timeout bounds the wait; a second SIGTERM exits at once', async 
   } finally {
     mc.signal('SIGCONT');
   }
-}, 30_000);
+});

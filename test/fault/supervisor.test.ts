@@ -48,7 +48,7 @@ function pidsOf(p: Spawned, name: 'memcached' | 'mcproxy'): { guard: number; chi
 test('SIGKILL of the supervisor: memcached, mcproxy and their guards are gone within 2 s', async () => {
   const [proxyPort, mcPort] = [await freePort(), await freePort()];
   const p = sidecar(proxyPort, mcPort);
-  await p.waitForOutput('serving', 15_000);
+  await p.waitForOutput('serving');
   const mc = pidsOf(p, 'memcached');
   const proxy = pidsOf(p, 'mcproxy');
   const pids = [mc.child, proxy.child, mc.guard, proxy.guard];

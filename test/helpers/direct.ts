@@ -27,6 +27,16 @@ export async function directSet(
   c.close();
 }
 
+/**
+ * A lower bound for the remaining TTL (seconds, as `directTtl` reads it) of an item whose TTL of
+ * `ttl` s was set at `t0` (`performance.now()`) or later: `ttl` less the whole seconds since then
+ * and one more for memcached's clock tick. A fixed margin (`ttl − 5`) runs out when what lies
+ * between (a proxy start, a wait for a fill) takes seconds on a loaded machine.
+ */
+export function ttlLeft(ttl: number, t0: number): number {
+  return ttl - Math.ceil((performance.now() - t0) / 1000) - 1;
+}
+
 /** Remaining TTL of `key` on `m`, seconds (memcached meta `mg <key> t`): -1 = never expires, null = miss. */
 export async function directTtl(m: Memcached, key: string): Promise<number | null> {
   const c = await RawClient.connect(m.port);

@@ -1,5 +1,11 @@
-/** Spawning the project's own entry points (through tsx, so no build is needed) and watching them. */
+/**
+ * Spawning the project's own entry points and watching them. They run built (`dist/`, what users
+ * run; `npm test` builds first): under tsx every spawned process would transpile the whole proxy
+ * first, seconds of CPU each, which on a loaded 2-core machine outlasted the start-up waits.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { REPO_ROOT } from './config.js';
 import { PROXY_NODE_FLAGS } from '../../proxy/node-flags.js';
 
@@ -27,7 +33,7 @@ export class Spawned {
   }
 
   /** Resolves when stderr or stdout contains `text` (or rejects after `timeoutMs`). */
-  async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
+  async waitForOutput(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
     const has = (): boolean => {
       const all = this.stdout + this.stderr;
       return typeof text === 'string' ? all.includes(text) : text.test(all);
@@ -54,10 +60,18 @@ export class Spawned {
   }
 }
 
-/** Runs `node --import tsx <script> ...args` from the repo root. */
+/**
+ * Runs entry point `script` (a source path: `proxy/cli.ts`, `confgen/cli.ts`,
+ * `proxy/sidecar/main.ts`) built: `node <PROXY_NODE_FLAGS> dist/<script>.js ...args`, from the
+ * repo root, log level info, `env` added.
+ * @throws Error when a source file under proxy/ or confgen/ is newer than that build (run
+ *   `npm run build`): the test would exercise old code
+ */
 export function runTs(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  const built = `dist/${script.replace(/\.ts$/, '.js')}`;
+  assertBuilt(built);
   return new Spawned(
-    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    spawn(process.execPath, [...PROXY_NODE_FLAGS, built, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, MCPROXY_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,15 +79,29 @@ export function runTs(script: string, args: readonly string[], env: NodeJS.Proce
   );
 }
 
-/** Runs the built form of `script` (`dist/<script>.js`) with node from the repo root. */
-function runDist(script: string, args: readonly string[]): Spawned {
-  return new Spawned(
-    spawn(process.execPath, [...PROXY_NODE_FLAGS, `dist/${script.replace(/\.ts$/, '.js')}`, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MCPROXY_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+/** Newest mtime (ms) of the sources `npm run build` compiles, computed once per test process. */
+let newestSource: number | null = null;
+
+function assertBuilt(built: string): void {
+  newestSource ??= Math.max(...['proxy', 'confgen'].map((d) => newestMtime(join(REPO_ROOT, d))));
+  let builtAt: number;
+  try {
+    builtAt = statSync(join(REPO_ROOT, built)).mtimeMs;
+  } catch {
+    throw new Error(`${built} does not exist: run \`npm run build\` (npm test does) first`);
+  }
+  if (builtAt < newestSource)
+    throw new Error(`${built} is older than the sources: run \`npm run build\` (npm test does) first`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 /** Resident set size of a process, bytes (from /proc/<pid>/status). */
@@ -86,39 +114,37 @@ export async function rssBytes(pid: number): Promise<number> {
 }
 
 /**
- * Starts the `mcproxy` CLI (through tsx, or the built `dist/proxy/cli.js` with `fromDist`: faster
- * to start, and its RSS is the proxy's alone) on a free loopback port with `config` (an object is
- * JSON-encoded, a string is passed as is) and extra `args`; resolves once it accepts connections.
+ * Starts the built `mcproxy` CLI (`runTs('proxy/cli.ts')`) on a free loopback port with `config`
+ * (an object is JSON-encoded, a string is passed as is) and extra `args`; resolves once it accepts
+ * connections (within 30 s: a start on a loaded machine, not a hang, is what takes long).
+ * @param _fromDist no effect: every spawn runs the build now (kept so callers need no change)
  */
 export async function spawnProxy(
   config: unknown,
   args: readonly string[] = [],
-  fromDist = false,
-): Promise<{ p: Spawned; port: number }> {
-  if (fromDist) return spawnBuiltProxy(config, args);
-  return startCli((cliArgs) => runTs('proxy/cli.ts', cliArgs), config, args);
-}
-
-/**
- * `spawnProxy` for the built proxy (`node dist/proxy/cli.js`, what users run; `npm test` builds
- * it first): for measurements (RSS, latency) without the TypeScript loader in the process.
- */
-export async function spawnBuiltProxy(
-  config: unknown,
-  args: readonly string[] = [],
-): Promise<{ p: Spawned; port: number }> {
-  return startCli((cliArgs) => runDist('proxy/cli.ts', cliArgs), config, args);
-}
-
-async function startCli(
-  run: (cliArgs: string[]) => Spawned,
-  config: unknown,
-  args: readonly string[],
+  _fromDist = false,
 ): Promise<{ p: Spawned; port: number }> {
   const { freePort, waitForPort } = await import('./ports.js');
   const port = await freePort();
   const cfg = typeof config === 'string' ? config : JSON.stringify(config);
-  const p = run(['-p', String(port), '--listen-addresses', '127.0.0.1', '--config', cfg, ...args]);
-  await waitForPort(port, 10_000);
+  const p = runTs('proxy/cli.ts', [
+    '-p',
+    String(port),
+    '--listen-addresses',
+    '127.0.0.1',
+    '--config',
+    cfg,
+    ...args,
+  ]);
+  const died = p.exited.then(({ code, signal }) => {
+    throw new Error(`mcproxy exited (${signal ?? code}) before it listened:\n${p.stderr}`);
+  });
+  await Promise.race([waitForPort(port, 30_000), died]);
   return { p, port };
 }
+
+/** `spawnProxy`, by the name the measuring tests (RSS, latency) use. */
+export const spawnBuiltProxy = (
+  config: unknown,
+  args: readonly string[] = [],
+): Promise<{ p: Spawned; port: number }> => spawnProxy(config, args);

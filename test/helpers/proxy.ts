@@ -6,16 +6,13 @@
  * talks to the proxy over the wire runs against N workers. A test that reads the in-process
  * server (`proxy.server`) passes `singleProcess` with the reason; it then always gets one.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxyServer } from '../../proxy/server/proxy-server.js';
 import { DEFAULT_OPTIONS, OPTION_SPECS, type ProxyOptions } from '../../proxy/options.js';
-import { REPO_ROOT } from './config.js';
-import { Spawned } from './process.js';
+import { runTs, type Spawned } from './process.js';
 import { freePort } from './ports.js';
-import { PROXY_NODE_FLAGS } from '../../proxy/node-flags.js';
 
 /** A started proxy. */
 export interface TestProxy {
@@ -90,18 +87,12 @@ export const CLUSTER_SERVING = /serving with \d+ workers/;
 
 /** Runs the built CLI (`node dist/proxy/cli.js …args`, log level info) from the repo root. */
 export function runBuiltCli(args: readonly string[]): Spawned {
-  return new Spawned(
-    spawn(process.execPath, [...PROXY_NODE_FLAGS, join(REPO_ROOT, 'dist/proxy/cli.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MCPROXY_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+  return runTs('proxy/cli.ts', args);
 }
 
 async function startCluster(text: string, options: ProxyOptions, port: number): Promise<TestProxy> {
   const p = runBuiltCli([...optionsArgv({ ...options, numProxies: TEST_NUM_PROXIES }), '--config', text]);
-  await p.waitForOutput(CLUSTER_SERVING, 20_000);
+  await p.waitForOutput(CLUSTER_SERVING);
   return {
     get server(): ProxyServer {
       throw new Error('proxy.server is in-process only: pass startProxy a singleProcess reason');

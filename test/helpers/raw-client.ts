@@ -4,6 +4,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
+/**
+ * How long reads wait by default, ms: an upper bound for a reply that comes, so it only costs
+ * time when a test fails; generous so a loaded CI machine (the two-worker pass) never reaches it.
+ */
+export const READ_TIMEOUT_MS = 10_000;
+
 /** See the file comment. */
 export class RawClient {
   private buf = Buffer.alloc(0);
@@ -93,7 +99,7 @@ export class RawClient {
    * Reads exactly `n` bytes, or whatever arrived before the connection closed or `timeoutMs`
    * passed (so a wrong reply shows up as a readable mismatch, not a hang).
    */
-  async read(n: number, timeoutMs = 3000): Promise<Buffer> {
+  async read(n: number, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
     await this.waitFor(() => this.buf.length >= n, timeoutMs);
     const out = this.buf.subarray(0, Math.min(n, this.buf.length));
     this.buf = this.buf.subarray(out.length);
@@ -101,7 +107,7 @@ export class RawClient {
   }
 
   /** Reads up to and including `terminator` (latin1), or what arrived before close/timeout. */
-  async readUntil(terminator: string, timeoutMs = 3000): Promise<string> {
+  async readUntil(terminator: string, timeoutMs = READ_TIMEOUT_MS): Promise<string> {
     const t = Buffer.from(terminator, 'latin1');
     await this.waitFor(() => this.buf.includes(t), timeoutMs);
     const i = this.buf.indexOf(t);
@@ -130,7 +136,7 @@ export class RawClient {
   }
 
   /** Waits until the server closes the connection (or `timeoutMs`); returns whether it did. */
-  async waitClosed(timeoutMs = 3000): Promise<boolean> {
+  async waitClosed(timeoutMs = READ_TIMEOUT_MS): Promise<boolean> {
     await this.waitFor(() => false, timeoutMs);
     return this.closedFlag;
   }

@@ -93,7 +93,7 @@ describe('start-up from the last good config', () => {
     expect(readFileSync(kept, 'utf8')).toBe(poolConfig(a.address));
 
     writeFileSync(path, poolConfig(b.address));
-    await second.waitForOutput('reconfigured: md5', 3000);
+    await second.waitForOutput('reconfigured: md5');
     await setVia(port, 'fixed');
     expect(await directGet(b, 'fixed')).toBe('VALUE fixed 0 1\r\nv\r\nEND\r\n');
     await vi.waitFor(

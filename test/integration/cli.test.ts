@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Memcached } from '../helpers/memcached.js';
 import { freePort, waitForPort } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { runTs } from '../helpers/process.js';
+import { runTs, spawnProxy } from '../helpers/process.js';
 import { VERSION_STRING } from '../../proxy/version.js';
 
 const CLI = 'proxy/cli.ts';
@@ -134,7 +134,7 @@ describe('serving', () => {
       '-R',
       '/x/y/',
     ]);
-    await waitForPort(port, 10_000);
+    await waitForPort(port);
     const c = await RawClient.connect(port);
     expect(
       await c.call('set rp 0 0 1\r\nr\r\nget /x/y/rp\r\n', 'STORED\r\nVALUE /x/y/rp 0 1\r\nr\r\nEND\r\n'),
@@ -146,21 +146,10 @@ describe('serving', () => {
 
   test('--enable-flush-cmd: flush_all reaches every server of every pool', async () => {
     const other = await Memcached.start();
-    const port = await freePort();
-    const cfg = JSON.stringify({
-      pools: { A: { servers: [mc.address] }, B: { servers: [other.address] } },
-      route: 'PoolRoute|A',
-    });
-    const p = runTs(CLI, [
-      '-p',
-      String(port),
-      '--listen-addresses',
-      '127.0.0.1',
-      '--config',
-      cfg,
-      '--enable-flush-cmd',
-    ]);
-    await waitForPort(port, 10_000);
+    const { p, port } = await spawnProxy(
+      { pools: { A: { servers: [mc.address] }, B: { servers: [other.address] } }, route: 'PoolRoute|A' },
+      ['--enable-flush-cmd'],
+    );
     for (const m of [mc, other]) {
       const d = await RawClient.connect(m.port);
       expect(await d.call('set f 0 0 1\r\nf\r\n', 'STORED\r\n')).toBe('STORED\r\n');
@@ -190,7 +179,7 @@ describe('serving', () => {
       `file:${goodConfig}`,
       '--enable-shutdown-cmd',
     ]);
-    await waitForPort(port, 10_000);
+    await waitForPort(port);
     const c = await RawClient.connect(port);
     c.send('shutdown\r\n');
     expect((await p.exited).code).toBe(0);

@@ -121,7 +121,7 @@ test('end to end: mcconfgen with MCCONFGEN_ELASTICACHE_TLS=true writes a TLS cen
       join(dir, 'dump'),
     ]);
     try {
-      await waitForPort(port, 10_000);
+      await waitForPort(port);
       const app = await RawClient.connect(port);
       // The seed sends everything but get/set/delete to central.
       expect(await app.ask('add e2e:tls 0 0 3\r\nenc\r\n')).toBe('STORED\r\n');

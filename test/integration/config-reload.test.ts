@@ -127,9 +127,11 @@ describe('change detection', () => {
     const next = poolConfig([b.address]);
     const t0 = performance.now();
     writeAtomic(path, next);
-    await reloadedTo(server, next, 1200);
+    // The promise is one poll interval + 1 s; a loaded machine gets 3× that before it fails.
+    const bound = 3 * (200 + 1000);
+    await reloadedTo(server, next, bound);
     const latency = performance.now() - t0;
-    expect(latency).toBeLessThan(1200);
+    expect(latency).toBeLessThan(bound);
     await setVia(port, 'k2', 'two');
     expect(await directGet(b, 'k2')).toBe('VALUE k2 0 3\r\ntwo\r\nEND\r\n');
     expect(await directGet(a, 'k2')).toBe('END\r\n');
@@ -153,7 +155,7 @@ describe('change detection', () => {
       () => {
         expect(ticks).toBeGreaterThanOrEqual(3);
       },
-      { timeout: 3000, interval: 20 },
+      { timeout: 5000, interval: 20 },
     );
   });
 
@@ -256,7 +258,7 @@ describe('change detection', () => {
       () => {
         expect(reloads).toBe(1);
       },
-      { timeout: 1500, interval: 10 },
+      { timeout: 5000, interval: 10 },
     );
     expect(logs.matching('reconfigured')[0]).toMatchObject({ files: [path, extra] });
   });
@@ -393,7 +395,7 @@ describe('destinations across a reload', () => {
       b.signal('SIGCONT');
     }
     // The request routed before the reload gets B's real reply.
-    expect(await c.readUntil('END\r\n', 2000)).toBe('VALUE inflight 0 6\r\nfrom-b\r\nEND\r\n');
+    expect(await c.readUntil('END\r\n')).toBe('VALUE inflight 0 6\r\nfrom-b\r\nEND\r\n');
     // New requests follow the new config.
     c.send('get keep\r\n');
     expect(await c.readUntil('END\r\n')).toBe('VALUE keep 0 1\r\nv\r\nEND\r\n');
@@ -408,7 +410,7 @@ describe('destinations across a reload', () => {
     await setVia(port, 'keep2', 'v');
     expect(destA?.connectionsOpened).toBe(1);
     expect(destA?.state).toBe(DestinationState.Up);
-  }, 30_000);
+  });
 });
 
 describe('requests routed before a swap', () => {

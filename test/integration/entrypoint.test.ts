@@ -21,7 +21,11 @@ afterAll(() => {
   for (const p of started) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
 });
 
-/** Runs docker/entrypoint from the checkout (the launcher through tsx, no build needed). */
+/**
+ * Runs docker/entrypoint from the checkout with the built launcher (dist/; under tsx every node
+ * process it starts transpiled the proxy first, which outlasted the test timeout on a loaded
+ * machine).
+ */
 function entrypoint(args: readonly string[], env: Record<string, string> = {}): Spawned {
   const p = new Spawned(
     spawn(ENTRYPOINT, args, {
@@ -29,8 +33,7 @@ function entrypoint(args: readonly string[], env: Record<string, string> = {}): 
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        MCSIDECAR_LAUNCHER: join(REPO_ROOT, 'proxy/sidecar/entrypoint.ts'),
-        NODE_OPTIONS: '--import=tsx',
+        MCSIDECAR_LAUNCHER: join(REPO_ROOT, 'dist/proxy/sidecar/entrypoint.js'),
         MCSIDECAR_STOP_TIMEOUT_MS: '5000',
         ...env,
       },
@@ -43,7 +46,7 @@ function entrypoint(args: readonly string[], env: Record<string, string> = {}): 
 
 async function childPid(p: Spawned, name: 'memcached' | 'mcproxy'): Promise<number> {
   const re = new RegExp(`"childPid":(\\d+),"port":\\d+,[^\\n]*"msg":"${name} started"`);
-  await p.waitForOutput(re, 15_000);
+  await p.waitForOutput(re);
   return Number(re.exec(p.stderr)?.[1]);
 }
 
@@ -140,7 +143,7 @@ describe('memcached behind the proxy (MCROUTER_ENABLED=yes)', () => {
     });
     const mcPid = await childPid(p, 'memcached');
     const proxyPid = await childPid(p, 'mcproxy');
-    await p.waitForOutput('serving', 15_000);
+    await p.waitForOutput('serving');
     await waitForPort(proxyPort);
     return { p, proxyPort, mcPort, mcPid, proxyPid };
   }

@@ -35,7 +35,7 @@ test.each([
   // The parent stops listening; only the child's copy of the socket remains.
   listener.close();
   try {
-    await p.waitForOutput('"event":"startup"', 20_000);
+    await p.waitForOutput('"event":"startup"');
     // Several connections: under --num-proxies they spread over the workers.
     for (let i = 0; i < 4; i++) {
       const c = await RawClient.connect(port);

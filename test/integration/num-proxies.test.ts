@@ -44,7 +44,7 @@ beforeAll(async () => {
     '--config',
     `file:${join(dir, 'config.json')}`,
   ]);
-  await proxy.waitForOutput(CLUSTER_SERVING, 20_000);
+  await proxy.waitForOutput(CLUSTER_SERVING);
 });
 afterAll(async () => {
   if (proxy.proc.exitCode === null) proxy.proc.kill('SIGKILL');

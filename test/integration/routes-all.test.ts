@@ -213,9 +213,11 @@ describe('AllMajorityRoute: the result half + 1 children agree on; ties go to th
         async (cl) => {
           const t0 = performance.now();
           expect(await ask(cl, 'get k\r\n')).toBe('VALUE k 0 1\r\nv\r\nEND\r\n');
-          expect(performance.now() - t0).toBeLessThan(1500);
+          // Half the server timeout: the majority did not wait for the stopped server, with
+          // seconds of headroom for a loaded machine (the 2-worker pass).
+          expect(performance.now() - t0).toBeLessThan(3000);
         },
-        { serverTimeoutMs: 3000 },
+        { serverTimeoutMs: 6000 },
       );
     } finally {
       await slow.stop();

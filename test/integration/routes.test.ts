@@ -68,9 +68,11 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
         async (cl) => {
           const t0 = performance.now();
           expect(await ask(cl, 'get af-miss\r\n')).toBe('END\r\n');
-          expect(performance.now() - t0).toBeLessThan(1000);
+          // Half the server timeout: the miss did not wait for the stopped server, with seconds
+          // of headroom for a loaded machine (the 2-worker pass).
+          expect(performance.now() - t0).toBeLessThan(3000);
         },
-        { serverTimeoutMs: 2000 },
+        { serverTimeoutMs: 6000 },
       );
     } finally {
       slow.signal('SIGCONT');

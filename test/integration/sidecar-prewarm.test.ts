@@ -13,7 +13,7 @@ import { runTs, type Spawned } from '../helpers/process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const MAIN = 'proxy/sidecar/main.ts';
-// Each test starts memcached, the sidecar, a warm and a proxy (through tsx): slow on a busy machine.
+// Each test starts memcached, the sidecar, a warm and a proxy: slow on a busy machine.
 vi.setConfig({ testTimeout: 90_000 });
 const dir = mkdtempSync(join(tmpdir(), 'mcsidecar-prewarm-'));
 const peers: Memcached[] = [];

@@ -39,7 +39,7 @@ test('mcproxy -p P --ssl-port S: plain and TLS clients side by side; TLS clients
     certs.server.key,
   ]);
   try {
-    await waitForPort(sslPort, 10_000);
+    await waitForPort(sslPort);
     const plain = await RawClient.connect(port);
     expect(await plain.ask('set side 3 0 4\r\nside\r\n')).toBe('STORED\r\n');
     const first = await RawClient.connectTls(sslPort, { ca });
