@@ -119,7 +119,7 @@ describe('a client that pipelines 100,000 gets and never reads', () => {
       '--max-routed-reqs',
       '0',
     ]);
-    mc.signal('SIGSTOP');
+    await mc.pause();
     let socket: net.Socket | null = null;
     try {
       socket = net.connect({ port, host: '127.0.0.1' });

@@ -42,7 +42,7 @@ test('SIGTERM: in-flight requests get their replies, new connections are refused
   const { p, port } = await start(['--server-timeout', '5000', '--drain-timeout-ms', '5000']);
   const c = await RawClient.connect(port);
   expect(await c.ask('set d 0 0 2\r\nok\r\n')).toBe('STORED\r\n');
-  mc.signal('SIGSTOP');
+  await mc.pause();
   c.send('get d\r\nget d\r\n');
   await routedGets(port, 2);
   p.proc.kill('SIGTERM');
@@ -59,7 +59,7 @@ test('SIGTERM: in-flight requests get their replies, new connections are refused
 test('the drain timeout bounds the wait; a second SIGTERM exits at once', async () => {
   const { p, port } = await start(['--server-timeout', '30000', '--drain-timeout-ms', '300']);
   const c = await RawClient.connect(port);
-  mc.signal('SIGSTOP');
+  await mc.pause();
   try {
     c.send('get stuck\r\n');
     await routedGets(port, 1);

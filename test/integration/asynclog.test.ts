@@ -91,7 +91,7 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
 
   test('a timeout (stopped server) is spooled too; replies from a live server are not', async () => {
     const slow = await Memcached.start();
-    slow.signal('SIGSTOP');
+    await slow.pause();
     try {
       await withProxy(
         {

@@ -379,7 +379,7 @@ describe('destinations across a reload', () => {
     const c = await RawClient.connect(port);
     c.send('get warmup\r\n');
     expect(await c.readUntil('END\r\n')).toBe('END\r\n');
-    b.signal('SIGSTOP');
+    await b.pause();
     try {
       c.send('get inflight\r\n');
       await vi.waitFor(
@@ -432,7 +432,7 @@ describe('requests routed before a swap', () => {
       expect(await client.readUntil('END\r\n')).toBe('END\r\n');
       const destC = [...server.destinations.all()].find((d) => d.hostPort === c.address);
       // The get waits on the cold server while the config swaps to one without the warm pool.
-      c.signal('SIGSTOP');
+      await c.pause();
       try {
         client.send('get stage2\r\n');
         await vi.waitFor(

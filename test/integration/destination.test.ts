@@ -32,7 +32,7 @@ test('a hung server: SERVER_ERROR Reply timeout after server_timeout; after it r
   });
   const c = await RawClient.connect(proxy.port);
   expect(await c.call('set sync 0 0 3\r\none\r\n', 'STORED\r\n')).toBe('STORED\r\n');
-  mc.signal('SIGSTOP');
+  await mc.pause();
   try {
     const t0 = performance.now();
     c.send('get sync\r\nset sync 0 0 3\r\ntwo\r\n');
@@ -62,7 +62,7 @@ test('--server-timeout is the default pool timeout', async () => {
     { serverTimeoutMs: OPTION_TIMEOUT_MS },
   );
   const c = await RawClient.connect(proxy.port);
-  mc.signal('SIGSTOP');
+  await mc.pause();
   try {
     const t0 = performance.now();
     expect(await c.call('get t\r\n', 'SERVER_ERROR Reply timeout\r\n')).toBe(
@@ -109,7 +109,7 @@ test('a server restarted on the same port: the proxy reconnects; requests in fli
   );
   const c = await RawClient.connect(proxy.port);
   expect(await c.call('set r 0 0 1\r\n1\r\n', 'STORED\r\n')).toBe('STORED\r\n');
-  m.signal('SIGSTOP');
+  await m.pause();
   c.send('get r\r\n');
   // Once the request is written to the (stopped) server, kill it.
   const dest = [...proxy.server.destinations.all()][0];

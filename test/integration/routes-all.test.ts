@@ -105,7 +105,7 @@ describe('AllSyncRoute: all children, waits for all, the worst reply (`mcrouter/
 
   test('it waits for the slowest child: a stopped server turns the reply into its timeout', async () => {
     const slow = await Memcached.start();
-    slow.signal('SIGSTOP');
+    await slow.pause();
     try {
       await withProxy(
         {
@@ -201,7 +201,7 @@ describe('AllMajorityRoute: the result half + 1 children agree on; ties go to th
 
   test('answers once a majority agrees, without waiting for a stopped server', async () => {
     const slow = await Memcached.start();
-    slow.signal('SIGSTOP');
+    await slow.pause();
     try {
       await directSet(mc(0), 'k', 'v');
       await directSet(mc(1), 'k', 'v');

@@ -261,7 +261,7 @@ describe('FailoverRoute reply rule: children in order until a reply that is not 
 
   test('a stopped primary: the timeout fails over; counters count it', async () => {
     const slow = await Memcached.start();
-    slow.signal('SIGSTOP');
+    await slow.pause();
     await directSet(b, 'k', 'v');
     try {
       await withProxy(
@@ -409,7 +409,7 @@ describe('failover_limit: a token bucket over requests (mcrouter TestFailoverWit
 
   test('timeouts take tokens: with burst 2 the third timeout is returned', async () => {
     const slow = await Memcached.start();
-    slow.signal('SIGSTOP');
+    await slow.pause();
     await directSet(b, 'key', 'value');
     try {
       await withProxy(

@@ -269,7 +269,7 @@ describe('PoolRoute shadows (mcrouter test_shadow.py, `mcrouter/test/` #25)', ()
 
   test('--target-max-shadow-requests: shadows beyond the cap are dropped and counted', async () => {
     const stuck = await Memcached.start();
-    stuck.signal('SIGSTOP');
+    await stuck.pause();
     try {
       await withProxy(
         {

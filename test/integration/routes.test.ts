@@ -58,7 +58,7 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
   });
 
   test('a fast miss beats a slow server: END long before the timeout', async () => {
-    slow.signal('SIGSTOP');
+    await slow.pause();
     try {
       await withProxy(
         {
@@ -81,7 +81,7 @@ describe('AllFastestRoute: first reply that is not a failover error, else the la
 
   test('CLIENT_ERROR is not a failover error: returned at once', async () => {
     await directSet(a, 'notnum', 'abc');
-    slow.signal('SIGSTOP');
+    await slow.pause();
     try {
       await withProxy(
         {

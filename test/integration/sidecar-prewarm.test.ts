@@ -114,7 +114,7 @@ test('a peer that hangs: the proxy serves once the deadline has passed', async (
   const c = await RawClient.connect(peer.port);
   expect(await c.ask('set k 0 0 1\r\nv\r\n')).toBe('STORED\r\n');
   c.close();
-  peer.signal('SIGSTOP');
+  await peer.pause();
   const { p } = await sidecar(peer, ['--prewarm-deadline-ms', '1500']);
   await p.waitForOutput(/ serving"/, 30_000);
   expect(p.stderr).toMatch(/prewarm deadline passed|prewarm failed; serving anyway/);
