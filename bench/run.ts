@@ -69,6 +69,9 @@ const DIST_BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
 const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
 const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
+const NULL_PROXY_JS = join(DIST_BENCH, 'null-proxy.js');
+/** Targets run only when named in `--targets` (or `--full` for mcproxy-tls). */
+const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', 'null-proxy', 'null-proxy-onread'];
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
 /** Value sizes of `--full` (issue 12): 100 B, 4 KiB, 64 KiB, 256 KiB. */
 const FULL_SIZES = [100, 4096, 65536, 262144];
@@ -127,8 +130,9 @@ export interface RunOptions {
 const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
   --targets LIST     comma-separated subset of ${TARGETS.join(',')}
                      (direct,mcproxy,mcproxy-seed,mcproxy-cluster,twemproxy, and memcached-proxy
-                     with --peer-memcached-proxy)
-  --full             the whole matrix: every target, --sizes ${FULL_SIZES.join(',')}, both protocols
+                     with --peer-memcached-proxy; null-proxy and null-proxy-onread, the floor of a
+                     Node proxy (bench/null-proxy.ts), only when named)
+  --full             the whole matrix: every target but the null proxies, --sizes ${FULL_SIZES.join(',')}, both protocols
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
   --protocols LIST   comma-separated subset of ascii,binary,meta (ascii,binary): the client-side
                      protocol; twemproxy is skipped for binary and meta (it speaks only ASCII)
@@ -190,7 +194,9 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   if (values.help === true) return 'help';
   const peer = values['peer-memcached-proxy'];
   const defaultTargets = TARGETS.filter(
-    (t) => values.full || (t !== 'mcproxy-tls' && (t !== 'memcached-proxy' || peer !== undefined)),
+    (t) =>
+      (values.full && !t.startsWith('null-proxy')) ||
+      (!ON_REQUEST.includes(t) && (t !== 'memcached-proxy' || peer !== undefined)),
   );
   const targets = (values.targets ?? defaultTargets.join(',')).split(',').map((t) => t.trim());
   for (const t of targets) {
@@ -410,6 +416,22 @@ async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string
       },
     };
     return startMcproxy(ctx, target, port, json, [], pinned(core(PROXY_CORE), []));
+  }
+  if (target === 'null-proxy' || target === 'null-proxy-onread') {
+    // The floor of a Node proxy (bench/null-proxy.ts), with mcproxy's Node flags.
+    const argv = [
+      process.execPath,
+      ...PROXY_NODE_FLAGS,
+      NULL_PROXY_JS,
+      '-p',
+      String(port),
+      '--backend',
+      memcached,
+    ];
+    if (target === 'null-proxy-onread') argv.push('--client-read', 'onread');
+    const proxy = ctx.pm.spawn(target, pinned(core(PROXY_CORE), argv));
+    await waitReady(proxy, port, 'version');
+    return { port, proxy };
   }
   if (target === 'memcached-proxy') {
     const bin = ctx.opts.peerMemcachedProxy;

@@ -6,10 +6,20 @@ import type { Protocol } from './workload.js';
  * What the load can be pointed at: memcached, mcproxy, mcproxy talking TLS to memcached's TLS
  * port (`mcproxy-tls`, docs/tls.md), mcproxy on the seed's co-located route (`mcproxy-seed`:
  * WarmUpRoute gets that hit locally, AllFastestRoute sets), mcproxy with `--num-proxies`
- * workers (`mcproxy-cluster`), twemproxy, and memcached's own proxy (`memcached-proxy`, routelib).
+ * workers (`mcproxy-cluster`), twemproxy, memcached's own proxy (`memcached-proxy`, routelib), and
+ * the floor of a Node proxy (`null-proxy`: bytes forwarded 1:1, bench/null-proxy.ts; with
+ * `null-proxy-onread` its client sockets read through the Node-internal handle path).
  */
 export type TargetName =
-  'direct' | 'mcproxy' | 'mcproxy-tls' | 'mcproxy-seed' | 'mcproxy-cluster' | 'twemproxy' | 'memcached-proxy';
+  | 'direct'
+  | 'mcproxy'
+  | 'mcproxy-tls'
+  | 'mcproxy-seed'
+  | 'mcproxy-cluster'
+  | 'twemproxy'
+  | 'memcached-proxy'
+  | 'null-proxy'
+  | 'null-proxy-onread';
 
 /** All targets, in run order. */
 export const TARGETS: readonly TargetName[] = [
@@ -20,6 +30,8 @@ export const TARGETS: readonly TargetName[] = [
   'mcproxy-cluster',
   'twemproxy',
   'memcached-proxy',
+  'null-proxy',
+  'null-proxy-onread',
 ];
 
 /** A load shape: `connections` connections with `depth` requests outstanding on each. */
