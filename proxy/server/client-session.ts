@@ -45,7 +45,6 @@ import { OUT_OF_MEMORY, REPLY_OVERHEAD, clientValueLimit, type MemoryBudget } fr
 import type { FairWaiter } from './fair-share.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
-import { adoptClient, clientOnread } from './client-reader.js';
 
 /** `flush_all` / `shutdown` without `--enable-flush-cmd` / `--enable-shutdown-cmd`. */
 const DISABLED = McReply.error(Result.PermissionDenied, 'Command disabled');
@@ -448,27 +447,11 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   /** This session's bytes count in the process budget (until its socket closed). */
   private inBudget = true;
   private readonly budget: MemoryBudget;
-  /** The client's socket (the accepted one, or the socket that adopted its handle). */
-  private readonly socket: net.Socket;
-  /** A chunk read from the socket (kept by the parser as it needs; see `ClientInput`). */
-  private readonly onChunk = (chunk: Buffer): void => {
-    this.readAt = performance.now();
-    this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
-  };
 
-  /**
-   * @param accepted the accepted connection
-   * @param adopt read it through `onread` (`client-reader.ts`): `accepted` comes from a
-   *   `pauseOnConnect` server and has not been read
-   */
   constructor(
-    accepted: net.Socket,
+    private readonly socket: net.Socket,
     private readonly server: SessionHost,
-    adopt = false,
   ) {
-    const adopted = adopt ? adoptClient(accepted, clientOnread(this.onChunk), true) : null;
-    const socket = adopted ?? accepted;
-    this.socket = socket;
     const opts = server.options;
     this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
     this.maxRouted = opts.maxClientRoutedReqs > 0 ? opts.maxClientRoutedReqs : Infinity;
@@ -491,7 +474,10 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
       else this.input.kick();
       this.updateReading();
     });
-    if (adopted === null) socket.on('data', this.onChunk);
+    socket.on('data', (chunk: Buffer) => {
+      this.readAt = performance.now();
+      this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
+    });
     socket.on('end', () => {
       this.input.end();
     });
@@ -501,8 +487,6 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     socket.on('close', () => {
       this.onClose();
     });
-    // Paused on connect for an adoption that was not possible: read through the stream.
-    if (adopt && adopted === null) socket.resume();
   }
 
   /** memcached's protocol negotiation: a first byte of 0x80 means binary. */

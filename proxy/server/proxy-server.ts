@@ -34,7 +34,6 @@ import { MetricsServer } from '../admin/metrics-server.js';
 import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
-import { clientReadMode, type ClientReadMode } from './client-reader.js';
 import { MemoryBudget, defaultMemoryBudget } from './memory-budget.js';
 import { FairShare } from './fair-share.js';
 import { newTlsConnector } from '../tls/tls-options.js';
@@ -70,8 +69,6 @@ export class ProxyServer implements SessionHost {
   readonly runtime: RouteRuntime;
   private current: ProxyConfig;
   private readonly listeners: net.Server[] = [];
-  /** How plain-TCP clients are read (`client-reader.ts`), decided by `listen()`. */
-  clientRead: ClientReadMode = 'stream';
   private readonly sessions = new Set<ClientSession>();
   private readonly shutdownHandlers: ((reason: string) => void)[] = [];
   private draining = false;
@@ -281,7 +278,6 @@ export class ProxyServer implements SessionHost {
    * @throws TlsConfigError when `--ssl-port`'s certificate or key is missing or unusable
    */
   async listen(): Promise<string[]> {
-    this.clientRead = await clientReadMode();
     if (this.options.metricsPort > 0 && this.metricsServer === null && this.cluster === null) {
       this.metricsServer = new MetricsServer(this.metrics);
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
@@ -313,17 +309,14 @@ export class ProxyServer implements SessionHost {
 
   /** Listens on one address; with `tlsOptions`, clients speak TLS (`--ssl-port`). */
   private listenOne(opts: net.ListenOptions, tlsOptions: tls.TlsOptions | null = null): Promise<string> {
-    // Plain connections are adopted by a socket reading through `onread` (client-reader.ts):
-    // accepted paused, so that nothing is read before.
-    const adopt = tlsOptions === null && this.clientRead === 'onread';
     const onSocket = (socket: net.Socket): void => {
-      this.accept(socket, adopt);
+      this.accept(socket);
     };
     // allowHalfOpen: a client's FIN ends its input, not its output; the session writes every
     // reply, then closes (memcached answers a half-closed client too).
     const server =
       tlsOptions === null
-        ? net.createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: adopt }, onSocket)
+        ? net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket)
         : tls.createServer({ ...tlsOptions, noDelay: true, allowHalfOpen: true }, onSocket);
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       this.logClientError(socket.remoteAddress, `TLS handshake failed: ${err.code ?? err.message}`);
@@ -348,16 +341,13 @@ export class ProxyServer implements SessionHost {
     });
   }
 
-  /** A new client connection; `adopt`: read it through `onread` (it was accepted paused). */
-  private accept(socket: net.Socket, adopt: boolean): void {
+  private accept(socket: net.Socket): void {
     const max = this.options.maxConns;
     if (this.draining || (max > 0 && this.stats.clientConnections >= max)) {
       // A clear refusal (memcached's wording) instead of a silent close; mcrouter would evict the
       // least recently used connection instead.
       this.stats.rejectedConnections++;
       socket.on('error', () => undefined);
-      // Read (and drop) what the client sends, so that its FIN is seen and the socket closes.
-      socket.resume();
       socket.end(
         this.draining ? 'SERVER_ERROR shutting down\r\n' : 'SERVER_ERROR Too many open connections\r\n',
       );
@@ -369,7 +359,7 @@ export class ProxyServer implements SessionHost {
     }
     this.stats.clientConnections++;
     this.stats.clientConnectionsTotal++;
-    this.sessions.add(new ClientSession(socket, this, adopt));
+    this.sessions.add(new ClientSession(socket, this));
   }
 
   /** Called by a session when its socket closed. */
