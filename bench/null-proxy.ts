@@ -10,7 +10,8 @@
  * `--client-read onread` reads accepted client sockets through `onread` as well, by re-wrapping
  * the accepted socket's handle in `new net.Socket({ handle, onread })`: the `handle` option is
  * Node-internal (what `net.Server` itself uses), so this mode shows what that internal path is
- * worth and is not part of the floor.
+ * worth and is not part of the floor (mcproxy tried it for its clients and reverted it, see
+ * docs/performance.md, session 5).
  *
  * ```sh
  * node dist/bench/null-proxy.js -p 22122 --backend 127.0.0.1:11211 [--client-read data|onread]
@@ -88,7 +89,8 @@ function main(): void {
       return;
     }
     // Node-internal: take the accepted handle over into a socket that reads through `onread`.
-    const handle = (accepted as unknown as { _handle: unknown })._handle;
+    const handle = (accepted as unknown as { _handle: { useUserBuffer?: unknown } | null })._handle;
+    if (typeof handle?.useUserBuffer !== 'function') throw new Error('this Node has no handle to adopt');
     (accepted as unknown as { _handle: unknown })._handle = null;
     let backend: net.Socket | null = null;
     const client = new net.Socket({
