@@ -25,7 +25,7 @@ const USAGE = `usage: node dist/bench/null-proxy.js -p PORT --backend HOST:PORT 
   -p, --port PORT     loopback port to listen on
   --backend HOST:PORT the memcached every client connection is forwarded to
   --client-read MODE  'data' (Readable stream, public API; default) or 'onread' (Node-internal
-                      handle option, for comparison)`;
+                      handle option, for comparison; 'data' where this Node does not allow it)`;
 
 /** One read buffer shared by every backend connection (reads are copied out before writing). */
 const shared = Buffer.allocUnsafeSlow(64 * 1024);
@@ -82,16 +82,24 @@ function main(): void {
   const mode = values['client-read'];
   if (mode !== 'data' && mode !== 'onread') throw new Error(`--client-read must be 'data' or 'onread'`);
   const { host, port } = hostPort(values.backend);
+  let warned = false;
   const server = net.createServer({ noDelay: true, pauseOnConnect: mode === 'onread' }, (accepted) => {
-    if (mode === 'data') {
+    // Node-internal: take the accepted handle over into a socket that reads through `onread`.
+    const internal = accepted as unknown as { _handle: { useUserBuffer?: unknown } | null };
+    const handle = internal._handle;
+    if (mode === 'data' || typeof handle?.useUserBuffer !== 'function') {
+      if (mode === 'onread' && !warned) {
+        warned = true;
+        process.stderr.write(
+          "null-proxy: this Node's accepted sockets cannot be adopted; reading through 'data'\n",
+        );
+      }
       const backend = forward(accepted, host, port);
       accepted.on('data', (chunk: Buffer) => backend.write(chunk));
+      accepted.resume();
       return;
     }
-    // Node-internal: take the accepted handle over into a socket that reads through `onread`.
-    const handle = (accepted as unknown as { _handle: { useUserBuffer?: unknown } | null })._handle;
-    if (typeof handle?.useUserBuffer !== 'function') throw new Error('this Node has no handle to adopt');
-    (accepted as unknown as { _handle: unknown })._handle = null;
+    internal._handle = null;
     let backend: net.Socket | null = null;
     const client = new net.Socket({
       handle,
