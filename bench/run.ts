@@ -75,7 +75,7 @@ const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', 'null-proxy', 'null-pr
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
 /** Value sizes of `--full` (issue 12): 100 B, 4 KiB, 64 KiB, 256 KiB. */
 const FULL_SIZES = [100, 4096, 65536, 262144];
-/** Keys × value size stays under this, so the keyspace fits memcached's default 64 MB, bytes. */
+/** Keys × value size stays under this per value-size pass, bytes (memcached's `-m`: `memcachedMegabytes`). */
 const KEYSPACE_BYTES = 32 << 20;
 /** Cores mcproxy-cluster needs (core 0 for the primary, core 1 for the loadgen, a core per worker). */
 const CLUSTER_MIN_CORES = 4;
@@ -255,6 +255,17 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
     pin: !values['no-pin'],
     memcachedWith,
   };
+}
+
+/**
+ * memcached's memory limit (`-m`, MiB) for `passes` value sizes: each pass stores up to
+ * `KEYSPACE_BYTES` of values, and memcached's 1 MiB slab pages hold only whole items of one slab
+ * class (three 256 KiB items per page, so up to twice the values' bytes), and pages assigned to one
+ * size's class stay there. With memcached's default 64 MB the 256 KiB pass ran out of pages
+ * (`SERVER_ERROR out of memory storing object`, then misses) after a 16 KiB pass.
+ */
+export function memcachedMegabytes(passes: number): number {
+  return 64 + passes * 2 * (KEYSPACE_BYTES >> 20);
 }
 
 /** The keyspace for `valueBytes`-byte values: `keys`, capped so it holds at most `KEYSPACE_BYTES`. */
@@ -832,6 +843,7 @@ async function run(opts: RunOptions, pm: ProcessManager, tmp: string): Promise<v
     }
   }
   const mcArgv = [opts.memcached, ...listen, '-t', '1', '-U', '0', '-c', '4096'];
+  mcArgv.push('-m', String(memcachedMegabytes(opts.sizes.length)));
   if (process.getuid?.() === 0) mcArgv.push('-u', userInfo().username);
   const memcached = pm.spawn('memcached', pinned(pin ? LOADGEN_CORE : undefined, mcArgv));
   await waitReady(memcached, memcachedPort, 'version');

@@ -12,9 +12,12 @@
  * its reply is written (accounted by the memory budget). Shorter values are copied out, so a small
  * reply never pins a chunk (up to 64 KiB of socket memory).
  *
- * A chunk fed as transient (`feed(chunk, true)`: a read buffer the caller reuses once `feed`
- * returns, `destination/backend-reader.ts`) is never kept: whatever the parser holds past the call
- * (a partial line or value, a long value, a version string) is copied out of it.
+ * A chunk fed as transient (`feed(chunk, Feed.Copy)`: a read buffer the caller reuses once `feed`
+ * returns, `destination/backend-reader.ts`) is copied out of where the parser holds a part of it
+ * past the call (a partial line or value, a version string). With `Feed.Adopt` the same, except
+ * for a long value's data: a hit of `VALUE_VIEW_MIN` bytes or more, or a part of at least
+ * `ADOPT_MIN` bytes of one, stays a view and the parser adopts the chunk (`takeLongData()` says
+ * so): the caller must then not reuse that memory.
  */
 import { McReply } from './reply.js';
 import { Op, isGetLike, isUpdateLike, returnsCas } from './op.js';
@@ -24,6 +27,16 @@ import { PendingBytes, trimTail } from './pending-bytes.js';
 import { parseUint64, parsed } from './uint64.js';
 import { MetaKind, metaKindOfOp } from './meta/meta-request.js';
 import { parseMetaReply, valueLength } from './meta/meta-reply.js';
+
+/** How `ReplyParser.feed` may keep its chunk (see the file comment). */
+export const enum Feed {
+  /** The chunk is never modified afterwards: views of it may be kept. */
+  Keep,
+  /** The caller reuses the chunk once `feed` returns: whatever is kept is copied. */
+  Copy,
+  /** As `Copy`, but a long value's data stays a view (the chunk is adopted, `takeLongData`). */
+  Adopt,
+}
 
 /** Receives parsed replies. */
 export interface ReplyParserSink {
@@ -52,17 +65,11 @@ const MAX_VALUE = 1 << 30;
  * are copied (a 16 KiB copy costs about a microsecond, and a view would pin its whole chunk).
  */
 export const VALUE_VIEW_MIN = 16 * 1024;
-
 /**
- * The value `buf[start, end)`: a view when long and `buf` is not transient, else a copy (see
- * `VALUE_VIEW_MIN`).
+ * A part of a long value at least this long (bytes) in a transient chunk is kept as a view and the
+ * chunk adopted; a shorter part is copied (cheaper than pinning the chunk for it).
  */
-function valueOf(buf: Buffer, start: number, end: number, transient: boolean): Buffer {
-  if (end - start >= VALUE_VIEW_MIN && !transient) return buf.subarray(start, end);
-  const out = Buffer.allocUnsafe(end - start);
-  buf.copy(out, 0, start, end);
-  return out;
-}
+export const ADOPT_MIN = 16 * 1024;
 
 /** See the file comment. One instance per backend connection. */
 export class ReplyParser {
@@ -76,8 +83,10 @@ export class ReplyParser {
   /** While in Value for a meta `VA`: its status line (else null) and its command. */
   private vMetaHead: Buffer | null = null;
   private vMetaKind = MetaKind.Get;
-  /** The chunk being fed is reused by the caller after `feed`: keep copies, not views. */
-  private transient = false;
+  /** How the chunk being fed may be kept. */
+  private mode = Feed.Keep;
+  /** A long value's data was met in a transient chunk since `takeLongData` (see there). */
+  private longData = false;
 
   constructor(private readonly sink: ReplyParserSink) {}
 
@@ -89,12 +98,12 @@ export class ReplyParser {
   }
 
   /**
-   * Parses one chunk from the backend socket. The chunk must not be modified afterwards, unless
-   * `transient`: then the caller may reuse its memory as soon as `feed` returns (the parser
-   * copies what it keeps).
+   * Parses one chunk from the backend socket. With `Feed.Keep` the chunk must not be modified
+   * afterwards; with `Feed.Copy` the caller may reuse its memory as soon as `feed` returns (the
+   * parser copies what it keeps); with `Feed.Adopt` too, unless `takeLongData()` then says true.
    */
-  feed(chunk: Buffer, transient = false): void {
-    this.transient = transient;
+  feed(chunk: Buffer, mode = Feed.Keep): void {
+    this.mode = mode;
     let pos = 0;
     if (this.state === State.Failed) return;
     if (this.state === State.Value) {
@@ -130,9 +139,40 @@ export class ReplyParser {
     return this.state === State.Value ? this.vLength + this.tailLength() - this.pending.length : 0;
   }
 
+  /**
+   * True once after a transient `feed` met a long value's data (a hit of `VALUE_VIEW_MIN` bytes or
+   * more, or `ADOPT_MIN` bytes of one): with `Feed.Adopt` the parser kept a view of the chunk, and
+   * the caller must read the next chunk elsewhere instead of reusing that memory; with `Feed.Copy`
+   * it copied the data, and the caller may switch to `Feed.Adopt` buffers for what follows.
+   */
+  takeLongData(): boolean {
+    const a = this.longData;
+    this.longData = false;
+    return a;
+  }
+
   /** `piece` to hold past this `feed`: itself, or a copy when the chunk is transient. */
   private keep(piece: Buffer): Buffer {
-    return this.transient ? Buffer.from(piece) : piece;
+    return this.mode === Feed.Keep ? piece : Buffer.from(piece);
+  }
+
+  /**
+   * A long value's data `piece` to hold past this `feed`: itself when the chunk is kept, or adopted
+   * and the piece is `min` bytes or more; else a copy.
+   */
+  private keepData(piece: Buffer, min: number): Buffer {
+    if (this.mode === Feed.Keep) return piece;
+    if (piece.length < min) return Buffer.from(piece);
+    this.longData = true;
+    return this.mode === Feed.Adopt ? piece : Buffer.from(piece);
+  }
+
+  /** The value `buf[start, end)`: a view when long (see `VALUE_VIEW_MIN`), else a copy. */
+  private valueOf(buf: Buffer, start: number, end: number): Buffer {
+    if (end - start >= VALUE_VIEW_MIN) return this.keepData(buf.subarray(start, end), 0);
+    const out = Buffer.allocUnsafe(end - start);
+    buf.copy(out, 0, start, end);
+    return out;
   }
 
   private savePartial(piece: Buffer): void {
@@ -282,8 +322,14 @@ export class ReplyParser {
     const total = length + this.tailLength();
     if (buf.length - dataPos >= total) return this.finishValue(buf, dataPos) ? dataPos + total : -1;
     this.state = State.Value;
-    if (dataPos < buf.length) this.pending.push(this.keep(buf.subarray(dataPos)));
+    if (dataPos < buf.length) this.pending.push(this.keepPart(buf.subarray(dataPos)));
     return -1;
+  }
+
+  /** A part of the value being read, to hold: a long value's part of `ADOPT_MIN` bytes stays a view. */
+  private keepPart(piece: Buffer): Buffer {
+    const long = this.vLength >= VALUE_VIEW_MIN && this.vMetaHead === null;
+    return long ? this.keepData(piece, ADOPT_MIN) : this.keep(piece);
   }
 
   /** What follows a value: `\r\nEND\r\n` after a VALUE, `\r\n` after a meta VA. */
@@ -294,7 +340,7 @@ export class ReplyParser {
   private continueValue(chunk: Buffer): number {
     const need = this.vLength + this.tailLength() - this.pending.length;
     if (chunk.length < need) {
-      this.pending.push(this.keep(chunk));
+      this.pending.push(this.keepPart(chunk));
       return -1;
     }
     this.state = State.Line;
@@ -303,7 +349,7 @@ export class ReplyParser {
       const block = this.pending.complete(chunk, need);
       return this.finishValue(block, 0) ? need : -1;
     }
-    const pieces = this.pending.takeViews(this.keep(chunk.subarray(0, need)), need);
+    const pieces = this.pending.takeViews(this.keepPart(chunk.subarray(0, need)), need);
     if (!trimTail(pieces, this.vLength, END_TAIL_BYTES)) {
       this.fail('value not followed by END');
       return -1;
@@ -322,7 +368,7 @@ export class ReplyParser {
       this.vMetaHead = null;
       const reply =
         buf[end] === CR && buf[end + 1] === LF
-          ? parseMetaReply(head, 0, head.length, this.vMetaKind, valueOf(buf, pos, end, this.transient))
+          ? parseMetaReply(head, 0, head.length, this.vMetaKind, this.valueOf(buf, pos, end))
           : null;
       if (reply === null) {
         this.fail('malformed meta VA reply');
@@ -336,13 +382,7 @@ export class ReplyParser {
       return false;
     }
     this.sink.onReply(
-      new McReply(
-        Result.Found,
-        valueOf(buf, pos, end, this.transient),
-        this.vFlags,
-        this.vCasHi,
-        this.vCasLo,
-      ),
+      new McReply(Result.Found, this.valueOf(buf, pos, end), this.vFlags, this.vCasHi, this.vCasLo),
     );
     return true;
   }

@@ -5,7 +5,7 @@
  */
 import { describe as group, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ReplyParser, VALUE_VIEW_MIN } from '../../../proxy/protocol/reply-parser.js';
+import { ADOPT_MIN, Feed, ReplyParser, VALUE_VIEW_MIN } from '../../../proxy/protocol/reply-parser.js';
 import { McReply } from '../../../proxy/protocol/reply.js';
 import { Op } from '../../../proxy/protocol/op.js';
 import { Result } from '../../../proxy/protocol/result.js';
@@ -97,36 +97,75 @@ group('reply parser: values as views', () => {
     );
   });
 
-  test('a value fed in transient chunks (one reused read buffer) is copied out, whole, split anywhere', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 6 }), (cuts) => {
-        const replies: McReply[] = [];
-        const queue = [Op.Gets, Op.Get];
-        const p = new ReplyParser({
-          expectedOp: () => queue[0] ?? -1,
-          onReply: (r) => {
-            queue.shift();
-            replies.push(r);
-          },
-          onProtocolError: (m) => expect.fail(m),
-        });
-        const reused = Buffer.alloc(wire.length);
-        let prev = 0;
-        for (const c of [...[...cuts].sort((x, y) => x - y), wire.length]) {
-          if (c <= prev) continue;
-          p.feed(reused.subarray(0, wire.copy(reused, 0, prev, c)), true);
-          reused.fill(0x23);
-          prev = c;
-        }
-        expect(replies).toHaveLength(2);
-        const hit = replies[0] as McReply;
-        const views = hit.pieces ?? [hit.value as Buffer];
-        for (const v of views) expect(v.buffer).not.toBe(reused.buffer);
-        expect(hit.value?.equals(value)).toBe(true);
-        expect(replies[1]?.value?.toString()).toBe('z');
-      }),
-      { numRuns: 200 },
+  for (const mode of [Feed.Copy, Feed.Adopt]) {
+    test(`a value fed in reused read buffers (${mode === Feed.Copy ? 'Feed.Copy' : 'Feed.Adopt'}) is whole, split anywhere`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 6 }), (cuts) => {
+          const replies: McReply[] = [];
+          const queue = [Op.Gets, Op.Get];
+          const p = new ReplyParser({
+            expectedOp: () => queue[0] ?? -1,
+            onReply: (r) => {
+              queue.shift();
+              replies.push(r);
+            },
+            onProtocolError: (m) => expect.fail(m),
+          });
+          let reused = Buffer.alloc(wire.length);
+          const adopted: ArrayBufferLike[] = [];
+          let prev = 0;
+          for (const c of [...[...cuts].sort((x, y) => x - y), wire.length]) {
+            if (c <= prev) continue;
+            p.feed(reused.subarray(0, wire.copy(reused, 0, prev, c)), mode);
+            // What backend-reader.ts does: an adopted buffer is never written again.
+            if (p.takeLongData() && mode === Feed.Adopt) {
+              adopted.push(reused.buffer);
+              reused = Buffer.alloc(wire.length);
+            } else reused.fill(0x23);
+            expect(p.takeLongData()).toBe(false);
+            prev = c;
+          }
+          expect(replies).toHaveLength(2);
+          const hit = replies[0] as McReply;
+          const views = hit.pieces ?? [hit.value as Buffer];
+          for (const v of views) {
+            expect(v.buffer).not.toBe(reused.buffer);
+            // Copy: nothing kept of a read buffer. Adopt: a view of an adopted buffer holds at
+            // least ADOPT_MIN bytes (less the tail trimmed off it); shorter parts were copied.
+            if (mode === Feed.Copy) expect(adopted).toEqual([]);
+            else if (adopted.includes(v.buffer)) expect(v.length).toBeGreaterThanOrEqual(ADOPT_MIN - 7);
+          }
+          // Unsplit, the whole value stays in the buffer it came in.
+          if (cuts.length === 0 && mode === Feed.Adopt) expect(adopted).toHaveLength(1);
+          expect(hit.value?.equals(value)).toBe(true);
+          expect(replies[1]?.value?.toString()).toBe('z');
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  test('a read holding only short values and lines, or a long value part under ADOPT_MIN, is not adopted', () => {
+    const p = new ReplyParser({
+      expectedOp: () => Op.Get,
+      onReply: () => undefined,
+      onProtocolError: (m) => expect.fail(m),
+    });
+    const small = pattern(VALUE_VIEW_MIN - 1, 5);
+    p.feed(
+      Buffer.concat([Buffer.from(`VALUE s 0 ${small.length}\r\n`), small, Buffer.from('\r\nEND\r\n')]),
+      Feed.Adopt,
     );
+    expect(p.takeLongData()).toBe(false);
+    const big = pattern(ADOPT_MIN * 3, 7);
+    p.feed(
+      Buffer.concat([Buffer.from(`VALUE s 0 ${big.length}\r\n`), big.subarray(0, ADOPT_MIN - 1)]),
+      Feed.Adopt,
+    );
+    expect(p.takeLongData()).toBe(false);
+    // The next ADOPT_MIN bytes of it are kept as a view.
+    p.feed(big.subarray(ADOPT_MIN - 1, ADOPT_MIN * 2 - 1), Feed.Adopt);
+    expect(p.takeLongData()).toBe(true);
   });
 
   test('every split between the value and its END tail', () => {
