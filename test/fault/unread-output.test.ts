@@ -103,7 +103,7 @@ function readReplies(
 ): Promise<Outcome> {
   const out: Outcome = { replies: 0, hits: 0, errors: {} };
   const values = Array.from({ length: KEYS }, (_, k) => value(k, size));
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   return new Promise((resolve, reject) => {
     let idle = setTimeout(stalled, STALL_MS);
     function stalled(): void {
