@@ -755,7 +755,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
       this.outstanding >= this.maxOutstanding ||
       this.routeCursor !== null ||
       this.bytes + this.reserved + socket.writableLength > this.budget.clientShare;
-    if (stop && !this.outputWatched && socket.writableLength > 0 && !socket.writableNeedDrain) this.watchOutput();
+    if (stop && !this.outputWatched && socket.writableLength > 0 && !socket.writableNeedDrain)
+      this.watchOutput();
     if (stop === this.paused) return;
     this.paused = stop;
     if (stop) socket.pause();
