@@ -34,18 +34,28 @@ export interface SlowWarmUpSettings {
   readonly minRequests: number;
 }
 
-/** Counts one reply of the server, then passes it on. */
+/**
+ * Counts one reply of the server, then passes it on to the request's sink. Reused: it goes back to
+ * its route's free list when the reply arrived (a route calls `onReply` exactly once), so a request
+ * through the route allocates nothing once as many are in flight as ever were.
+ */
 class CountingSink implements ReplySink {
-  constructor(
-    private readonly route: SlowWarmUpRoute,
-    private readonly sink: ReplySink,
-  ) {}
+  /** The sink of the request in flight; null while the object is free. */
+  sink: ReplySink | null = null;
+
+  constructor(private readonly route: SlowWarmUpRoute) {}
 
   onReply(reply: McReply): void {
-    this.route.count(reply.result);
-    this.sink.onReply(reply);
+    const sink = this.sink;
+    if (sink === null) return;
+    this.sink = null;
+    this.route.count(reply.result, this);
+    sink.onReply(reply);
   }
 }
+
+/** Free `CountingSink`s a route keeps, at most (more in flight at once are left to the GC). */
+const MAX_FREE_SINKS = 1024;
 
 /** See the file comment. */
 export class SlowWarmUpRoute implements RouteHandle {
@@ -53,6 +63,8 @@ export class SlowWarmUpRoute implements RouteHandle {
   private hits = 0;
   private misses = 0;
   private warming = false;
+  /** `CountingSink`s whose reply arrived, for the next requests. */
+  private readonly freeSinks: CountingSink[] = [];
 
   constructor(
     readonly target: RouteHandle,
@@ -65,7 +77,9 @@ export class SlowWarmUpRoute implements RouteHandle {
       this.failoverTarget.route(req, sink);
       return;
     }
-    this.target.route(req, new CountingSink(this, sink));
+    const counting = this.freeSinks.pop() ?? new CountingSink(this);
+    counting.sink = sink;
+    this.target.route(req, counting);
   }
 
   traverse(req: McRequest, visit: RouteVisitor, depth: number): void {
@@ -73,10 +87,11 @@ export class SlowWarmUpRoute implements RouteHandle {
     traverseOne(this.failoverTarget, req, visit, depth);
   }
 
-  /** Counts a reply of the server: a hit, a miss, or neither. */
-  count(result: Result): void {
+  /** Counts a reply of the server (a hit, a miss, or neither) and takes back its `sink`. */
+  count(result: Result, sink: CountingSink): void {
     if (isHitResult(result)) this.hits++;
     else if (result === Result.NotFound) this.misses++;
+    if (this.freeSinks.length < MAX_FREE_SINKS) this.freeSinks.push(sink);
   }
 
   private hitRate(): number {

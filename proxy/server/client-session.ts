@@ -54,6 +54,9 @@ const DEFER = -1;
 /** `ClientSession.admit`: the process is past its budget; answer with OUT_OF_MEMORY. */
 const REFUSE = -2;
 
+/** The empty write of `ClientSession.watchOutput`. */
+const EMPTY = Buffer.alloc(0);
+
 /** Bytes accounted while `reply` waits to be written. */
 function heldBytes(reply: McReply): number {
   return reply.valueLength + REPLY_OVERHEAD;
@@ -401,6 +404,12 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
    */
   private outstanding = 0;
   private paused = false;
+  /** An empty write waits behind the unsent output to report it flushed (see `watchOutput`). */
+  private outputWatched = false;
+  private readonly outputWatchDone = (err?: Error | null): void => {
+    this.outputWatched = false;
+    if ((err === undefined || err === null) && !this.closed) this.outputFlushed();
+  };
   private closed = false;
   private endAfterFlush = false;
   private draining = false;
@@ -469,10 +478,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
       });
     }
     socket.on('drain', () => {
-      this.syncOutput();
-      if (this.routeCursor !== null) this.pump();
-      else this.input.kick();
-      this.updateReading();
+      this.outputFlushed();
     });
     socket.on('data', (chunk: Buffer) => {
       this.readAt = performance.now();
@@ -741,17 +747,42 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   /** Pauses or resumes reading the socket according to the limits (see the file comment). */
   private updateReading(): void {
     if (this.closed) return;
+    const socket = this.socket;
     const stop =
       this.draining ||
       this.inputDone ||
       this.input.held ||
       this.outstanding >= this.maxOutstanding ||
       this.routeCursor !== null ||
-      this.bytes + this.reserved + this.socket.writableLength > this.budget.clientShare;
+      this.bytes + this.reserved + socket.writableLength > this.budget.clientShare;
+    if (stop && !this.outputWatched && socket.writableLength > 0 && !socket.writableNeedDrain)
+      this.watchOutput();
     if (stop === this.paused) return;
     this.paused = stop;
-    if (stop) this.socket.pause();
-    else this.socket.resume();
+    if (stop) socket.pause();
+    else socket.resume();
+  }
+
+  /**
+   * The session waits (reading paused, or requests waiting for memory) while unsent output counts
+   * against its share, but `'drain'` comes only after a write that reached the socket's high-water
+   * mark: a smaller write into a full kernel buffer (a client that does not read) leaves bytes
+   * unsent with no `'drain'` to come, and a session whose share is smaller than a get's reservation
+   * (`--max-client-output-bytes` under the size of recent replies) would wait for good, its client
+   * reading everything and getting nothing more. So an empty write goes after those bytes: its
+   * callback runs once they are all handed to the kernel, and does what `'drain'` does.
+   */
+  private watchOutput(): void {
+    this.outputWatched = true;
+    this.socket.write(EMPTY, this.outputWatchDone);
+  }
+
+  /** The socket's unsent output was handed to the kernel (`'drain'`, or `watchOutput`): go on. */
+  private outputFlushed(): void {
+    this.syncOutput();
+    if (this.routeCursor !== null) this.pump();
+    else this.input.kick();
+    this.updateReading();
   }
 
   /**

@@ -19,9 +19,14 @@ afterAll(async () => {
   await Promise.all([hung.stop(), healthy.stop()]);
 });
 
-const pool = (server: string): string =>
+/**
+ * The hung server's pool times out in 200 ms (its grace period is 4 × that); the healthy one's
+ * requests must complete, so its timeout is generous (timers never fire early, but a live
+ * memcached on a loaded machine can wait 200 ms for a core).
+ */
+const pool = (server: string, timeoutMs = 200): string =>
   JSON.stringify({
-    pools: { A: { servers: [server], server_timeout: 200, connect_timeout: 200 } },
+    pools: { A: { servers: [server], server_timeout: timeoutMs, connect_timeout: timeoutMs } },
     route: 'PoolRoute|A',
   });
 
@@ -34,9 +39,22 @@ test('a destination retired while its requests are zombies closes after the grac
   const proxy = await startProxy(pool(hung.address));
   const c = await RawClient.connect(proxy.port);
   try {
-    expect(await c.call('set z 0 0 1\r\nx\r\n', 'STORED\r\n')).toBe('STORED\r\n');
+    // Connected, nothing in flight. A set memcached answers after the 200 ms timeout (starved of
+    // CPU on a loaded machine) is sent again; its late reply clears its zombie.
+    await vi.waitFor(
+      async () => {
+        expect(await c.ask('set z 0 0 1\r\nx\r\n')).toBe('STORED\r\n');
+      },
+      { timeout: 10_000 },
+    );
     const dest = [...proxy.server.destinations.all()].find((d) => d.hostPort === hung.address);
     expect(dest?.state).toBe(DestinationState.Up);
+    await vi.waitFor(
+      () => {
+        expect(dest?.inflight).toBe(0);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(await connectionsTo(hung.port)).toBe(1);
 
     await hung.pause();
@@ -46,7 +64,7 @@ test('a destination retired while its requests are zombies closes after the grac
     );
     expect(dest?.inflight).toBe(2);
 
-    proxy.server.reload({ text: pool(healthy.address), path: null });
+    proxy.server.reload({ text: pool(healthy.address, 10_000), path: null });
     expect(await c.call('set z 0 0 1\r\ny\r\n', 'STORED\r\n')).toBe('STORED\r\n');
 
     // Grace period: 4 × 200 ms; then the retired destination closes at once.

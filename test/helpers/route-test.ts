@@ -8,11 +8,20 @@ import { startProxy, type TestProxy } from './proxy.js';
 import { RawClient } from './raw-client.js';
 
 /**
+ * `withProxy`'s server timeout, ms: long enough that a live memcached's reply never loses the race
+ * on a loaded machine (it was 300 ms: a reply the test waits for could turn into `SERVER_ERROR Reply
+ * timeout` should the proxy or memcached wait that long for a core). Timers never fire early, so a
+ * test that needs a timeout (a stopped server) sets a short one of its own.
+ */
+export const LIVE_SERVER_TIMEOUT_MS = 10_000;
+
+/**
  * Runs `fn` with a proxy for `config` and a connected client, then closes both. A `fn` that takes
  * the proxy (a second parameter) reads its in-process objects, so it always gets the in-process
  * server, also under `MCPROXY_TEST_NUM_PROXIES` (test/helpers/proxy.ts); one that takes only the
  * client is served by the cluster there.
- * @param options proxy options; `serverTimeoutMs` defaults to 300
+ * @param options proxy options; `serverTimeoutMs` defaults to `LIVE_SERVER_TIMEOUT_MS` (a test
+ *   that needs a timeout to happen, a stopped server's, passes a short one)
  * @param singleProcess why the test needs one process although `fn` takes only the client
  */
 export async function withProxy(
@@ -23,7 +32,7 @@ export async function withProxy(
 ): Promise<void> {
   // Route reply rules: show errors as the routes produce them (no miss-on-error rewriting).
   const reason = singleProcess ?? (fn.length >= 2 ? 'the test reads the proxy object' : undefined);
-  const proxy = await startProxy(config, { serverTimeoutMs: 300, ...options }, reason);
+  const proxy = await startProxy(config, { serverTimeoutMs: LIVE_SERVER_TIMEOUT_MS, ...options }, reason);
   const client = await RawClient.connect(proxy.port);
   try {
     await fn(client, proxy);

@@ -95,7 +95,8 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
     try {
       await withProxy(
         {
-          pools: { S: { servers: [slow.address] }, L: { servers: [live.address] } },
+          // Only the stopped server's timeout is short: L's replies must never lose the race.
+          pools: { S: { servers: [slow.address], server_timeout: 100 }, L: { servers: [live.address] } },
           routes: { '/././': 'PoolRoute|S', '/l/l/': 'PoolRoute|L' },
         },
         async (cl, proxy) => {
@@ -105,7 +106,7 @@ describe('PoolRoute asynclog: failed deletes are spooled and answered NOT_FOUND'
           expect(await ask(cl, 'delete /l/l/there\r\n')).toBe('DELETED\r\n');
           await proxy.server.asyncLog?.flush();
         },
-        { asyncDir: dir, serverTimeoutMs: 100 },
+        { asyncDir: dir },
       );
     } finally {
       await slow.stop();

@@ -23,17 +23,33 @@ let central: Memcached;
 let proxy: TestProxy;
 let app: RawClient;
 
-/** The coherent config for this instance: its own memcached is one of the peers, as on Beanstalk. */
-function coherentConfig(l: Memcached, peers: Memcached[], c: Memcached): unknown {
-  return COHERENT_TEMPLATE.render(
+/**
+ * The local pool's `server_timeout` where the local memcached is healthy, ms. The template's 50 ms
+ * (`LOCAL_SERVER_TIMEOUT_MS`) can fire on a loaded machine and send a read to central, or lose a
+ * fill: those tests check where reads are served and what the copies hold, so their local replies
+ * must never lose that race. The short timeout itself is tested by "a sick local memcached".
+ */
+const HEALTHY_LOCAL_TIMEOUT_MS = 10_000;
+
+/**
+ * The coherent config for this instance: its own memcached is one of the peers, as on Beanstalk.
+ * @param localTimeoutMs the local pool's `server_timeout` (default: the template's)
+ */
+function coherentConfig(l: Memcached, peers: Memcached[], c: Memcached, localTimeoutMs?: number): unknown {
+  const config = COHERENT_TEMPLATE.render(
     { local: l.address, peers: peers.map((p) => p.address), central: [c.address] },
     { localTtl: LOCAL_TTL },
-  );
+  ) as { pools: Record<string, Record<string, unknown>> };
+  if (localTimeoutMs !== undefined)
+    config.pools.local = { ...config.pools.local, server_timeout: localTimeoutMs };
+  return config;
 }
 
 beforeAll(async () => {
   [local, peer, central] = await Promise.all([Memcached.start(), Memcached.start(), Memcached.start()]);
-  proxy = await startProxy(coherentConfig(local, [local, peer], central), { probeTimeoutInitialMs: 50 });
+  proxy = await startProxy(coherentConfig(local, [local, peer], central, HEALTHY_LOCAL_TIMEOUT_MS), {
+    probeTimeoutInitialMs: 50,
+  });
   app = await RawClient.connect(proxy.port);
 });
 afterAll(async () => {

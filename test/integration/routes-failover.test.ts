@@ -266,14 +266,14 @@ describe('FailoverRoute reply rule: children in order until a reply that is not 
     try {
       await withProxy(
         {
-          pools: { S: { servers: [slow.address] }, B: { servers: [b.address] } },
+          // Only the stopped server's timeout is short: B's reply must never lose the race.
+          pools: { S: { servers: [slow.address], server_timeout: 100 }, B: { servers: [b.address] } },
           route: { type: 'FailoverRoute', children: ['PoolRoute|S', 'PoolRoute|B'] },
         },
         async (cl) => {
           expect(await proxyGet(cl, 'k')).toBe('v');
           expect(await proxyStat(cl, 'failover_all')).toBe('1');
         },
-        { serverTimeoutMs: 100 },
       );
     } finally {
       await slow.stop();
@@ -414,7 +414,8 @@ describe('failover_limit: a token bucket over requests (mcrouter TestFailoverWit
     try {
       await withProxy(
         {
-          pools: { S: { servers: [slow.address] }, B: { servers: [b.address] } },
+          // Only the stopped server's timeout is short: B's reply must never lose the race.
+          pools: { S: { servers: [slow.address], server_timeout: 100 }, B: { servers: [b.address] } },
           route: {
             type: 'FailoverRoute',
             children: ['PoolRoute|S', 'PoolRoute|B'],
@@ -426,7 +427,6 @@ describe('failover_limit: a token bucket over requests (mcrouter TestFailoverWit
           expect(await proxyGet(cl, 'key')).toBe('value');
           expect(await ask(cl, 'get key\r\n')).toBe('SERVER_ERROR Reply timeout\r\n');
         },
-        { serverTimeoutMs: 100 },
       );
     } finally {
       await slow.stop();

@@ -405,7 +405,9 @@ describe('pools: inherit, inline objects, file: pool files (`mcrouter/routes/McR
       expect(proxy.server.config.files).toContain(file);
     });
     await withProxy(
-      { pools: { local: { inherit: `file:${file}`, server_timeout: 50 } }, route: 'PoolRoute|local' },
+      // An own property next to the inherited ones; a generous timeout (it was 50 ms: the set to a
+      // live memcached must never lose that race on a loaded machine).
+      { pools: { local: { inherit: `file:${file}`, server_timeout: 5000 } }, route: 'PoolRoute|local' },
       async (cl, proxy) => {
         expect(await proxySet(cl, 'inherited', 'v')).toBe('STORED\r\n');
         expect(await has(fooB, 'inherited', 'v')).toBe(true);
