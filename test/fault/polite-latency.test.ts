@@ -98,8 +98,7 @@ beforeAll(async () => {
   // never-read client's reply stream can stall for good (a bug of its own, reproduced without the
   // fairness code; not what this test measures).
   proxy = await spawnBuiltProxy({ pools: { A: { servers: [mc.address] } }, route: 'PoolRoute|A' }, [
-    '--max-routed-reqs',
-    '16',
+    ...(process.env.POLITE_ARGS ?? '').split(' ').filter((a) => a !== ''),
     '--server-timeout',
     '60000',
   ]);
