@@ -79,7 +79,7 @@ class ScriptedServer {
       this.waiters = [];
       for (const r of w) r();
     });
-    socket.on('error', () => {});
+    socket.on('error', () => socket.destroy());
   }
 
   async close(): Promise<void> {
