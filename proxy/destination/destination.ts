@@ -1,7 +1,10 @@
 /**
  * A destination: one pipelined ASCII connection to one memcached server, shared by every pool,
  * route and config generation that names the same server with the same timeout (`mcrouter/routes/McRouteHandleProvider.cpp`,
- * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`).
+ * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`), and its bulk
+ * connection: a second `Destination` for the same server, created by the first request routed on
+ * the bulk lane (`routingLane`), that shares its TKO tracker and feeds its counters, so stats show
+ * one destination (mcrouter has one connection per destination per proxy thread).
  *
  * Requests live in one ring, in wire order, split by three counters:
  *   head ≤ sent ≤ tail:  [head, sent) written and awaiting a reply · [sent, tail) not yet written.
