@@ -265,7 +265,7 @@ export const OPTION_SPECS = [
     min: 1,
     max: 1e9,
     origin: 'mcrouter',
-    help: 'unwritten requests per server before replies become SERVER_ERROR 307 busy',
+    help: 'unwritten requests per server connection (each server has an interactive and a bulk connection) before replies become SERVER_ERROR 307 busy',
   },
   {
     key: 'targetMaxInflightRequests',
@@ -276,7 +276,7 @@ export const OPTION_SPECS = [
     min: 0,
     max: 1e9,
     origin: 'mcrouter',
-    help: 'requests awaiting replies per server before writing pauses (0 = off)',
+    help: 'requests awaiting replies per server connection (interactive and bulk, each) before writing pauses (0 = off)',
   },
   {
     key: 'maxConns',
@@ -331,7 +331,7 @@ export const OPTION_SPECS = [
     default: 0,
     min: 0,
     origin: 'mcsidecar',
-    help: 'fair mode: requests (multi-get keys) of all clients routed and awaiting a backend reply past which clients with a pipeline or a multi-get route in turns, round-robin; a client with nothing routed is served at once, so at most about this many requests are ahead of it in a backend connection (0 = off, the default; 16 keeps polite latency within 2× under floods at a cost in pipelined throughput)',
+    help: "fair mode: requests (multi-get keys) of all clients routed and awaiting a backend reply past which clients with a pipeline or a multi-get route in turns, round-robin; a client with nothing routed is served at once, so at most about this many requests are ahead of it in a backend connection and a loop iteration's work stays small (0 = off, the default: request/response clients already avoid the pipelines on the interactive connection; 16 keeps polite latency within 2× under floods at a cost in pipelined throughput)",
     see: '[memory](memory.md)',
   },
   {

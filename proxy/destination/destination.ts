@@ -1,7 +1,10 @@
 /**
  * A destination: one pipelined ASCII connection to one memcached server, shared by every pool,
  * route and config generation that names the same server with the same timeout (`mcrouter/routes/McRouteHandleProvider.cpp`,
- * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`).
+ * `mcrouter/ProxyDestination.cpp`, `mcrouter/lib/network/AsyncMcClientImpl.cpp`), and its bulk
+ * connection: a second `Destination` for the same server, created by the first request routed on
+ * the bulk lane (`routingLane`), that shares its TKO tracker and feeds its counters, so stats show
+ * one destination (mcrouter has one connection per destination per proxy thread).
  *
  * Requests live in one ring, in wire order, split by three counters:
  *   head ≤ sent ≤ tail:  [head, sent) written and awaiting a reply · [sent, tail) not yet written.
@@ -54,6 +57,16 @@ import { LatencyHistogram } from './latency-histogram.js';
 import { backendOnread } from './backend-reader.js';
 import { log } from '../logger.js';
 import { logLimited } from '../util/log-limiter.js';
+
+/**
+ * The lane the request being routed takes (set by the client session around each `route` call;
+ * requests sent from a reply callback, such as a failover, take the interactive lane): on the
+ * bulk lane, `Destination.send` queues the request on the destination's second, bulk, connection.
+ * memcached serves its connections in turns (`memcached/memcached.c`, `reqs_per_event`), so a
+ * request/response client's request never waits behind the pipelines and multi-gets queued on the
+ * bulk connection (docs/memory.md "Fairness").
+ */
+export const routingLane = { bulk: false };
 
 /** Connection state, as mcrouter's `stats` counts them (num_servers_new/up/down/closed). */
 export enum DestinationState {
@@ -125,8 +138,8 @@ class ProbeSink implements ReplySink {
 /** See the file comment. */
 export class Destination implements Flushable, Tickable, ReplyParserSink {
   flushScheduled = false;
-  /** Connection state for stats. */
-  state = DestinationState.New;
+  /** This connection's state (`state` combines it with the bulk connection's). */
+  private connState = DestinationState.New;
 
   // Ring (struct of arrays, so routing a request allocates nothing here).
   private capacity = INITIAL_CAPACITY;
@@ -168,9 +181,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   // Counters for stats (`mcrouter/stats.cpp`) and metrics.
   /** Replies by result value (doubles: exact to 2^53, where 32 bits wrap in hours under load). */
-  readonly resultCounts = new Float64Array(64);
+  readonly resultCounts: Float64Array;
   /** Latencies of the replies the server sent (write to reply), µs. */
-  readonly latency = new LatencyHistogram();
+  readonly latency: LatencyHistogram;
   /**
    * mcrouter's `avg_latency_us` (`stats servers`): exponentially smoothed over 16 samples, replies
    * and timeouts; NaN before the first sample.
@@ -184,6 +197,13 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** The last TLS failure logged and when (performance.now ms), to log a repeat once per 10 s. */
   private tlsFailureLogged = '';
   private tlsFailureLoggedAt = 0;
+
+  /** The destination whose counters this connection feeds: itself, or the one it is the bulk connection of. */
+  private readonly owner: Destination;
+  /** This is a destination's bulk connection (see `routingLane`). */
+  private readonly isBulk: boolean;
+  /** The bulk connection, created by the first request routed on the bulk lane. */
+  private bulk: Destination | null = null;
 
   /** How often the deadline ticker must check this destination, ms. */
   private readonly tickMs: number;
@@ -202,7 +222,12 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     readonly tracker: TkoTracker,
     private readonly limits: DestinationLimits = DEFAULT_DESTINATION_LIMITS,
     private readonly tls: TlsConnector = DEFAULT_TLS_CONNECTOR,
+    owner: Destination | null = null,
   ) {
+    this.owner = owner ?? this;
+    this.isBulk = owner !== null;
+    this.resultCounts = owner?.resultCounts ?? new Float64Array(64);
+    this.latency = owner?.latency ?? new LatencyHistogram();
     this.hostPort = settings.address.hostPort;
     this.tickMs = tickPeriodFor(Math.min(settings.timeoutMs, settings.connectTimeoutMs));
     this.key = destinationKey(settings.address, settings.timeoutMs, settings.timeoutsUntilTko);
@@ -218,14 +243,34 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     return this.latency.count;
   }
 
-  /** Requests written and awaiting a reply (zombies included). */
+  /** Requests written and awaiting a reply (zombies included), on both connections. */
   get inflight(): number {
-    return this.sent - this.head;
+    return this.sent - this.head + (this.bulk?.inflight ?? 0);
   }
 
-  /** Requests queued and not yet written. */
+  /** Requests queued and not yet written, on both connections. */
   get pending(): number {
-    return this.tail - this.sent;
+    return this.tail - this.sent + (this.bulk?.pending ?? 0);
+  }
+
+  /**
+   * Connection state for stats: Up while either connection is up; Closed once both are closed
+   * (and their counters final); otherwise Down if either is down, else New.
+   */
+  get state(): DestinationState {
+    const a = this.connState;
+    const bulk = this.bulk;
+    if (bulk === null) return a;
+    const b = bulk.connState;
+    if (a === DestinationState.Up || b === DestinationState.Up) return DestinationState.Up;
+    if (a === DestinationState.Closed && b === DestinationState.Closed) return DestinationState.Closed;
+    if (a === DestinationState.Down || b === DestinationState.Down) return DestinationState.Down;
+    return DestinationState.New;
+  }
+
+  /** Sets the first connection's state (for tests that fake a connection's history). */
+  set state(s: DestinationState) {
+    this.connState = s;
   }
 
   /**
@@ -234,6 +279,14 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * @param keyStart bytes of `req.key` to leave out on the wire (a stripped routing prefix)
    */
   send(req: McRequest, sink: ReplySink, keyStart: number): void {
+    if (routingLane.bulk && !this.isBulk && !this.closing) {
+      (this.bulk ??= new Destination(this.settings, this.tracker, this.limits, this.tls, this)).send(
+        req,
+        sink,
+        keyStart,
+      );
+      return;
+    }
     if (this.tracker.state !== TkoState.Healthy) {
       this.count(Result.Tko);
       sink.onReply(this.tkoReplyFor());
@@ -249,7 +302,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   /** Queues a request regardless of health (regular requests and probes). */
   private enqueue(req: McRequest, sink: ReplySink, keyStart: number): void {
-    if (this.state === DestinationState.Closed) {
+    if (this.connState === DestinationState.Closed) {
       sink.onReply(McReply.error(Result.LocalError, `destination ${this.hostPort} was removed`));
       return;
     }
@@ -277,7 +330,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * written), for the memory budget.
    */
   get pinnedBytes(): number {
-    return this.socket?.writableLength ?? 0;
+    return (this.socket?.writableLength ?? 0) + (this.bulk?.pinnedBytes ?? 0);
   }
 
   /**
@@ -352,8 +405,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     }
     const us = (performance.now() - (deadline - this.settings.timeoutMs)) * 1000;
     this.latency.record(us);
-    const avg = this.avgLatencyUs;
-    this.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
+    const owner = this.owner;
+    const avg = owner.avgLatencyUs;
+    owner.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
     this.note(reply.result);
     sink.onReply(reply);
     if (this.closing) this.maybeFinishClose();
@@ -427,8 +481,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   /** A timeout counts in `avg_latency_us` as mcrouter's (its latency is the wait, ms). */
   private sampleTimeout(waitedMs: number): void {
     const us = waitedMs * 1000;
-    const avg = this.avgLatencyUs;
-    this.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
+    const owner = this.owner;
+    const avg = owner.avgLatencyUs;
+    owner.avgLatencyUs = avg === avg ? (us + 15 * avg) / 16 : us;
   }
 
   // ---- health ----
@@ -505,7 +560,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   /** Schedules the next probe: the current delay with 5–50 % jitter, then ×1.5 up to the max. */
   private scheduleProbe(): void {
-    if (this.probeTimer !== null || this.state === DestinationState.Closed) return;
+    if (this.probeTimer !== null || this.connState === DestinationState.Closed) return;
     const delay = this.probeDelayMs * (1 + 0.05 + Math.random() * 0.45);
     this.probeDelayMs = Math.min(Math.max(2, this.probeDelayMs * 1.5), this.limits.probeDelayMaxMs);
     this.probeTimer = setTimeout(() => {
@@ -516,7 +571,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
   }
 
   private sendProbe(): void {
-    if (this.probeInFlight || this.tracker.responsible !== this || this.state === DestinationState.Closed)
+    if (this.probeInFlight || this.tracker.responsible !== this || this.connState === DestinationState.Closed)
       return;
     this.probeInFlight = true;
     this.probesSent++;
@@ -546,7 +601,8 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * connection closes once requests already routed here have their replies.
    */
   close(): void {
-    if (this.state === DestinationState.Closed) return;
+    this.bulk?.close();
+    if (this.connState === DestinationState.Closed) return;
     this.closing = true;
     this.leaveConfig();
     this.maybeFinishClose();
@@ -559,6 +615,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * config"). Requests already routed here still complete.
    */
   leaveConfig(): void {
+    this.bulk?.leaveConfig();
     if (this.probeTimer !== null) {
       clearTimeout(this.probeTimer);
       this.probeTimer = null;
@@ -578,8 +635,9 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
    * `destination closed`, and the connection is dropped.
    */
   destroy(): void {
+    this.bulk?.destroy();
     this.close();
-    if (this.state === DestinationState.Closed) return;
+    if (this.connState === DestinationState.Closed) return;
     const socket = this.socket;
     this.detachSocket();
     socket?.destroy();
@@ -600,7 +658,7 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
     }
     for (let n = this.head; n < this.tail; n++) this.sinks[n & this.mask] = null;
     this.head = this.sent = this.tail;
-    this.state = DestinationState.Closed;
+    this.connState = DestinationState.Closed;
     const socket = this.socket;
     this.detachSocket();
     socket?.destroy();
@@ -647,11 +705,11 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
       if (socket !== this.socket) return;
       this.connecting = false;
       this.connected = true;
-      this.state = DestinationState.Up;
-      this.connectionsOpened++;
+      this.connState = DestinationState.Up;
+      this.owner.connectionsOpened++;
       if (tlsSocket !== null) {
-        this.tlsHandshakes++;
-        if (tlsSocket.isSessionReused()) this.tlsResumed++;
+        this.owner.tlsHandshakes++;
+        if (tlsSocket.isSessionReused()) this.owner.tlsResumed++;
       }
       this.flush();
     });
@@ -703,13 +761,13 @@ export class Destination implements Flushable, Tickable, ReplyParserSink {
 
   /** Forgets the current socket (its events are ignored from now on). */
   private detachSocket(): void {
-    if (this.connected) this.connectionsClosed++;
+    if (this.connected) this.owner.connectionsClosed++;
     this.socket = null;
     this.connected = false;
     this.connecting = false;
     this.awaitingDrain = false;
     this.parser.reset();
-    if (this.state !== DestinationState.Closed) this.state = DestinationState.Down;
+    if (this.connState !== DestinationState.Closed) this.connState = DestinationState.Down;
   }
 
   /**

@@ -43,6 +43,7 @@ import { ClientInput, type InputOwner, type SlicedTask } from './client-input.js
 import type { SessionHost } from './session-host.js';
 import { OUT_OF_MEMORY, REPLY_OVERHEAD, clientValueLimit, type MemoryBudget } from './memory-budget.js';
 import type { FairWaiter } from './fair-share.js';
+import { routingLane } from '../destination/destination.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
 
@@ -68,6 +69,15 @@ function heldBytes(reply: McReply): number {
  * slowed by the share; its later keys, and a pipeline's later requests, take turns.
  */
 const FRESH_MULTIGET_KEYS = 64;
+
+/**
+ * Requests (multi-get keys) a client may route on the interactive lane (`routingLane`) before it
+ * has their replies: a client that starts with nothing routed takes the interactive lane; past
+ * this many it waits until every reply is in, and then routes on the bulk lane if requests are
+ * still waiting, so a pipeline or a large multi-get never queues more than this many requests
+ * on the interactive connection.
+ */
+export const INTERACTIVE_REQS = 16;
 
 /** A place in the ordered reply window. */
 abstract class Slot {
@@ -322,6 +332,7 @@ class NoreplySlot extends Slot {
 
   override route(): boolean {
     if (!this.routed) {
+      if (!this.session.takeLane()) return false;
       this.routed = true;
       this.done = true;
       this.session.routeNoreply(this.req);
@@ -388,7 +399,7 @@ class LocalSlot extends Slot {
 class NoreplySink implements ReplySink {
   constructor(private readonly session: ClientSession) {}
   onReply(): void {
-    this.session.requestDone(1);
+    this.session.noreplyDone();
   }
 }
 
@@ -448,6 +459,12 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   private routedAwaiting = 0;
   /** Keys of a multi-get from a request/response client still routed without taking turns. */
   private freshKeys = 0;
+  /** `noreply` requests routed and not yet completed by the backend. */
+  private noreplyAwaiting = 0;
+  /** This client's routed requests are on the bulk lane (`routingLane`). */
+  private bulkLane = false;
+  /** Requests the client may still route on the interactive lane before its replies are in. */
+  private interactiveLeft = 0;
   private readonly maxRouted: number;
   /** The socket's unsent output as last added to the process budget. */
   private outputAccounted = 0;
@@ -513,8 +530,12 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     }
     this.outstanding++;
     if (req.replyMode === ReplyMode.Never) {
-      if (this.routeCursor === null) this.server.route(req, this.noreplySink);
-      else this.push(new NoreplySlot(this, req));
+      if (this.routeCursor === null && this.takeLane()) this.routeNoreply(req);
+      else {
+        const slot = new NoreplySlot(this, req);
+        this.push(slot);
+        this.defer(slot);
+      }
     } else {
       const slot = new RoutedSlot(this, req, this.readAt);
       this.push(slot);
@@ -601,12 +622,45 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
 
   /** Routes a request of a slot (its own, a key of a multi-get, or a step of a multi-request reply). */
   routeStep(req: McRequest, sink: ReplySink): void {
+    routingLane.bulk = this.bulkLane;
     this.server.route(req, sink);
+    routingLane.bulk = false;
   }
 
   /** Routes a `noreply` request (its completion only counts). */
   routeNoreply(req: McRequest): void {
+    this.noreplyAwaiting++;
+    routingLane.bulk = this.bulkLane;
     this.server.route(req, this.noreplySink);
+    routingLane.bulk = false;
+  }
+
+  /** A routed `noreply` request completed. */
+  noreplyDone(): void {
+    this.noreplyAwaiting--;
+    this.requestDone(1);
+    if (this.noreplyAwaiting === 0 && this.routedAwaiting === 0 && this.routeCursor !== null)
+      scheduleFlush(this);
+  }
+
+  /**
+   * Whether one more request may be routed on this client's lane (`routingLane`), choosing the
+   * lane when nothing of the client awaits a backend reply: interactive, unless requests already
+   * wait (a pipeline, or a multi-get's later keys). On the interactive lane at most
+   * `INTERACTIVE_REQS` (or a fresh multi-get's first keys) are routed; then the client waits for
+   * its replies, and takes the bulk lane. A client's requests are never on both lanes at once, so
+   * each server answers them in order.
+   */
+  takeLane(): boolean {
+    if (this.routedAwaiting === 0 && this.noreplyAwaiting === 0) {
+      this.bulkLane = this.routeCursor !== null || this.input.held;
+      this.interactiveLeft = INTERACTIVE_REQS - 1;
+      return true;
+    }
+    if (this.bulkLane) return true;
+    if (this.interactiveLeft <= 0) return false;
+    this.interactiveLeft--;
+    return true;
   }
 
   // ---- memory (see `MemoryBudget`) ----
@@ -622,7 +676,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     const reserve = isGetLike(op) ? budget.getReservation : REPLY_OVERHEAD;
     const mine = this.bytes + this.reserved + this.socket.writableLength;
     if (mine > 0 && mine + reserve > budget.clientShare) return DEFER;
-    if (this.routedAwaiting >= this.maxRouted) return DEFER;
+    if (this.routedAwaiting >= this.maxRouted || !this.takeLane()) return DEFER;
     // A request/response client (nothing routed, waiting or unparsed) goes at once; a pipeline
     // or a multi-get's next key takes turns (`FairShare`).
     if (this.routedAwaiting > 0 || this.routeCursor !== null || this.input.held) {

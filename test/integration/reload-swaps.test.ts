@@ -7,8 +7,8 @@
  * set writes that same value), so the right reply to each request is known whatever server a
  * config sends it to. Each reply is compared byte for byte: every request gets exactly one
  * correct reply. The server in the `stable` pool is in every config: its destination must keep
- * its one connection (checked on the destination and in memcached's own `total_connections`),
- * and no destination ever opens a second connection.
+ * its connections, the interactive one and the bulk one (checked on the destination and in
+ * memcached's own `total_connections`), and no destination ever opens a connection again.
  */
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -263,12 +263,14 @@ test('100 swaps under load: every request gets exactly one correct reply; kept d
   expect([...server.destinations.all()].filter((d) => d.hostPort === stableServer.address)).toEqual([
     stableDest,
   ]);
-  expect(stableDest?.connectionsOpened).toBe(1);
+  // Its interactive connection and its bulk one (the load pipelines), each opened once.
+  const opened = stableDest?.connectionsOpened ?? 0;
+  expect(opened === 1 || opened === 2).toBe(true);
   expect(stableDest?.connectionsClosed).toBe(0);
-  // This stats connection, and the proxy's one connection: nothing else connected to it.
-  expect((await totalConnections(stableServer)) - stableConnectionsBefore).toBe(2);
-  // No destination object ever opened a second connection.
-  expect([...seen].filter((d) => d.connectionsOpened > 1).map((d) => d.hostPort)).toEqual([]);
+  // This stats connection, and the proxy's connections: nothing else connected to it.
+  expect((await totalConnections(stableServer)) - stableConnectionsBefore).toBe(1 + opened);
+  // No destination object ever opened more than its two connections.
+  expect([...seen].filter((d) => d.connectionsOpened > 2).map((d) => d.hostPort)).toEqual([]);
   const closed = [...seen].filter((d) => d.state === DestinationState.Closed);
 
   const requests = load.reduce((s, l) => s + l.requests, 0);
