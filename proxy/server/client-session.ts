@@ -465,6 +465,13 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   private bulkLane = false;
   /** Requests the client may still route on the interactive lane before its replies are in. */
   private interactiveLeft = 0;
+  /** A multi-get of more than `INTERACTIVE_REQS` keys is being routed: an idle client takes the bulk lane for it. */
+  private wideMultiGet = false;
+  /**
+   * A reply was a timeout: the timed-out request may still be queued on its lane, so the client
+   * keeps that lane for the rest of its connection (a switch could let a later request overtake it).
+   */
+  private laneFixed = false;
   private readonly maxRouted: number;
   /** The socket's unsent output as last added to the process budget. */
   private outputAccounted = 0;
@@ -551,7 +558,9 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     const slot = new MultiGetSlot(this, reqs, this.readAt);
     this.push(slot);
     this.outstanding += reqs.length;
+    this.wideMultiGet = reqs.length > INTERACTIVE_REQS;
     if (this.routeCursor !== null || !slot.route()) this.defer(slot);
+    this.wideMultiGet = false;
     if (this.input.budget <= 0 || this.routeCursor !== null) this.codec?.hold();
     if (this.outstanding >= this.maxOutstanding) this.updateReading();
   }
@@ -647,13 +656,14 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
    * Whether one more request may be routed on this client's lane (`routingLane`), choosing the
    * lane when nothing of the client awaits a backend reply: interactive, unless requests already
    * wait (a pipeline, or a multi-get's later keys). On the interactive lane at most
-   * `INTERACTIVE_REQS` (or a fresh multi-get's first keys) are routed; then the client waits for
-   * its replies, and takes the bulk lane. A client's requests are never on both lanes at once, so
-   * each server answers them in order.
+   * `INTERACTIVE_REQS` are routed; then the client waits for its replies, and takes the bulk lane.
+   * A multi-get of more than `INTERACTIVE_REQS` keys takes the bulk lane at once. A client's
+   * requests are never on both lanes at once, so each server answers them in order; after a
+   * timeout reply the client keeps its lane (`laneFixed`).
    */
   takeLane(): boolean {
     if (this.routedAwaiting === 0 && this.noreplyAwaiting === 0) {
-      this.bulkLane = this.routeCursor !== null || this.input.held;
+      if (!this.laneFixed) this.bulkLane = this.routeCursor !== null || this.input.held || this.wideMultiGet;
       this.interactiveLeft = INTERACTIVE_REQS - 1;
       return true;
     }
@@ -711,6 +721,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
       this.routedAwaiting--;
       this.server.fair.release();
     }
+    if (reply.result === Result.Timeout) this.laneFixed = true;
     this.account(heldBytes(reply));
   }
 

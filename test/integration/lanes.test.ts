@@ -162,3 +162,56 @@ test('sets and gets pipelined across the switch to the bulk connection stay in o
     await proxy.close();
   }
 });
+
+test('a multi-get of more keys than INTERACTIVE_REQS from an idle client goes on the bulk connection at once', async () => {
+  const backend = await ScriptedServer.start();
+  const proxy = await startProxy({ pools: { A: { servers: [backend.address] } }, route: 'PoolRoute|A' });
+  const c = await RawClient.connect(proxy.port);
+  try {
+    expect(await c.call('get warm\r\n', hit('warm'))).toBe(hit('warm')); // opens the interactive connection
+    backend.hold(1);
+    const keys = Array.from({ length: INTERACTIVE_REQS + 4 }, (_, i) => `m${i}`);
+    c.send(`get ${keys.join(' ')}\r\n`);
+    // The keys go to the bulk connection without waiting for replies on the interactive one (which
+    // would take the first INTERACTIVE_REQS keys and a round trip first); how many are sent before
+    // replies come back is the client's memory share's business (get reservations).
+    await backend.until(
+      () => backend.connections.length === 2 && (backend.received[1] ?? 0) >= INTERACTIVE_REQS,
+    );
+    expect(backend.received[0]).toBe(1);
+    backend.release(1);
+    const all = keys.map((k) => `VALUE ${k} 0 1\r\nx\r\n`).join('') + 'END\r\n';
+    expect(await c.read(all.length).then((b) => b.toString('latin1'))).toBe(all);
+  } finally {
+    c.close();
+    await proxy.close();
+    await backend.close();
+  }
+});
+
+test('after a timeout the client keeps its connection: its timed-out request may still be queued there', async () => {
+  const backend = await ScriptedServer.start();
+  const proxy = await startProxy(
+    { pools: { A: { servers: [backend.address] } }, route: 'PoolRoute|A' },
+    { serverTimeoutMs: 200 },
+  );
+  const c = await RawClient.connect(proxy.port);
+  try {
+    expect(await c.call('get warm\r\n', hit('warm'))).toBe(hit('warm'));
+    backend.hold(0);
+    c.send('get slow\r\n');
+    expect(await c.readUntil('\r\n')).toMatch(/^SERVER_ERROR .*timeout/i);
+    backend.release(0);
+    // A pipeline after the timeout: without the rule its requests past INTERACTIVE_REQS would move
+    // to the bulk connection, where they could overtake the timed-out get still queued here.
+    const keys = Array.from({ length: INTERACTIVE_REQS + 4 }, (_, i) => `t${i}`);
+    const all = keys.map(hit).join('');
+    expect(await c.call(keys.map((k) => `get ${k}\r\n`).join(''), all)).toBe(all);
+    expect(backend.connections).toHaveLength(1);
+    expect(backend.received[0]).toBe(2 + keys.length);
+  } finally {
+    c.close();
+    await proxy.close();
+    await backend.close();
+  }
+});
