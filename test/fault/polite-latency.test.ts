@@ -44,8 +44,13 @@ const BIG_HIT = Buffer.concat([Buffer.from(`VALUE b 0 ${BIG.length}\r\n`), BIG, 
 const END = Buffer.from('END\r\n');
 const SMALL_HIT = Buffer.from('VALUE s 0 2\r\nok\r\nEND\r\n');
 const KEYS = 1000;
-/** The default proxy's bound during the floods of small pipelined requests, ms (see the file comment). */
-const DEFAULT_FLOOD_MS = 30;
+/**
+ * The default proxy's bound during the floods of small pipelined requests, ms (see the file
+ * comment): a guard against queueing behind the floods again (149–226 ms with one connection per
+ * server), not a latency target. The 200-client burst measured 0.9–61 ms per round (medians of 3:
+ * 8.8–24 ms) on this 2-core machine, so a tighter bound would fail on a busy CI machine.
+ */
+const DEFAULT_FLOOD_MS = 100;
 
 let mc: Memcached;
 
