@@ -1,10 +1,20 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Latency measurements need the cores to themselves: left out of the main run, they run alone
+ * afterwards (`npm run test:latency` sets MCPROXY_TEST_LATENCY=1; test/fault/polite-latency.test.ts).
+ */
+const LATENCY_TESTS = ['test/fault/polite-latency.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: process.env.MCPROXY_TEST_LATENCY === '1' ? LATENCY_TESTS : ['test/**/*.test.ts'],
+    exclude:
+      process.env.MCPROXY_TEST_LATENCY === '1'
+        ? configDefaults.exclude
+        : [...configDefaults.exclude, ...LATENCY_TESTS],
     reporters: ['default', './test/summary-reporter.ts'],
     // Upper bounds, not expectations: a test that starts three 2-worker proxies (the second
     // pass, MCPROXY_TEST_NUM_PROXIES=2) on a loaded 2-core machine took more than 20 s.

@@ -12,13 +12,17 @@
  * 1-byte writes; clients that pipeline gets and half-close.
  *
  * With the default options (the polite client on the interactive backend connection, the floods
- * on the bulk one) the 1 MB and tiny-segment attacks meet the bar; the four floods of small
- * pipelined requests do not (the proxy is one thread, and a polite request waits for the loop
- * iteration in progress, whose work grows with the flood): for them the default proxy is held to
- * `DEFAULT_FLOOD_MS` (without the interactive connection the 200-client burst cost 149–226 ms),
- * and fair mode (`--max-routed-reqs 16`) to the bar, but during the 200-client burst: there, at a
- * load average of 12 from other jobs, fair mode measured 1.3–2.8 ms (0.64–1.05 ms at a quieter
- * moment), so it is held to `DEFAULT_FLOOD_MS` too.
+ * on the bulk one) every attack is held to the bar. Fair mode (`--max-routed-reqs 16`) is held to
+ * it during the floods of small pipelined requests too, but during the 200-client burst, where at
+ * a load average of 12 from other jobs it measured 1.3–2.8 ms: there it is held to
+ * `FAIR_BURST_MS`. For reference (docs/memory.md), memcached alone, asked by the same polite
+ * client during the same 200-client burst, answers with a p50 of 3–10 ms on this machine: the
+ * interactive connection keeps the polite client out of memcached's queue behind the burst.
+ *
+ * The measurement needs the machine to itself: the file is left out of the main `vitest run` and
+ * runs alone afterwards (`npm run test:latency`, `MCPROXY_TEST_LATENCY=1`, vitest.config.ts), so
+ * the suite's other files do not take the cores it measures. In the full suite the 200-client
+ * burst measured medians up to 24 ms, all of it CPU taken by the other test files.
  *
  * The bar is max(2 × unloaded, unloaded + `FLOOR_MS`). The floor covers only this machine's
  * scheduling noise: unloaded p50s here are 0.2–0.6 ms, and with the proxy, memcached, the attacker
@@ -45,12 +49,17 @@ const END = Buffer.from('END\r\n');
 const SMALL_HIT = Buffer.from('VALUE s 0 2\r\nok\r\nEND\r\n');
 const KEYS = 1000;
 /**
- * The default proxy's bound during the floods of small pipelined requests, ms (see the file
- * comment): a guard against queueing behind the floods again (149–226 ms with one connection per
- * server), not a latency target. The 200-client burst measured 0.9–61 ms per round (medians of 3:
- * 8.8–24 ms) on this 2-core machine, so a tighter bound would fail on a busy CI machine.
+ * Fair mode's bound during the 200-client burst, ms (see the file comment): a guard against
+ * queueing behind the burst again (149–226 ms with one connection per server), not a latency
+ * target.
  */
-const DEFAULT_FLOOD_MS = 100;
+const FAIR_BURST_MS = 100;
+/**
+ * Attempts per measurement: a latency figure on a shared machine can catch a neighbour's burst of
+ * CPU (one round in 15 here measured a loaded p50 of 1.8 ms where the other rounds measured
+ * 0.26–0.33 ms), so a test that misses its bound runs again, up to twice more.
+ */
+const RETRY = 2;
 
 let mc: Memcached;
 
@@ -280,19 +289,18 @@ function halfClose(port: number): Promise<Attack> {
   return Promise.resolve(attack);
 }
 
-/**
- * An attack, whether the default proxy meets the bar during it, and whether fair mode does (else
- * `DEFAULT_FLOOD_MS`; fair mode is measured only where the default misses the bar).
- */
-const attacks: [string, (port: number) => Promise<Attack>, boolean, boolean][] = [
-  ['a get naming a 1 MB key 100 times', bigMultiGet, true, true],
-  ['3,000 pipelined 1 MB gets never read', neverRead, true, true],
-  ['10,000-key gets', manyKeys, false, true],
-  ['200 × 1,000 pipelined burst', burst, false, false],
-  ['one client pipelining 200 × 1,000 gets', onePipeline, false, true],
-  ['a 1 MB value in 1-byte segments', tinySegments, true, true],
-  ['pipelined gets then half-close', halfClose, false, true],
+/** An attack, and whether fair mode meets the bar during it (else `FAIR_BURST_MS`). */
+const attacks: [string, (port: number) => Promise<Attack>, boolean][] = [
+  ['a get naming a 1 MB key 100 times', bigMultiGet, true],
+  ['3,000 pipelined 1 MB gets never read', neverRead, true],
+  ['10,000-key gets', manyKeys, true],
+  ['200 × 1,000 pipelined burst', burst, false],
+  ['one client pipelining 200 × 1,000 gets', onePipeline, true],
+  ['a 1 MB value in 1-byte segments', tinySegments, true],
+  ['pipelined gets then half-close', halfClose, true],
 ];
+/** The floods of small pipelined requests: the attacks fair mode is for. */
+const floods = new Set([manyKeys, burst, onePipeline, halfClose]);
 
 /** Measures `ROUNDS` rounds against `t`: the median p50s (ms) unloaded and loaded, and the figures. */
 async function measure(
@@ -316,26 +324,25 @@ async function measure(
   return { base: median(unloaded), loaded: median(loaded), figures };
 }
 
-describe('default options: a polite client keeps its get p50 within 2× unloaded, or DEFAULT_FLOOD_MS in a flood', () => {
-  test.each(attacks)(
-    '%s',
-    async (name, start, meetsBar) => {
-      const { base, loaded, figures } = await measure(defaults, name, start);
-      const bound = meetsBar ? Math.max(2 * base, base + FLOOR_MS) : DEFAULT_FLOOD_MS;
-      expect(loaded, figures).toBeLessThanOrEqual(bound);
-    },
-    300_000,
-  );
+/** The bar: max(2 × unloaded, unloaded + `FLOOR_MS`), ms. */
+function bar(base: number): number {
+  return Math.max(2 * base, base + FLOOR_MS);
+}
+
+describe('default options: a polite client keeps its get p50 within 2× unloaded', () => {
+  test.each(attacks)('%s', { timeout: 300_000, retry: RETRY }, async (name, start) => {
+    const { base, loaded, figures } = await measure(defaults, name, start);
+    expect(loaded, figures).toBeLessThanOrEqual(bar(base));
+  });
 });
 
 describe('fair mode (--max-routed-reqs 16): within 2× unloaded during the floods too, but the 200-client burst', () => {
-  test.each(attacks.filter(([, , meetsBar]) => !meetsBar))(
+  test.each(attacks.filter(([, start]) => floods.has(start)))(
     '%s',
-    async (name, start, _, fairMeetsBar) => {
+    { timeout: 300_000, retry: RETRY },
+    async (name, start, fairMeetsBar) => {
       const { base, loaded, figures } = await measure(fair, `fair mode, ${name}`, start);
-      const bound = fairMeetsBar ? Math.max(2 * base, base + FLOOR_MS) : DEFAULT_FLOOD_MS;
-      expect(loaded, figures).toBeLessThanOrEqual(bound);
+      expect(loaded, figures).toBeLessThanOrEqual(fairMeetsBar ? bar(base) : FAIR_BURST_MS);
     },
-    300_000,
   );
 });
