@@ -630,6 +630,7 @@ function makeRow(ctx: Ctx, target: TargetName, protocol: Protocol, s: Scenario, 
     reason: null,
     result: r,
     opsPerSecRuns: [r.opsPerSec],
+    runResults: [r],
     proxyCpuUsPerOp: proxied ? perOp(r.watchedCpuUs.proxy) : null,
     memcachedCpuUsPerOp: perOp(r.watchedCpuUs.memcached),
     warnings,
@@ -651,6 +652,7 @@ function notOk(
     reason,
     result: null,
     opsPerSecRuns: [],
+    runResults: [],
     proxyCpuUsPerOp: null,
     memcachedCpuUsPerOp: null,
     warnings: [],
@@ -781,7 +783,12 @@ function summaryRow(
   });
   if (failed.length > 0)
     warnings.push(`${failed.length} of ${opts.repeat} runs failed: ${failed.join(' | ')}`);
-  return { ...mid, opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0), warnings };
+  return {
+    ...mid,
+    opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0),
+    runResults: ok.flatMap((r) => (r.result === null ? [] : [r.result])),
+    warnings,
+  };
 }
 
 /**

@@ -58,6 +58,11 @@ export interface Row {
   readonly result: LoadgenResult | null;
   /** Throughput of every successful run, in ops/s (several with --repeat). */
   readonly opsPerSecRuns: readonly number[];
+  /**
+   * Every successful run's result, in round order (`result` is one of them): with `--repeat`, the
+   * JSON keeps each run's CPU and latency, not only the median's.
+   */
+  readonly runResults: readonly LoadgenResult[];
   /** CPU (user+sys) of the proxy process tree per operation, in µs; null for direct. */
   readonly proxyCpuUsPerOp: number | null;
   /** CPU (user+sys) of memcached per operation, in µs. */
