@@ -14,7 +14,7 @@ import { connect, type Socket } from 'node:net';
 import { createHistogram, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { coreBusyPercent, coreTimes, processTreeCpuUs } from './lib/procstat.js';
+import { coreBusyPercent, coreTimes, processTreeCpuTimes } from './lib/procstat.js';
 import { BinaryReplyScanner } from './lib/binary-replies.js';
 import { MetaReplyScanner } from './lib/meta-replies.js';
 import { REPLY_ERROR, REPLY_HIT, REPLY_MISS, REPLY_STORED, ReplyScanner } from './lib/replies.js';
@@ -367,7 +367,7 @@ export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
   await sleep(opts.warmupMs);
 
   const watchedPids = Object.entries(opts.watch);
-  const watched0 = watchedPids.map(([, pid]) => processTreeCpuUs(pid));
+  const watched0 = watchedPids.map(([, pid]) => processTreeCpuTimes(pid));
   const cores0 = coreTimes();
   stats.resetWindow();
   stats.measuring = true;
@@ -383,8 +383,12 @@ export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
   const elu = performance.eventLoopUtilization(elu0);
   const cores1 = coreTimes();
   const watchedCpuUs: Record<string, number> = {};
+  const watchedSysUs: Record<string, number> = {};
   watchedPids.forEach(([name, pid], i) => {
-    watchedCpuUs[name] = processTreeCpuUs(pid) - (watched0[i] ?? 0);
+    const t = processTreeCpuTimes(pid);
+    const sysUs = t.sysUs - (watched0[i]?.sysUs ?? 0);
+    watchedCpuUs[name] = t.userUs - (watched0[i]?.userUs ?? 0) + sysUs;
+    watchedSysUs[name] = sysUs;
   });
   for (const c of conns) c.stop();
 
@@ -418,6 +422,7 @@ export async function runLoad(opts: LoadgenOptions): Promise<LoadgenResult> {
       elu: Math.round(elu.utilization * 1000) / 1000,
     },
     watchedCpuUs,
+    watchedSysUs,
     coreBusyPercent: coreBusyPercent(cores0, cores1).map((p) => Math.round(p * 10) / 10),
   };
 }

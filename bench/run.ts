@@ -70,8 +70,11 @@ const REPO_ROOT = resolve(DIST_BENCH, '..', '..');
 const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
 const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
 const NULL_PROXY_JS = join(DIST_BENCH, 'null-proxy.js');
+const MUX_FLOOR_JS = join(DIST_BENCH, 'mux-floor.js');
 /** Targets run only when named in `--targets` (or `--full` for mcproxy-tls). */
-const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', 'null-proxy', 'null-proxy-onread'];
+const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', 'mux-floor', 'null-proxy', 'null-proxy-onread'];
+/** The floors of a Node proxy (bench/mux-floor.ts, bench/null-proxy.ts): never part of `--full`. */
+const FLOORS: readonly TargetName[] = ['mux-floor', 'null-proxy', 'null-proxy-onread'];
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
 /** Value sizes of `--full` (issue 12): 100 B, 4 KiB, 64 KiB, 256 KiB. */
 const FULL_SIZES = [100, 4096, 65536, 262144];
@@ -130,9 +133,10 @@ export interface RunOptions {
 const USAGE = `usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
   --targets LIST     comma-separated subset of ${TARGETS.join(',')}
                      (direct,mcproxy,mcproxy-seed,mcproxy-cluster,twemproxy, and memcached-proxy
-                     with --peer-memcached-proxy; null-proxy and null-proxy-onread, the floor of a
-                     Node proxy (bench/null-proxy.ts), only when named)
-  --full             the whole matrix: every target but the null proxies, --sizes ${FULL_SIZES.join(',')}, both protocols
+                     with --peer-memcached-proxy; the floors of a Node proxy only when named:
+                     mux-floor (bench/mux-floor.ts: one backend connection for all clients, minimal
+                     framing), null-proxy and null-proxy-onread (bench/null-proxy.ts: 1:1 forwarding))
+  --full             the whole matrix: every target but the floors, --sizes ${FULL_SIZES.join(',')}, both protocols
   --scenarios LIST   comma-separated <connections>x<depth> (${DEFAULT_SCENARIOS})
   --protocols LIST   comma-separated subset of ascii,binary,meta (ascii,binary): the client-side
                      protocol; twemproxy is skipped for binary and meta (it speaks only ASCII)
@@ -195,7 +199,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const peer = values['peer-memcached-proxy'];
   const defaultTargets = TARGETS.filter(
     (t) =>
-      (values.full && !t.startsWith('null-proxy')) ||
+      (values.full && !FLOORS.includes(t)) ||
       (!ON_REQUEST.includes(t) && (t !== 'memcached-proxy' || peer !== undefined)),
   );
   const targets = (values.targets ?? defaultTargets.join(',')).split(',').map((t) => t.trim());
@@ -444,6 +448,21 @@ async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string
     await waitReady(proxy, port, 'version');
     return { port, proxy };
   }
+  if (target === 'mux-floor') {
+    // The multiplexing floor of a Node proxy (bench/mux-floor.ts), with mcproxy's Node flags.
+    const argv = [
+      process.execPath,
+      ...PROXY_NODE_FLAGS,
+      MUX_FLOOR_JS,
+      '-p',
+      String(port),
+      '--backend',
+      memcached,
+    ];
+    const proxy = ctx.pm.spawn(target, pinned(core(PROXY_CORE), argv));
+    await waitReady(proxy, port, 'version');
+    return { port, proxy };
+  }
   if (target === 'memcached-proxy') {
     const bin = ctx.opts.peerMemcachedProxy;
     if (bin === undefined) return 'no --peer-memcached-proxy PATH given';
@@ -611,6 +630,7 @@ function makeRow(ctx: Ctx, target: TargetName, protocol: Protocol, s: Scenario, 
     reason: null,
     result: r,
     opsPerSecRuns: [r.opsPerSec],
+    runResults: [r],
     proxyCpuUsPerOp: proxied ? perOp(r.watchedCpuUs.proxy) : null,
     memcachedCpuUsPerOp: perOp(r.watchedCpuUs.memcached),
     warnings,
@@ -632,6 +652,7 @@ function notOk(
     reason,
     result: null,
     opsPerSecRuns: [],
+    runResults: [],
     proxyCpuUsPerOp: null,
     memcachedCpuUsPerOp: null,
     warnings: [],
@@ -762,7 +783,12 @@ function summaryRow(
   });
   if (failed.length > 0)
     warnings.push(`${failed.length} of ${opts.repeat} runs failed: ${failed.join(' | ')}`);
-  return { ...mid, opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0), warnings };
+  return {
+    ...mid,
+    opsPerSecRuns: ok.map((r) => r.result?.opsPerSec ?? 0),
+    runResults: ok.flatMap((r) => (r.result === null ? [] : [r.result])),
+    warnings,
+  };
 }
 
 /**

@@ -19,8 +19,14 @@ export function clockTicksPerSecond(): number {
   return clockTicks;
 }
 
-/** User+system CPU of one process (all its threads), in µs; undefined if it is gone. */
-export function processCpuUs(pid: number): number | undefined {
+/** User and system CPU of one process (all its threads), in µs. */
+export interface CpuTimes {
+  readonly userUs: number;
+  readonly sysUs: number;
+}
+
+/** User and system CPU of one process (all its threads), in µs; undefined if it is gone. */
+export function processCpuTimes(pid: number): CpuTimes | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -30,9 +36,14 @@ export function processCpuUs(pid: number): number | undefined {
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1e6) / clockTicksPerSecond();
+  const usPerTick = 1e6 / clockTicksPerSecond();
+  return { userUs: Number(fields[11]) * usPerTick, sysUs: Number(fields[12]) * usPerTick };
+}
+
+/** User+system CPU of one process (all its threads), in µs; undefined if it is gone. */
+export function processCpuUs(pid: number): number | undefined {
+  const t = processCpuTimes(pid);
+  return t === undefined ? undefined : t.userUs + t.sysUs;
 }
 
 /** `pid` and all its live descendants (via /proc/<pid>/task/<tid>/children). */
@@ -63,11 +74,22 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
+/** User and system CPU of `pid` and its live descendants, in µs (0 if it is gone). */
+export function processTreeCpuTimes(pid: number): CpuTimes {
+  let userUs = 0;
+  let sysUs = 0;
+  for (const p of processTree(pid)) {
+    const t = processCpuTimes(p);
+    userUs += t?.userUs ?? 0;
+    sysUs += t?.sysUs ?? 0;
+  }
+  return { userUs, sysUs };
+}
+
 /** User+system CPU of `pid` and its live descendants, in µs (0 if it is gone). */
 export function processTreeCpuUs(pid: number): number {
-  let sum = 0;
-  for (const p of processTree(pid)) sum += processCpuUs(p) ?? 0;
-  return sum;
+  const t = processTreeCpuTimes(pid);
+  return t.userUs + t.sysUs;
 }
 
 /** Cumulative busy and total time of one core, in µs. */

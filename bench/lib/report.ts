@@ -7,8 +7,9 @@ import type { Protocol } from './workload.js';
  * port (`mcproxy-tls`, docs/tls.md), mcproxy on the seed's co-located route (`mcproxy-seed`:
  * WarmUpRoute gets that hit locally, AllFastestRoute sets), mcproxy with `--num-proxies`
  * workers (`mcproxy-cluster`), twemproxy, memcached's own proxy (`memcached-proxy`, routelib), and
- * the floor of a Node proxy (`null-proxy`: bytes forwarded 1:1, bench/null-proxy.ts; with
- * `null-proxy-onread` its client sockets read through the Node-internal handle path).
+ * the floors of a Node proxy (`mux-floor`: every client multiplexed onto one backend connection
+ * with minimal framing, bench/mux-floor.ts; `null-proxy`: bytes forwarded 1:1, bench/null-proxy.ts;
+ * with `null-proxy-onread` its client sockets read through the Node-internal handle path).
  */
 export type TargetName =
   | 'direct'
@@ -18,6 +19,7 @@ export type TargetName =
   | 'mcproxy-cluster'
   | 'twemproxy'
   | 'memcached-proxy'
+  | 'mux-floor'
   | 'null-proxy'
   | 'null-proxy-onread';
 
@@ -30,6 +32,7 @@ export const TARGETS: readonly TargetName[] = [
   'mcproxy-cluster',
   'twemproxy',
   'memcached-proxy',
+  'mux-floor',
   'null-proxy',
   'null-proxy-onread',
 ];
@@ -55,6 +58,11 @@ export interface Row {
   readonly result: LoadgenResult | null;
   /** Throughput of every successful run, in ops/s (several with --repeat). */
   readonly opsPerSecRuns: readonly number[];
+  /**
+   * Every successful run's result, in round order (`result` is one of them): with `--repeat`, the
+   * JSON keeps each run's CPU and latency, not only the median's.
+   */
+  readonly runResults: readonly LoadgenResult[];
   /** CPU (user+sys) of the proxy process tree per operation, in µs; null for direct. */
   readonly proxyCpuUsPerOp: number | null;
   /** CPU (user+sys) of memcached per operation, in µs. */

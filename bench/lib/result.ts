@@ -50,6 +50,8 @@ export interface LoadgenResult {
   };
   /** CPU used in the window by each watched process tree (`--watch name=pid`), in µs. */
   readonly watchedCpuUs: Readonly<Record<string, number>>;
+  /** The system part of `watchedCpuUs` (`/proc/<pid>/stat` stime), in µs; the rest is user time. */
+  readonly watchedSysUs: Readonly<Record<string, number>>;
   /** Busy % of every core in the window (whole machine, including unrelated load). */
   readonly coreBusyPercent: readonly number[];
 }
