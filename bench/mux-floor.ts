@@ -44,6 +44,7 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { hostPort } from './host-port.js';
 
 const USAGE = `usage: node dist/bench/mux-floor.js -p PORT --backend HOST:PORT [--flush immediate|nexttick]
   -p, --port PORT     loopback port to listen on
@@ -356,15 +357,6 @@ class Mux {
       if (view !== null) this.backend?.write(view);
     }
   }
-}
-
-/** Parses `HOST:PORT`. */
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0)
-    throw new Error(`bad --backend '${s}' (want HOST:PORT)`);
-  return { host: s.slice(0, i), port };
 }
 
 function main(): void {

@@ -20,6 +20,7 @@
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { hostPort } from './host-port.js';
 
 const USAGE = `usage: node dist/bench/null-proxy.js -p PORT --backend HOST:PORT [--client-read data|onread]
   -p, --port PORT     loopback port to listen on
@@ -54,15 +55,6 @@ function forward(client: net.Socket, host: string, port: number): net.Socket {
   backend.on('error', close).on('close', close);
   client.on('error', close).on('close', close);
   return backend;
-}
-
-/** Parses `HOST:PORT`. */
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0)
-    throw new Error(`bad --backend '${s}' (want HOST:PORT)`);
-  return { host: s.slice(0, i), port };
 }
 
 function main(): void {
