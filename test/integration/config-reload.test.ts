@@ -6,6 +6,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import {
   mkdtempSync,
+  mkdirSync,
+  appendFileSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -220,6 +222,49 @@ describe('change detection', () => {
     symlinkSync(fileB, `${link}.new`);
     renameSync(`${link}.new`, link);
     await reloadedTo(server, next, 1200);
+  });
+
+  test('a Kubernetes ConfigMap update (the ..data symlink swapped to a new timestamped directory) triggers by its event', async () => {
+    // The layout of Kubernetes' atomic writer: mcrouter.json -> ..data/mcrouter.json,
+    // ..data -> ..<time>; an update writes ..<time2>/, points ..data_tmp at it, renames it over ..data.
+    mkdirSync(join(dir, '..2026_12_02_a'));
+    writeFileSync(join(dir, '..2026_12_02_a', 'mcrouter.json'), poolConfig([a.address]));
+    symlinkSync('..2026_12_02_a', join(dir, '..data'));
+    symlinkSync(join('..data', 'mcrouter.json'), join(dir, 'mcrouter.json'));
+    const { server } = await start(join(dir, 'mcrouter.json'), { pollMs: NO_TICK_MS });
+    const next = poolConfig([b.address]);
+    mkdirSync(join(dir, '..2026_12_02_b'));
+    writeFileSync(join(dir, '..2026_12_02_b', 'mcrouter.json'), next);
+    symlinkSync('..2026_12_02_b', join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    await reloadedTo(server, next, 2000);
+  });
+
+  test("events for other files in the config's directory (an application's log) trigger nothing", async () => {
+    const path = join(dir, 'mcrouter.json');
+    const imported = join(dir, 'pools.json'); // created later: its creation is the barrier
+    writeFileSync(path, poolConfig([a.address]));
+    const seen = new Set<string>();
+    let created: (() => void) | null = null;
+    const importedSeen = new Promise<void>((resolve) => (created = resolve));
+    const watcher = new ConfigWatcher({
+      pollMs: NO_TICK_MS,
+      onTrigger: (p) => {
+        if (p !== undefined) seen.add(p);
+        if (p === imported) created?.();
+      },
+    });
+    open.push(watcher);
+    await watcher.start([path, imported]);
+    const log = join(dir, 'app.log');
+    for (let i = 0; i < 200; i++) appendFileSync(log, `line ${i}\n`);
+    writeFileSync(join(dir, 'other.json'), '{}');
+    // The watched file created after them is seen through the same reading of the directory as
+    // their creation (unfiltered, the log and other.json are reported with it: a run without the
+    // filter fails here).
+    writeFileSync(imported, '{}');
+    await importedSeen;
+    expect([...seen]).toEqual([imported]);
   });
 
   test('files besides the main one (imports, file: pools) are watched too', async () => {
