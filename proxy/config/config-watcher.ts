@@ -42,44 +42,32 @@ export function jittered(ms: number, fraction = 0.1): number {
 }
 
 /**
- * The directories whose events can mean a change of `paths` (absolute): each file's directory and,
- * when the file is a symlink, its target's directory.
+ * Where events can mean a change of `paths` (absolute): each file's directory and name and, when
+ * the file is a symlink, its target's directory and name (a missing or unreadable file: its own,
+ * so that its creation is seen).
  */
-export function watchedDirectories(paths: readonly string[]): string[] {
+export function watchedPlaces(paths: readonly string[]): { dirs: Set<string>; names: Set<string> } {
   const dirs = new Set<string>();
-  for (const p of paths) {
-    dirs.add(dirname(p));
-    try {
-      dirs.add(dirname(realpathSync(p)));
-    } catch {
-      // Missing or unreadable now: its directory is watched, so its creation is seen.
-    }
-  }
-  return [...dirs];
-}
-
-/**
- * The file names whose events can mean a change of `paths` (absolute): each file's name and, when
- * it is a symlink, its target's name.
- */
-export function watchedNames(paths: readonly string[]): Set<string> {
   const names = new Set<string>();
   for (const p of paths) {
+    dirs.add(dirname(p));
     names.add(basename(p));
     try {
-      names.add(basename(realpathSync(p)));
+      const target = realpathSync(p);
+      dirs.add(dirname(target));
+      names.add(basename(target));
     } catch {
-      // Missing or unreadable now: its own name is enough to see its creation.
+      // Missing or unreadable now: its own directory and name are watched.
     }
   }
-  return names;
+  return { dirs, names };
 }
 
 /** See the file comment. */
 export class ConfigWatcher {
   private watcher: FSWatcher | null = null;
   private dirs = new Set<string>();
-  /** `watchedNames` of the paths: events for other names in `dirs` are ignored. */
+  /** `watchedPlaces` names of the paths: events for other names in `dirs` are ignored. */
   private names = new Set<string>();
   /** chokidar's `ignored`: true for what cannot be a change of the watched files (see the file comment). */
   private readonly ignored = (path: string): boolean =>
@@ -97,8 +85,7 @@ export class ConfigWatcher {
    */
   start(paths: readonly string[]): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.dirs = new Set(watchedDirectories(paths));
-    this.names = watchedNames(paths);
+    ({ dirs: this.dirs, names: this.names } = watchedPlaces(paths));
     const watcher = watch([...this.dirs], {
       ignored: this.ignored,
       depth: 0,
@@ -122,8 +109,8 @@ export class ConfigWatcher {
 
   /** Watches the directories of exactly `paths` from now on (after a reload changed the files). */
   setPaths(paths: readonly string[]): void {
-    const next = new Set(watchedDirectories(paths));
-    this.names = watchedNames(paths);
+    const { dirs: next, names } = watchedPlaces(paths);
+    this.names = names;
     const added = [...next].filter((d) => !this.dirs.has(d));
     const removed = [...this.dirs].filter((d) => !next.has(d));
     this.dirs = next;
