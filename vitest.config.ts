@@ -7,14 +7,12 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * afterwards (`npm run test:latency` sets MCPROXY_TEST_LATENCY=1; test/fault/polite-latency.test.ts).
  */
 const LATENCY_TESTS = ['test/fault/polite-latency.test.ts'];
+const latencyRun = process.env.MCPROXY_TEST_LATENCY === '1';
 
 export default defineConfig({
   test: {
-    include: process.env.MCPROXY_TEST_LATENCY === '1' ? LATENCY_TESTS : ['test/**/*.test.ts'],
-    exclude:
-      process.env.MCPROXY_TEST_LATENCY === '1'
-        ? configDefaults.exclude
-        : [...configDefaults.exclude, ...LATENCY_TESTS],
+    include: latencyRun ? LATENCY_TESTS : ['test/**/*.test.ts'],
+    exclude: latencyRun ? configDefaults.exclude : [...configDefaults.exclude, ...LATENCY_TESTS],
     reporters: ['default', './test/summary-reporter.ts'],
     // Upper bounds, not expectations: a test that starts three 2-worker proxies (the second
     // pass, MCPROXY_TEST_NUM_PROXIES=2) on a loaded 2-core machine took more than 20 s.

@@ -71,10 +71,17 @@ const LOADGEN_JS = join(DIST_BENCH, 'loadgen.js');
 const MCPROXY_JS = join(REPO_ROOT, 'dist', 'proxy', 'cli.js');
 const NULL_PROXY_JS = join(DIST_BENCH, 'null-proxy.js');
 const MUX_FLOOR_JS = join(DIST_BENCH, 'mux-floor.js');
+/**
+ * The floors of a Node proxy and how each is started (the program, its extra flags): never part of
+ * `--full` (bench/mux-floor.ts, bench/null-proxy.ts).
+ */
+const FLOORS: ReadonlyMap<TargetName, readonly string[]> = new Map([
+  ['mux-floor', [MUX_FLOOR_JS]],
+  ['null-proxy', [NULL_PROXY_JS]],
+  ['null-proxy-onread', [NULL_PROXY_JS, '--client-read', 'onread']],
+]);
 /** Targets run only when named in `--targets` (or `--full` for mcproxy-tls). */
-const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', 'mux-floor', 'null-proxy', 'null-proxy-onread'];
-/** The floors of a Node proxy (bench/mux-floor.ts, bench/null-proxy.ts): never part of `--full`. */
-const FLOORS: readonly TargetName[] = ['mux-floor', 'null-proxy', 'null-proxy-onread'];
+const ON_REQUEST: readonly TargetName[] = ['mcproxy-tls', ...FLOORS.keys()];
 const DEFAULT_SCENARIOS = '50x1,50x16,1x1';
 /** Value sizes of `--full` (issue 12): 100 B, 4 KiB, 64 KiB, 256 KiB. */
 const FULL_SIZES = [100, 4096, 65536, 262144];
@@ -199,7 +206,7 @@ export function parseRunArgs(argv: string[]): RunOptions | 'help' {
   const peer = values['peer-memcached-proxy'];
   const defaultTargets = TARGETS.filter(
     (t) =>
-      (values.full && !FLOORS.includes(t)) ||
+      (values.full && !FLOORS.has(t)) ||
       (!ON_REQUEST.includes(t) && (t !== 'memcached-proxy' || peer !== undefined)),
   );
   const targets = (values.targets ?? defaultTargets.join(',')).split(',').map((t) => t.trim());
@@ -432,32 +439,19 @@ async function setUp(ctx: Ctx, target: TargetName): Promise<TargetSetup | string
     };
     return startMcproxy(ctx, target, port, json, [], pinned(core(PROXY_CORE), []));
   }
-  if (target === 'null-proxy' || target === 'null-proxy-onread') {
-    // The floor of a Node proxy (bench/null-proxy.ts), with mcproxy's Node flags.
+  const floor = FLOORS.get(target);
+  if (floor !== undefined) {
+    // A floor of a Node proxy, with mcproxy's Node flags.
+    const [program = '', ...flags] = floor;
     const argv = [
       process.execPath,
       ...PROXY_NODE_FLAGS,
-      NULL_PROXY_JS,
+      program,
       '-p',
       String(port),
       '--backend',
       memcached,
-    ];
-    if (target === 'null-proxy-onread') argv.push('--client-read', 'onread');
-    const proxy = ctx.pm.spawn(target, pinned(core(PROXY_CORE), argv));
-    await waitReady(proxy, port, 'version');
-    return { port, proxy };
-  }
-  if (target === 'mux-floor') {
-    // The multiplexing floor of a Node proxy (bench/mux-floor.ts), with mcproxy's Node flags.
-    const argv = [
-      process.execPath,
-      ...PROXY_NODE_FLAGS,
-      MUX_FLOOR_JS,
-      '-p',
-      String(port),
-      '--backend',
-      memcached,
+      ...flags,
     ];
     const proxy = ctx.pm.spawn(target, pinned(core(PROXY_CORE), argv));
     await waitReady(proxy, port, 'version');

@@ -86,12 +86,6 @@ export function processTreeCpuTimes(pid: number): CpuTimes {
   return { userUs, sysUs };
 }
 
-/** User+system CPU of `pid` and its live descendants, in µs (0 if it is gone). */
-export function processTreeCpuUs(pid: number): number {
-  const t = processTreeCpuTimes(pid);
-  return t.userUs + t.sysUs;
-}
-
 /** Cumulative busy and total time of one core, in µs. */
 export interface CoreTimes {
   readonly busyUs: number;
