@@ -18,8 +18,9 @@
  *
  * Input (`ClientInput`): requests are parsed and routed in bounded slices per loop iteration
  * (fairness between connections); a client's half-close ends its input, not its output: every
- * reply is written, then the connection closes. After a fatal parse error the session stops
- * reading, writes the error after the earlier replies, and closes.
+ * reply is written, then the connection closes. After a fatal parse error the session parses
+ * nothing more, writes the error after the earlier replies, sends FIN, and closes after a bounded
+ * lingering close (`LINGER_MS`, below).
  *
  * Backpressure: the session stops reading its socket while `--max-client-outstanding-reqs`
  * requests are in flight (mcrouter), while requests wait for memory, or while its buffered bytes
@@ -69,6 +70,17 @@ function heldBytes(reply: McReply): number {
  * slowed by the share; its later keys, and a pipeline's later requests, take turns.
  */
 const FRESH_MULTIGET_KEYS = 64;
+
+/**
+ * Lingering close after a fatal error, ms. The error and FIN are sent; what the client is still
+ * sending is read and dropped (never parsed) until its FIN, for at most this long, then the socket
+ * is destroyed. Closing a socket with unread input makes the kernel answer with a RST instead of
+ * a FIN, and a client still writing (a pipeline, a request sent in pieces) then fails its next
+ * write with EPIPE/ECONNRESET and drops the socket before it reads the error: it sees a reset, not
+ * the reason. Apache (`ap_lingering_close`) and nginx (`lingering_close`) close the same way;
+ * memcached closes at once (`conn_closing`) and its clients see the reset.
+ */
+export const LINGER_MS = 2000;
 
 /**
  * Requests (multi-get keys) a client may route on the interactive lane (`routingLane`) before it
@@ -424,8 +436,10 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   private closed = false;
   private endAfterFlush = false;
   private draining = false;
-  /** Destroy the socket once the last reply is written (fatal error: do not wait for the client's FIN). */
+  /** After the last reply, linger then destroy (fatal error: do not wait for the client's FIN for long). */
   private closeAfterEnd = false;
+  /** In the lingering close: input is read and dropped until the client's FIN or `LINGER_MS`. */
+  private lingering = false;
   /** The connection's protocol, chosen from its first byte; null before any byte arrived. */
   codec: ClientCodec | null = null;
   private readonly noreplySink = new NoreplySink(this);
@@ -505,11 +519,13 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
       this.outputFlushed();
     });
     socket.on('data', (chunk: Buffer) => {
+      if (this.inputDone) return;
       this.readAt = performance.now();
       this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
     });
     socket.on('end', () => {
-      this.input.end();
+      if (this.lingering) socket.destroy();
+      else this.input.end();
     });
     socket.on('error', (err: Error) => {
       log.debug({ err, client: socket.remoteAddress }, 'client socket error');
@@ -889,15 +905,32 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     if (this.endAfterFlush && this.head === null && (!this.draining || this.outstanding === 0)) this.end();
   }
 
-  /** Sends FIN after the written replies; after a fatal error, closes once they are out. */
+  /** Sends FIN after the written replies; after a fatal error, lingers once they are out, then closes. */
   private end(): void {
     this.closed = true;
-    const socket = this.socket;
     if (this.closeAfterEnd) {
-      socket.end(() => {
-        socket.destroy();
+      this.socket.end(() => {
+        this.linger();
       });
-    } else socket.end();
+    } else this.socket.end();
+  }
+
+  /** The lingering close (see `LINGER_MS`): drop the client's input until its FIN or the deadline. */
+  private linger(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (socket.readableEnded) {
+      socket.destroy(); // the client's FIN is already in: nothing left to drop
+      return;
+    }
+    this.lingering = true;
+    const deadline = setTimeout(() => {
+      socket.destroy();
+    }, LINGER_MS);
+    socket.once('close', () => {
+      clearTimeout(deadline);
+    });
+    socket.resume();
   }
 
   private onClose(): void {

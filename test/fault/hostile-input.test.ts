@@ -1,11 +1,13 @@
 /**
  * Hostile and careless clients on the request side, against the built proxy (`dist/`) and a real
  * memcached: a half-closed client gets every reply (ASCII and binary); a value sent a byte at a
- * time keeps RSS bounded; line limits hold however the line is split; a fatal error closes the
- * connection even while the client keeps sending; a 200 × 1,000 pipelined burst does not mark a
+ * time keeps RSS bounded; line limits hold however the line is split; a fatal error's reply
+ * reaches a client still sending (lingering close), and the connection closes even while the
+ * client keeps sending; a 200 × 1,000 pipelined burst does not mark a
  * healthy server TKO.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LINGER_MS } from '../../proxy/server/client-session.js';
 import net from 'node:net';
 import { Memcached } from '../helpers/memcached.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -216,11 +218,35 @@ describe('input limits hold however the bytes are split', () => {
 });
 
 describe('a fatal parse error', () => {
-  test('the error is written, then the proxy stops reading and closes while the client keeps sending', async () => {
+  test('the error is written, then the proxy parses no more and closes after the lingering time while the client keeps sending', async () => {
     const socket = await connect(proxy.port);
     const junk = Buffer.alloc(64 * 1024, 0x41);
+    const t0 = performance.now();
     const got = await sendUntilClosed(socket, 'get a\r\nset k 0 0 1\r\nxy\r\n', junk);
+    const ms = performance.now() - t0;
     expect(got.toString('latin1')).toBe('END\r\nCLIENT_ERROR bad data chunk\r\n');
+    expect(ms).toBeGreaterThanOrEqual(LINGER_MS - 10);
+    expect(ms).toBeLessThan(LINGER_MS + 2000);
+  });
+
+  test('a client that writes on before it reads still gets the error (lingering close, no reset)', async () => {
+    // A blocking client writes its whole pipeline, then reads. Closing with its bytes unread
+    // would answer them with a RST: its next write fails (EPIPE) and it drops the socket without
+    // reading the error. The proxy drops them instead, after its FIN, until the client's FIN.
+    const socket = await connect(proxy.port);
+    socket.pause();
+    let failed: string | undefined;
+    socket.on('error', (err: NodeJS.ErrnoException) => (failed = err.code));
+    // More than the kernel buffers hold: the proxy reads the error's line while the rest is in flight.
+    const written = new Promise((r) =>
+      socket.write(Buffer.concat([Buffer.from('set k 0 0 1\r\nxy\r\n'), Buffer.alloc(8 << 20, 0x41)]), r),
+    );
+    await written;
+    const all = readToClose(socket);
+    socket.end();
+    socket.resume();
+    expect((await all).toString('latin1')).toBe('CLIENT_ERROR bad data chunk\r\n');
+    expect(failed).toBeUndefined();
   });
 });
 
