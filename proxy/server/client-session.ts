@@ -47,6 +47,7 @@ import type { FairWaiter } from './fair-share.js';
 import { routingLane } from '../destination/destination.js';
 import type { ProxyStats } from '../admin/proxy-stats.js';
 import { log } from '../logger.js';
+import { adoptClient, clientOnread } from './client-reader.js';
 
 /** `flush_all` / `shutdown` without `--enable-flush-cmd` / `--enable-shutdown-cmd`. */
 const DISABLED = McReply.error(Result.PermissionDenied, 'Command disabled');
@@ -494,11 +495,28 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
   /** This session's bytes count in the process budget (until its socket closed). */
   private inBudget = true;
   private readonly budget: MemoryBudget;
+  /** The client's socket (the accepted one, or the socket that adopted its handle). */
+  private readonly socket: net.Socket;
+  /** A chunk read from the socket (kept by the parser as it needs; see `ClientInput`). */
+  private readonly onChunk = (chunk: Buffer): void => {
+    if (this.inputDone) return;
+    this.readAt = performance.now();
+    this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
+  };
 
+  /**
+   * @param accepted the accepted connection
+   * @param adopt read it through `onread` (`client-reader.ts`): `accepted` comes from a
+   *   `pauseOnConnect` server and has not been read
+   */
   constructor(
-    private readonly socket: net.Socket,
+    accepted: net.Socket,
     private readonly server: SessionHost,
+    adopt = false,
   ) {
+    const adopted = adopt ? adoptClient(accepted, clientOnread(this.onChunk), true) : null;
+    const socket = adopted ?? accepted;
+    this.socket = socket;
     const opts = server.options;
     this.maxOutstanding = opts.maxClientOutstandingReqs > 0 ? opts.maxClientOutstandingReqs : Infinity;
     this.maxRouted = opts.maxClientRoutedReqs > 0 ? opts.maxClientRoutedReqs : Infinity;
@@ -518,11 +536,7 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     socket.on('drain', () => {
       this.outputFlushed();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.inputDone) return;
-      this.readAt = performance.now();
-      this.input.data(chunk, (this.codec ??= this.pickCodec(chunk)));
-    });
+    if (adopted === null) socket.on('data', this.onChunk);
     socket.on('end', () => {
       if (this.lingering) socket.destroy();
       else this.input.end();
@@ -533,6 +547,8 @@ export class ClientSession implements RequestSink, Flushable, InputOwner, FairWa
     socket.on('close', () => {
       this.onClose();
     });
+    // Paused on connect for an adoption that was not possible: read through the stream.
+    if (adopt && adopted === null) socket.resume();
   }
 
   /** memcached's protocol negotiation: a first byte of 0x80 means binary. */

@@ -34,6 +34,7 @@ import { MetricsServer } from '../admin/metrics-server.js';
 import { ProxyMetrics } from '../admin/metrics.js';
 import { VERSION_STRING } from '../version.js';
 import { ClientSession } from './client-session.js';
+import { clientReadMode, type ClientReadMode } from './client-reader.js';
 import { MemoryBudget, defaultMemoryBudget } from './memory-budget.js';
 import { FairShare } from './fair-share.js';
 import { newTlsConnector } from '../tls/tls-options.js';
@@ -69,6 +70,8 @@ export class ProxyServer implements SessionHost {
   readonly runtime: RouteRuntime;
   private current: ProxyConfig;
   private readonly listeners: net.Server[] = [];
+  /** How plain-TCP clients are read (`client-reader.ts`), decided by `listen()`. */
+  clientRead: ClientReadMode = 'stream';
   private readonly sessions = new Set<ClientSession>();
   private readonly shutdownHandlers: ((reason: string) => void)[] = [];
   private draining = false;
@@ -278,6 +281,7 @@ export class ProxyServer implements SessionHost {
    * @throws TlsConfigError when `--ssl-port`'s certificate or key is missing or unusable
    */
   async listen(): Promise<string[]> {
+    this.clientRead = await clientReadMode();
     if (this.options.metricsPort > 0 && this.metricsServer === null && this.cluster === null) {
       this.metricsServer = new MetricsServer(this.metrics);
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
@@ -309,14 +313,17 @@ export class ProxyServer implements SessionHost {
 
   /** Listens on one address; with `tlsOptions`, clients speak TLS (`--ssl-port`). */
   private listenOne(opts: net.ListenOptions, tlsOptions: tls.TlsOptions | null = null): Promise<string> {
+    // Plain connections are adopted by a socket reading through `onread` (client-reader.ts):
+    // accepted paused, so that nothing is read before.
+    const adopt = tlsOptions === null && this.clientRead === 'onread';
     const onSocket = (socket: net.Socket): void => {
-      this.accept(socket);
+      this.accept(socket, adopt);
     };
     // allowHalfOpen: a client's FIN ends its input, not its output; the session writes every
     // reply, then closes (memcached answers a half-closed client too).
     const server =
       tlsOptions === null
-        ? net.createServer({ noDelay: true, allowHalfOpen: true }, onSocket)
+        ? net.createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: adopt }, onSocket)
         : tls.createServer({ ...tlsOptions, noDelay: true, allowHalfOpen: true }, onSocket);
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       this.logClientError(socket.remoteAddress, `TLS handshake failed: ${err.code ?? err.message}`);
@@ -341,13 +348,16 @@ export class ProxyServer implements SessionHost {
     });
   }
 
-  private accept(socket: net.Socket): void {
+  /** A new client connection; `adopt`: read it through `onread` (it was accepted paused). */
+  private accept(socket: net.Socket, adopt: boolean): void {
     const max = this.options.maxConns;
     if (this.draining || (max > 0 && this.stats.clientConnections >= max)) {
       // A clear refusal (memcached's wording) instead of a silent close; mcrouter would evict the
       // least recently used connection instead.
       this.stats.rejectedConnections++;
       socket.on('error', () => undefined);
+      // Read (and drop) what the client sends, so that its FIN is seen and the socket closes.
+      socket.resume();
       socket.end(
         this.draining ? 'SERVER_ERROR shutting down\r\n' : 'SERVER_ERROR Too many open connections\r\n',
       );
@@ -359,7 +369,7 @@ export class ProxyServer implements SessionHost {
     }
     this.stats.clientConnections++;
     this.stats.clientConnectionsTotal++;
-    this.sessions.add(new ClientSession(socket, this));
+    this.sessions.add(new ClientSession(socket, this, adopt));
   }
 
   /** Called by a session when its socket closed. */
