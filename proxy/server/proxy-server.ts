@@ -282,6 +282,7 @@ export class ProxyServer implements SessionHost {
    */
   async listen(): Promise<string[]> {
     this.clientRead = await clientReadMode();
+    log.debug({ clientRead: this.clientRead }, 'how plain-TCP clients are read (client-reader.ts)');
     if (this.options.metricsPort > 0 && this.metricsServer === null && this.cluster === null) {
       this.metricsServer = new MetricsServer(this.metrics);
       await this.metricsServer.listen(this.options.metricsPort, this.options.metricsAddress);
